@@ -1,0 +1,1 @@
+namespace Emulators; public static class Placeholder {}

@@ -1,0 +1,28 @@
+module Emulators.Cli.Program
+
+open Argu
+open Emulators
+open Emulators.Cli.Args
+
+[<EntryPoint>]
+let main argv =
+    let parser = ArgumentParser.Create<Command>(programName = "emulators")
+    try
+        let args = parser.ParseCommandLine(argv, raiseOnUsage = true)
+        match args.GetSubCommand() with
+        | Problems a -> ProblemsCommand.execute a
+        | Run a -> RunCommand.execute a
+    with
+    | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
+        printfn "%s" e.Message
+        0
+    | :? ArguParseException as e ->
+        eprintfn "%s" e.Message
+        2
+    | EmulatorError msg ->
+        Progress.clear ()
+        eprintfn "error: %s" msg
+        2
+    | :? System.OperationCanceledException ->
+        eprintfn "cancelled"
+        130

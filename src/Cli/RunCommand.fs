@@ -1,0 +1,77 @@
+/// `emulators run`: one MF emulator and its SF baseline on a built-in problem.
+module Emulators.Cli.RunCommand
+
+open Argu
+open Emulators
+open Emulators.Cli.Args
+
+let private encodingOf (name: string) (block: BlockSpec) =
+    match name.Trim().ToLowerInvariant() with
+    | "none" -> NoEncoding
+    | "affine" | "linear" -> AffineEncoding
+    | "nonlinear" -> NonlinearEncoding(Block.ofName (Block.family block) 1 16)
+    | other -> Errors.fail "unknown encoding '%s' (expected none, affine or nonlinear)" other
+
+let execute (args: ParseResults<RunArgs>) =
+    let threads = args.GetResult(Threads, defaultValue = 1)
+    Native.init threads
+    let problem = Problems.Catalogue.find (args.GetResult Problem)
+    let block = Block.ofName (args.GetResult(Arch, defaultValue = "mlp")) (args.GetResult(Depth, defaultValue = 3)) (args.GetResult(Width, defaultValue = 16))
+    let precision = Tensors.parsePrecision (args.GetResult(Precision, defaultValue = "float64"))
+    let lfMode = Experiment.LfMode.parse (args.GetResult(Lf, defaultValue = "exact"))
+    let strategy = Strategy.parse (args.GetResult(Strategy, defaultValue = "freeze"))
+    let encoding = encodingOf (args.GetResult(Encoding, defaultValue = "none")) block
+    let nh = args.GetResult(Nh, defaultValue = List.head problem.HfSizes)
+    let d = TrainConfig.defaults
+    let schedule =
+        { AdamEpochs = args.GetResult(Epochs, defaultValue = d.Schedule.AdamEpochs)
+          LearningRate = args.GetResult(Lr, defaultValue = d.Schedule.LearningRate)
+          LbfgsIterations = args.GetResult(Lbfgs, defaultValue = d.Schedule.LbfgsIterations) }
+    if schedule.AdamEpochs < 0 then Errors.fail "--epochs must be non-negative (got %d)" schedule.AdamEpochs
+    if not (schedule.LearningRate > 0.0) then Errors.fail "--lr must be positive (got %g)" schedule.LearningRate
+    let json = args.Contains Json
+    let progress = Progress.reporter (not json)
+    let train =
+        { d with
+            Schedule = schedule
+            SurrogateSchedule = schedule
+            Lambda = args.GetResult(Lambda, defaultValue = d.Lambda)
+            Strategy = strategy
+            Report = progress }
+    let cfg: Experiment.RunConfig =
+        { Problem = problem
+          Spec = { Correlation = block; Surrogate = block; Encoding = encoding; Precision = precision }
+          LfMode = lfMode
+          NHf = nh
+          Seed = args.GetResult(Seed, defaultValue = 0)
+          Train = train
+          SfTrain = train }
+    let clock = System.Diagnostics.Stopwatch.StartNew()
+    let r, _, _ = Experiment.run cfg
+    let seconds = clock.Elapsed.TotalSeconds
+    Progress.clear ()
+    printfn "%s  %s  LF %s  encoding %s  strategy %s  N_H = %d (%d with boundary)  seed %d  %s"
+        r.Problem r.Architecture r.LfMode r.Encoding r.Strategy r.NHf r.NHfTotal r.Seed (Tensors.precisionName precision)
+    printfn "%-18s %14s %12s %12s %9s" "model" "normalized MSE" "RMSE" "max error" "seconds"
+    printfn "%-18s %14.3e %12.3e %12.3e %9.1f" "multi-fidelity" r.Mf.NormalizedMse r.Mf.Rmse r.Mf.MaxError r.MfSeconds
+    printfn "%-18s %14.3e %12.3e %12.3e %9.1f" "single-fidelity" r.Sf.NormalizedMse r.Sf.Rmse r.Sf.MaxError r.SfSeconds
+    printfn "MF gain over SF: %.1f orders of magnitude" (log10 (r.Sf.NormalizedMse / r.Mf.NormalizedMse))
+    if json then
+        printfn "%s"
+            (Json.line
+                [ "problem", box r.Problem
+                  "architecture", box r.Architecture
+                  "lf", box r.LfMode
+                  "encoding", box r.Encoding
+                  "strategy", box r.Strategy
+                  "nh", box r.NHf
+                  "nhTotal", box r.NHfTotal
+                  "seed", box r.Seed
+                  "precision", box (Tensors.precisionName precision)
+                  "normalizedMse", box r.Mf.NormalizedMse
+                  "rmse", box r.Mf.Rmse
+                  "maxError", box r.Mf.MaxError
+                  "singleFidelityNormalizedMse", box r.Sf.NormalizedMse
+                  "singleFidelityRmse", box r.Sf.Rmse
+                  "seconds", box seconds ])
+    0

@@ -1,0 +1,47 @@
+/// The one block contract: every family (affine, MLP, later SIREN and KAN) is an `init` and an `apply`, so the
+/// correlation network, the LF surrogates, the encoders and the single-fidelity baselines can use any of them.
+namespace Emulators
+
+open Emulators.Mlp
+
+type BlockSpec =
+    | AffineBlock
+    | MlpBlock of MlpSpec
+
+module Block =
+    let init (spec: BlockSpec) (ctx: InitContext) (dIn: int) (dOut: int) : Params =
+        match spec with
+        | AffineBlock -> Affine.init ctx dIn dOut
+        | MlpBlock s -> Mlp.init s ctx dIn dOut
+
+    /// x [E, N, dIn] -> [E, N, dOut].
+    let apply (spec: BlockSpec) (p: Params) (x: Tensors.Tensor) : Tensors.Tensor =
+        match spec with
+        | AffineBlock -> Affine.apply p x
+        | MlpBlock s -> Mlp.apply s p x
+
+    /// The weight matrices (not biases) an L2 penalty acts on.
+    let weights (spec: BlockSpec) (p: Params) =
+        match spec with
+        | AffineBlock -> Affine.weights p
+        | MlpBlock s -> Mlp.weights s p
+
+    let name =
+        function
+        | AffineBlock -> "affine"
+        | MlpBlock s -> sprintf "mlp %dx%d" s.Depth s.Width
+
+    /// The family name as the CLI spells it.
+    let family =
+        function
+        | AffineBlock -> "affine"
+        | MlpBlock _ -> "mlp"
+
+    /// A block of the named family with the given depth and width.
+    let ofName (name: string) (depth: int) (width: int) =
+        if depth < 1 then Errors.fail "depth must be at least 1 (got %d)" depth
+        if width < 1 then Errors.fail "width must be at least 1 (got %d)" width
+        match name.Trim().ToLowerInvariant() with
+        | "mlp" -> MlpBlock { Depth = depth; Width = width }
+        | "affine" | "linear" -> AffineBlock
+        | other -> Errors.fail "unknown architecture '%s' (expected one of: mlp)" other

@@ -1,0 +1,9 @@
+/// The one dense layer every block is made of, batched over ensemble members.
+module Emulators.Layers
+
+open TorchSharp
+open Emulators.Tensors
+
+/// x [E, N, in] times W [E, in, out] plus b [E, 1, out]. (torch.bmm then add: TorchSharp's baddbmm maps its
+/// arguments differently from PyTorch's, so it is avoided on purpose.)
+let dense (w: Tensor) (b: Tensor) (x: Tensor) : Tensor = torch.bmm(x, w).add(b)

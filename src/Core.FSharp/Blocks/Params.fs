@@ -1,0 +1,54 @@
+/// Parameters are values: an ordered list of named tensors. Every tensor carries a leading member axis E, so one
+/// parameter set can hold a whole ensemble of independently initialised models (E = 1 for a single model).
+namespace Emulators
+
+open TorchSharp
+open Emulators.Tensors
+
+type Params = (string * Tensor) list
+
+/// What a block needs to initialise itself: the precision and one random stream per ensemble member.
+/// Each member draws from its own stream, so member e of an ensemble starts exactly where a lone model with the
+/// same seed starts.
+type InitContext =
+    { Precision: Precision
+      Rngs: System.Random[] }
+    member c.Members = c.Rngs.Length
+
+module InitContext =
+    let create precision (seeds: int[]) =
+        { Precision = precision; Rngs = seeds |> Array.map (fun s -> System.Random s) }
+
+module Params =
+    /// A trainable leaf tensor of shape [E; shape] whose entries member e draws from `draw rngs[e]`.
+    let draw (ctx: InitContext) (shape: int list) (sample: System.Random -> float) : Tensor =
+        let per = List.fold (*) 1 shape
+        let data = Array.zeroCreate (ctx.Members * per)
+        for e in 0 .. ctx.Members - 1 do
+            let rng = ctx.Rngs[e]
+            for k in 0 .. per - 1 do
+                data[e * per + k] <- sample rng
+        let dims = Array.ofList (ctx.Members :: shape) |> Array.map int64
+        // parameters outlive every per-step dispose scope
+        (Tensors.create data dims (scalarType ctx.Precision)).requires_grad_(true).DetachFromDisposeScope()
+
+    let zeros (ctx: InitContext) (shape: int list) = draw ctx shape (fun _ -> 0.0)
+
+    let uniform (ctx: InitContext) (shape: int list) (bound: float) =
+        draw ctx shape (fun r -> (2.0 * r.NextDouble() - 1.0) * bound)
+
+    /// Xavier/Glorot normal: std = sqrt(2 / (fan_in + fan_out)), as in Meng & Karniadakis.
+    let xavierNormal (ctx: InitContext) (fanIn: int) (fanOut: int) =
+        let std = sqrt (2.0 / float (fanIn + fanOut))
+        draw ctx [ fanIn; fanOut ] (fun r -> MathNet.Numerics.Distributions.Normal.Sample(r, 0.0, std))
+
+    let get (name: string) (p: Params) =
+        match List.tryFind (fun (n, _) -> n = name) p with
+        | Some(_, t) -> t
+        | None -> failwithf "parameter '%s' not found (have: %s)" name (p |> List.map fst |> String.concat ", ")
+
+    let tensors (p: Params) = p |> List.map snd
+
+    let prefix (pre: string) (p: Params) : Params = p |> List.map (fun (n, t) -> pre + "." + n, t)
+
+    let count (p: Params) = p |> List.sumBy (fun (_, t) -> int (t.numel()))

@@ -1,0 +1,201 @@
+/// The correlation-based multi-fidelity emulator (paper §2–3):
+///   ŷ_H(x) = F_l(u) + F_nl(u),  u = [x; ŷ_L,1(E_1(x)); …; ŷ_L,n(E_n(x))]
+/// with F_l affine, F_nl any block, each LF source exact (a function) or learned (a surrogate block), and an
+/// optional encoder E_i per source mapping HF coordinates into that source's input space.
+/// All networks work in scaled coordinates: inputs in [-1, 1], outputs standardized.
+namespace Emulators
+
+open TorchSharp
+open Emulators.Tensors
+
+/// How HF coordinates reach an LF source.
+type Encoding =
+    /// The HF point itself (the source must share the HF input dimension).
+    | NoEncoding
+    /// E(x) = A x + c, identity start when the dimensions agree.
+    | AffineEncoding
+    /// A block g; E(x) = x + g(x) when the dimensions agree, else g(x).
+    | NonlinearEncoding of BlockSpec
+
+/// An LF source as the user supplies it.
+type SourceSpec =
+    /// The LF function itself, evaluated inside the emulator (no surrogate, no LF loss).
+    | Exact of SourceFunction
+    /// LF samples; a surrogate block is trained on them. The box is the source's input space (None: the data's range).
+    | Learned of name: string * domain: Box option * x: float[][] * y: float[]
+
+/// An LF source inside a built emulator.
+type SourceLink =
+    { Name: string
+      Domain: Box
+      InputScale: Affine1
+      OutputScale: Affine1
+      Exact: Model option
+      Surrogate: Params option
+      Encoder: Params option }
+
+type EmulatorSpec =
+    { /// Family and size of F_nl (and of the single-fidelity network when there are no sources).
+      Correlation: BlockSpec
+      /// Family and size of the LF surrogates.
+      Surrogate: BlockSpec
+      Encoding: Encoding
+      Precision: Precision }
+
+type Emulator =
+    { Spec: EmulatorSpec
+      Domain: Box
+      InputScale: Affine1
+      OutputScale: Affine1
+      Sources: SourceLink list
+      /// F_l; None for a single-fidelity network (ŷ = F_nl(x) alone).
+      Linear: Params option
+      Nonlinear: Params
+      Members: int }
+
+/// A prediction split into the linear and nonlinear branches (Value = Linear + Nonlinear), physical units.
+type Prediction =
+    { Value: float[]
+      Linear: float[]
+      Nonlinear: float[] }
+
+module Emulator =
+    let private encoderBlock (enc: Encoding) =
+        match enc with
+        | NoEncoding -> None
+        | AffineEncoding -> Some AffineBlock
+        | NonlinearEncoding b -> Some b
+
+    /// Maps scaled HF coordinates [E, N, d_H] to scaled coordinates of source `s` [E, N, d_L].
+    let encode (m: Emulator) (s: SourceLink) (xs: Tensor) : Tensor =
+        match m.Spec.Encoding, s.Encoder with
+        | NoEncoding, _
+        | _, None -> Affine1.apply s.InputScale (Affine1.invert m.InputScale xs)
+        | enc, Some p ->
+            let b = (encoderBlock enc).Value
+            let g = Block.apply b p xs
+            let z =
+                match enc with
+                | NonlinearEncoding _ when s.Domain.Dim = m.Domain.Dim -> Affine1.apply s.InputScale (Affine1.invert m.InputScale xs) + g
+                | _ -> g
+            // LF surrogates extrapolate badly: keep encoded points inside the source's domain.
+            z.clamp(scalar -1.0, scalar 1.0)
+
+    /// Standardized LF value of source `s` at scaled source coordinates z: [E, N, 1].
+    let sourceValue (s: SourceLink) (z: Tensor) (spec: EmulatorSpec) : Tensor =
+        match s.Exact, s.Surrogate with
+        | Some f, _ -> Affine1.apply s.OutputScale ((f (Affine1.invert s.InputScale z)).unsqueeze(-1))
+        | None, Some p -> Block.apply spec.Surrogate p z
+        | None, None -> failwithf "source %s has neither a function nor a surrogate" s.Name
+
+    /// u = [x; y_L,1; …; y_L,n] in scaled units.
+    let features (m: Emulator) (xs: Tensor) : Tensor =
+        if m.Sources.IsEmpty then xs
+        else
+            let ys = m.Sources |> List.map (fun s -> sourceValue s (encode m s xs) m.Spec)
+            torch.cat(Array.ofList (xs :: ys), -1L)
+
+    /// The two branches in scaled output units, each [E, N, 1].
+    let branches (m: Emulator) (xs: Tensor) : Tensor * Tensor =
+        let u = features m xs
+        let nl = Block.apply m.Spec.Correlation m.Nonlinear u
+        let lin =
+            match m.Linear with
+            | Some p -> Affine.apply p u
+            | None -> torch.zeros_like nl
+        lin, nl
+
+    let forwardScaled (m: Emulator) (xs: Tensor) =
+        let lin, nl = branches m xs
+        lin + nl
+
+    /// Scale physical points [N, d] to the emulator's network coordinates, repeated for every member: [E, N, d].
+    let scaleInputs (m: Emulator) (x: float[][]) : Tensor =
+        use _ = torch.no_grad ()
+        let t = Affine1.apply m.InputScale (Tensors.ofRows m.Spec.Precision x)
+        t.unsqueeze(0).expand(int64 m.Members, -1L, -1L).contiguous()
+
+    let private checkPoints (m: Emulator) (x: float[][]) =
+        if x.Length = 0 then Errors.fail "predict: no points given"
+        Errors.requireMatrix "predict input" m.Domain.Dim x
+
+    /// Predictions of every member: [member][point], with the linear and nonlinear parts.
+    let predictMembers (m: Emulator) (x: float[][]) : Prediction[] =
+        checkPoints m x
+        use _ = torch.NewDisposeScope()
+        use _ = torch.no_grad ()
+        let lin, nl = branches m (scaleInputs m x)
+        let scale = m.OutputScale.Scale[0]
+        let shift = m.OutputScale.Shift[0]
+        let rows (t: Tensor) = Tensors.toArray t |> Array.chunkBySize x.Length
+        let l = rows lin
+        let n = rows nl
+        Array.init m.Members (fun e ->
+            let linear = l[e] |> Array.map (fun v -> v * scale + shift)
+            let nonlinear = n[e] |> Array.map (fun v -> v * scale)
+            { Value = Array.map2 (+) linear nonlinear; Linear = linear; Nonlinear = nonlinear })
+
+    /// Prediction of the first (or only) member.
+    let predict (m: Emulator) (x: float[][]) : Prediction = (predictMembers m x)[0]
+
+    /// Every trainable tensor, with a name that says where it lives.
+    let parameters (m: Emulator) : Params =
+        [ for i, s in List.indexed m.Sources do
+              match s.Surrogate with
+              | Some p -> yield! Params.prefix (sprintf "lf%d" i) p
+              | None -> ()
+              match s.Encoder with
+              | Some p -> yield! Params.prefix (sprintf "enc%d" i) p
+              | None -> ()
+          match m.Linear with
+          | Some p -> yield! Params.prefix "linear" p
+          | None -> ()
+          yield! Params.prefix "nonlinear" m.Nonlinear ]
+
+    /// Build an untrained emulator. `hfBox` is the HF input space, `hfY` sets the output standardization,
+    /// `seeds` holds one seed per ensemble member.
+    let create (spec: EmulatorSpec) (hfBox: Box) (hfY: float[]) (sources: SourceSpec list) (seeds: int[]) : Emulator =
+        if seeds.Length < 1 then Errors.fail "an emulator needs at least one member (seed)"
+        let ctx = InitContext.create spec.Precision seeds
+        let dH = hfBox.Dim
+        let link (i: int) (src: SourceSpec) =
+            let name, box, exact, surrogate, outScale =
+                match src with
+                | Exact f ->
+                    // Standardize the exact LF output with its statistics on an even sample of its domain.
+                    let pts = Sampling.sobol f.Domain.Dim 0 256 |> Sampling.scaleTo f.Domain.Lower f.Domain.Upper
+                    let ys =
+                        use _ = torch.NewDisposeScope()
+                        use _ = torch.no_grad ()
+                        Tensors.toArray (f.Eval(Tensors.ofRows spec.Precision pts))
+                    Errors.requireFinite (sprintf "LF source '%s' evaluated on its domain" f.Name) ys
+                    f.Name, f.Domain, Some f.Eval, None, Affine1.standardize ys
+                | Learned(name, box, x, y) ->
+                    let b = defaultArg box (Box.ofRows x)
+                    name, b, None, Some(Block.init spec.Surrogate ctx b.Dim 1), Affine1.standardize y
+            let encoder =
+                match spec.Encoding with
+                | NoEncoding ->
+                    if box.Dim <> dH then
+                        Errors.fail "LF source '%s' has %d inputs but the HF model has %d: choose an encoding (affine or nonlinear) to map between them" name box.Dim dH
+                    None
+                | AffineEncoding when box.Dim = dH -> Some(Affine.initIdentity ctx dH)
+                | AffineEncoding -> Some(Affine.init ctx dH box.Dim)
+                | NonlinearEncoding b -> Some(Block.init b ctx dH box.Dim)
+            { Name = name
+              Domain = box
+              InputScale = Affine1.ofBox box
+              OutputScale = outScale
+              Exact = exact
+              Surrogate = surrogate
+              Encoder = encoder }
+        let links = sources |> List.mapi link
+        let dU = dH + links.Length
+        { Spec = spec
+          Domain = hfBox
+          InputScale = Affine1.ofBox hfBox
+          OutputScale = Affine1.standardize hfY
+          Sources = links
+          Linear = (if links.IsEmpty then None else Some(Affine.init ctx dU 1))
+          Nonlinear = Block.init spec.Correlation ctx dU 1
+          Members = seeds.Length }

@@ -1,0 +1,121 @@
+/// One assessment run on a built-in problem: sample the data, train the MF emulator and its single-fidelity
+/// baseline, score both on the test set.
+module Emulators.Experiment
+
+open System.Diagnostics
+open TorchSharp
+open Emulators.Tensors
+
+type LfMode =
+    /// The LF functions themselves (the paper's upper bound).
+    | ExactLf
+    /// Surrogates trained on sampled LF data.
+    | LearnedLf
+
+module LfMode =
+    let parse (s: string) =
+        match s.Trim().ToLowerInvariant() with
+        | "exact" -> ExactLf
+        | "learned" | "learnable" -> LearnedLf
+        | other -> Errors.fail "unknown LF mode '%s' (expected exact or learned)" other
+
+    let name =
+        function
+        | ExactLf -> "exact"
+        | LearnedLf -> "learned"
+
+type RunConfig =
+    { Problem: Problem
+      Spec: EmulatorSpec
+      LfMode: LfMode
+      /// Sobol' HF points before the 1-D boundary augmentation.
+      NHf: int
+      /// Repetition seed: selects the Sobol' offset and the network initialisation.
+      Seed: int
+      Train: TrainConfig
+      /// Single-fidelity baseline training (same block family, HF data only).
+      SfTrain: TrainConfig }
+
+type RunResult =
+    { Problem: string
+      Architecture: string
+      LfMode: string
+      Encoding: string
+      Strategy: string
+      NHf: int
+      /// HF points actually used (boundary points included).
+      NHfTotal: int
+      Seed: int
+      Lambda: float
+      LearningRate: float
+      Mf: Metrics.Errors
+      Sf: Metrics.Errors
+      MfSeconds: float
+      SfSeconds: float }
+
+/// Evaluate a vectorised model at physical points, in float64.
+let evaluate (f: Model) (points: float[][]) : float[] =
+    use _ = torch.NewDisposeScope()
+    use _ = torch.no_grad ()
+    Tensors.toArray (f (Tensors.ofRows Float64 points))
+
+/// HF training inputs of repetition `seed`: randomized Sobol' offset, 1-D boundary points added.
+let hfPoints (p: Problem) (n: int) (seed: int) =
+    if n < 1 then Errors.fail "the number of HF points must be positive (got %d)" n
+    Sampling.sobolRandomized seed 0 p.Domain.Dim n
+    |> Sampling.withBoundary
+    |> Sampling.scaleTo p.Domain.Lower p.Domain.Upper
+
+/// LF training inputs for one source: its own Sobol' points (offset by one power of two past the HF draw).
+let lfPoints (s: SourceFunction) (n: int) (seed: int) =
+    Sampling.sobolRandomized (seed + 7919) 1 s.Domain.Dim n |> Sampling.scaleTo s.Domain.Lower s.Domain.Upper
+
+/// The fixed test set: an even grid in low dimension, otherwise seeded Monte Carlo.
+let testPoints (p: Problem) =
+    match p.TestGridPerDim with
+    | Some k -> Sampling.grid k p.Domain.Dim |> Sampling.scaleTo p.Domain.Lower p.Domain.Upper
+    | None -> Sampling.uniform 20251202 p.Domain.Dim p.TestMonteCarlo |> Sampling.scaleTo p.Domain.Lower p.Domain.Upper
+
+/// The LF sources of a problem in the requested mode.
+let sources (p: Problem) (mode: LfMode) (seed: int) : SourceSpec list =
+    p.Sources
+    |> List.map (fun s ->
+        match mode with
+        | ExactLf -> Exact s
+        | LearnedLf ->
+            let x = lfPoints s p.LfSize seed
+            Learned(s.Name, Some s.Domain, x, evaluate s.Eval x))
+
+let private memberSeeds (seed: int) (salt: int) = [| 1000 + 97 * seed + salt |]
+
+/// Train and score the MF emulator and its single-fidelity baseline.
+let run (cfg: RunConfig) : RunResult * FitResult * FitResult =
+    let p = cfg.Problem
+    let xh = hfPoints p cfg.NHf cfg.Seed
+    let hf = { X = xh; Y = evaluate p.Hf xh }
+    let xt = testPoints p
+    let yt = evaluate p.Hf xt
+    let score (m: Emulator) = Metrics.all p.NormSq (Emulator.predict m xt).Value yt
+    let mf = Fit.fit cfg.Train cfg.Spec p.Domain hf (sources p cfg.LfMode cfg.Seed) (memberSeeds cfg.Seed 0)
+    let sfSpec = { cfg.Spec with Encoding = NoEncoding }
+    let sf = Fit.fit cfg.SfTrain sfSpec p.Domain hf [] (memberSeeds cfg.Seed 1)
+    { Problem = p.Name
+      Architecture = Block.name cfg.Spec.Correlation
+      LfMode = LfMode.name cfg.LfMode
+      Encoding =
+        (match cfg.Spec.Encoding with
+         | NoEncoding -> "none"
+         | AffineEncoding -> "affine"
+         | NonlinearEncoding _ -> "nonlinear")
+      Strategy = Strategy.name cfg.Train.Strategy
+      NHf = cfg.NHf
+      NHfTotal = xh.Length
+      Seed = cfg.Seed
+      Lambda = cfg.Train.Lambda
+      LearningRate = cfg.Train.Schedule.LearningRate
+      Mf = score mf.Emulator
+      Sf = score sf.Emulator
+      MfSeconds = mf.Seconds
+      SfSeconds = sf.Seconds },
+    mf,
+    sf

@@ -1,0 +1,61 @@
+/// L-BFGS polish after Adam. Adam's step is bounded by its learning rate, so on K1 it stalls near 1e-3 while the
+/// affine branch still has far to travel; a quasi-Newton method with a Wolfe line search then reaches machine
+/// precision. MathNet.Numerics supplies the minimizer; libtorch supplies value and gradient.
+module Emulators.Lbfgs
+
+open System
+open TorchSharp
+open MathNet.Numerics.LinearAlgebra
+open MathNet.Numerics.Optimization
+open Emulators.Tensors
+
+let private flatten (ts: Tensor list) =
+    ts |> List.map (fun t -> Tensors.toArray t) |> Array.concat
+
+let private assign (ps: Tensor list) (values: float[]) =
+    use _ = torch.no_grad ()
+    let mutable offset = 0
+    for p in ps do
+        let n = int (p.numel())
+        use src = Tensors.create values[offset .. offset + n - 1] p.shape p.dtype
+        p.copy_(src) |> ignore
+        offset <- offset + n
+
+type Outcome = { Iterations: int; Evaluations: int; Loss: float; Reason: string }
+
+/// Minimise `objective` (which must return the scalar loss built from `ps`) for at most `maxIterations`.
+/// The parameters end at the best point evaluated, whatever stopped the search.
+let minimize (maxIterations: int) (cancel: Threading.CancellationToken) (ps: Tensor list) (objective: unit -> Tensor) =
+    let mutable best = Double.PositiveInfinity
+    let mutable bestX = flatten ps
+    let mutable evals = 0
+    let valueAndGradient (x: Vector<float>) =
+        cancel.ThrowIfCancellationRequested()
+        use _ = torch.NewDisposeScope()
+        let xs = x.ToArray()
+        assign ps xs
+        let loss = objective ()
+        let grads = torch.autograd.grad([| loss |], Array.ofList ps) |> List.ofSeq
+        let f = loss.ToDouble()
+        evals <- evals + 1
+        if f < best && not (Double.IsNaN f) then
+            best <- f
+            bestX <- xs
+        let g = flatten grads
+        // A non-finite value makes the line search back off instead of crashing the search.
+        if Double.IsNaN f || Double.IsInfinity f then struct (Double.MaxValue, Vector<float>.Build.Dense(g.Length))
+        else struct (f, Vector<float>.Build.DenseOfArray g)
+    let start = flatten ps
+    let reason, iterations =
+        if maxIterations <= 0 then "skipped", 0
+        else
+            try
+                let m = LimitedMemoryBfgsMinimizer(1e-300, 0.0, 0.0, 20, maxIterations)
+                let r = m.FindMinimum(ObjectiveFunction.Gradient(Func<_, _>(valueAndGradient)), Vector<float>.Build.DenseOfArray start)
+                string r.ReasonForExit, r.Iterations
+            with
+            | :? OperationCanceledException -> "cancelled", -1
+            | :? MaximumIterationsException -> "iteration limit", maxIterations
+            | e -> "stopped: " + e.Message, -1
+    assign ps bestX
+    { Iterations = iterations; Evaluations = evals; Loss = best; Reason = reason }

@@ -1,0 +1,80 @@
+/// What training needs to know, and what it gives back.
+namespace Emulators
+
+open System.Threading
+
+/// One optimisation stage: full-batch Adam, then an optional L-BFGS polish.
+type Schedule =
+    { AdamEpochs: int
+      LearningRate: float
+      LbfgsIterations: int }
+
+type Strategy =
+    /// Train each LF surrogate on its own data, freeze it, then train encoders and F_l + F_nl on the HF data.
+    | PretrainFreeze
+    /// Train everything at once on LF terms + HF term + penalty.
+    | EndToEnd
+
+type ProgressReport =
+    { Stage: string
+      Step: int
+      Steps: int
+      Loss: float }
+
+type TrainConfig =
+    { /// Schedule of the HF stage (and of the whole model end to end).
+      Schedule: Schedule
+      /// Schedule of LF-surrogate pre-training.
+      SurrogateSchedule: Schedule
+      /// L2 penalty λ Σ W² on the weight matrices of F_nl (scaled units).
+      Lambda: float
+      Strategy: Strategy
+      /// Record every loss term every this many Adam epochs.
+      LogEvery: int
+      Report: (ProgressReport -> unit) option
+      Cancel: CancellationToken }
+
+/// Loss terms recorded at one step: per-term values averaged over ensemble members.
+type HistoryEntry =
+    { Stage: string
+      Step: int
+      Terms: (string * float) list }
+
+type StageSummary =
+    { Stage: string
+      AdamEpochs: int
+      LbfgsIterations: int
+      LbfgsStop: string
+      FinalLoss: float
+      Seconds: float }
+
+type HfData = { X: float[][]; Y: float[] }
+
+type FitResult =
+    { Emulator: Emulator
+      History: HistoryEntry list
+      Stages: StageSummary list
+      Seconds: float }
+
+module Strategy =
+    let parse (s: string) =
+        match s.Trim().ToLowerInvariant() with
+        | "freeze" | "pretrain-freeze" | "pretrain" -> PretrainFreeze
+        | "end-to-end" | "endtoend" | "e2e" -> EndToEnd
+        | other -> Errors.fail "unknown strategy '%s' (expected freeze or end-to-end)" other
+
+    let name =
+        function
+        | PretrainFreeze -> "freeze"
+        | EndToEnd -> "end-to-end"
+
+module TrainConfig =
+    /// Defaults measured on K1: 5,000 Adam epochs at 1e-3, then up to 3,000 L-BFGS iterations.
+    let defaults =
+        { Schedule = { AdamEpochs = 5000; LearningRate = 1e-3; LbfgsIterations = 3000 }
+          SurrogateSchedule = { AdamEpochs = 5000; LearningRate = 1e-3; LbfgsIterations = 3000 }
+          Lambda = 1e-3
+          Strategy = PretrainFreeze
+          LogEvery = 100
+          Report = None
+          Cancel = CancellationToken.None }

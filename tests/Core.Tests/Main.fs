@@ -1,0 +1,3 @@
+module Main
+[<EntryPoint>]
+let main _ = 0
