@@ -1,3 +1,25 @@
 module Main
+
+open Expecto
+
 [<EntryPoint>]
-let main _ = 0
+let main argv =
+    Emulators.Native.init 1
+    let mutable counts = None
+    let printer =
+        { defaultConfig.printer with
+            summary =
+                fun cfg s ->
+                    async {
+                        counts <- Some(s.passed.Length, s.failed.Length + s.errored.Length, s.ignored.Length)
+                        do! defaultConfig.printer.summary cfg s
+                    } }
+    // libtorch's thread count is global; tests run one at a time so timings and results stay reproducible.
+    let rc = runTestsInAssemblyWithCLIArgs [ Printer printer; No_Spinner; Colours 0; Sequenced ] argv
+    match counts with
+    | Some(p, f, s) ->
+        // Expecto's Console.Out pads lines; write the CI line to the raw stream.
+        use raw = new System.IO.StreamWriter(System.Console.OpenStandardOutput())
+        raw.Write(sprintf "\n%d passed, %d failed, %d skipped\n" p f s)
+    | None -> ()
+    rc
