@@ -155,6 +155,7 @@ module Emulator =
     /// Build an untrained emulator. `hfBox` is the HF input space, `hfY` sets the output standardization,
     /// `seeds` holds one seed per ensemble member.
     let create (spec: EmulatorSpec) (hfBox: Box) (hfY: float[]) (sources: SourceSpec list) (seeds: int[]) : Emulator =
+        Native.ensure ()
         if seeds.Length < 1 then Errors.fail "an emulator needs at least one member (seed)"
         let ctx = InitContext.create spec.Precision seeds
         let dH = hfBox.Dim

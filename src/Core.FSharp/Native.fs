@@ -1,4 +1,4 @@
-/// Process-wide native settings: the allocator and libtorch's thread count.
+/// Process-wide native settings: the allocator, MKL reproducibility and libtorch's thread count.
 module Emulators.Native
 
 open System.Runtime.InteropServices
@@ -6,34 +6,50 @@ open System.Runtime.InteropServices
 [<DllImport("libc", EntryPoint = "mallopt")>]
 extern int private mallopt(int param, int value)
 
+[<DllImport("libc", EntryPoint = "setenv")>]
+extern int private setenv(string name, string value, int overwrite)
+
 // glibc mallopt parameters (malloc.h)
 let private M_TRIM_THRESHOLD = -1
 let private M_MMAP_THRESHOLD = -3
 let private M_ARENA_MAX = -8
 
-let mutable private configured = false
+let private linux = RuntimeInformation.IsOSPlatform OSPlatform.Linux
 
-/// Make glibc return freed native memory to the OS. libtorch frees many small tensors every step; with glibc's
-/// default dynamic thresholds the freed pages stay mapped and RSS grows for the whole run. Fixed thresholds
-/// (the same effect as MALLOC_TRIM_THRESHOLD_=0) keep RSS flat without the user setting environment variables.
-/// Idempotent; a no-op where glibc is absent.
-let configureAllocator () =
-    if not configured then
-        configured <- true
-        if RuntimeInformation.IsOSPlatform OSPlatform.Linux then
-            try
-                mallopt(M_ARENA_MAX, 2) |> ignore
-                mallopt(M_MMAP_THRESHOLD, 1 <<< 20) |> ignore
-                mallopt(M_TRIM_THRESHOLD, 1 <<< 20) |> ignore
-            with _ -> ()
+/// Make glibc return freed native memory to the OS. libtorch frees many tensors every step; with glibc's
+/// dynamic thresholds the freed pages of batched (ensemble) training stay mapped and RSS grows for the whole run.
+/// Fixed thresholds have the effect of MALLOC_TRIM_THRESHOLD_ without the user setting environment variables.
+/// EMULATORS_DEFAULT_MALLOC=1 keeps glibc's defaults: only for measuring what this setting buys.
+let private configureAllocator () =
+    if linux && System.Environment.GetEnvironmentVariable "EMULATORS_DEFAULT_MALLOC" <> "1" then
+        try
+            mallopt(M_ARENA_MAX, 2) |> ignore
+            mallopt(M_MMAP_THRESHOLD, 1 <<< 20) |> ignore
+            mallopt(M_TRIM_THRESHOLD, 1 <<< 20) |> ignore
+        with _ -> ()
+
+/// Make MKL (inside libtorch) reproducible: by default its kernels pick code paths by memory alignment, so two
+/// runs with the same seed drift apart after thousands of epochs. Strict conditional numerical reproducibility
+/// removes that; it must be in the native environment before MKL's first call. A user's own MKL_CBWR wins.
+let private configureReproducibility () =
+    if linux && System.String.IsNullOrEmpty(System.Environment.GetEnvironmentVariable "MKL_CBWR") then
+        try
+            setenv("MKL_CBWR", "AUTO,STRICT", 0) |> ignore
+            System.Environment.SetEnvironmentVariable("MKL_CBWR", "AUTO,STRICT")
+        with _ -> ()
+
+let private once = lazy (configureReproducibility (); configureAllocator ())
+
+/// Apply the process-wide settings once; every model constructor calls this, so library users need not.
+let ensure () = once.Force()
 
 /// Set libtorch's intra-op thread count (global to the process). Results are reproducible for a given count.
 let setThreads (n: int) =
     if n < 1 then Errors.fail "threads must be at least 1 (got %d)" n
     TorchSharp.torch.set_num_threads n
 
-/// Call once before any tensor work: configures the allocator and, by default, one libtorch thread
-/// (tiny networks are bound by per-operation overhead, where extra threads only add contention).
+/// Call before any tensor work: the process-wide settings plus the thread count. One thread is the default
+/// because tiny networks are bound by per-operation overhead, where extra threads only add contention.
 let init (threads: int) =
-    configureAllocator ()
+    ensure ()
     setThreads threads
