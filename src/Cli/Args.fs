@@ -47,11 +47,98 @@ type ProblemsArgs =
             match a with
             | Verbose -> "also print where each fact comes from"
 
+/// Options shared by every command that trains.
+type TrainArgs =
+    | [<Mandatory>] Hf of csv: string
+    | Lf of name_eq_csv: string
+    | Inputs of columns: string
+    | Output of column: string
+    | Arch of name: string
+    | Depth of int
+    | Width of int
+    | Encoding of name: string
+    | Strategy of name: string
+    | Epochs of int
+    | Lbfgs of iterations: int
+    | Lr of float
+    | Lambda of float
+    | Seed of int
+    | Members of int
+    | Precision of string
+    | Threads of int
+    | [<Mandatory; AltCommandLine("-o")>] Out of model_dir: string
+    | Json
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Hf _ -> "HF data: CSV with a header; the output is the last column unless --output names it"
+            | Lf _ -> "an LF source as NAME=file.csv (repeatable); with none, the single-fidelity model is trained"
+            | Inputs _ -> "comma-separated HF input columns (default: every column but the output)"
+            | Output _ -> "output column in every file (default: the last column of the HF file)"
+            | Arch _ -> "block family: mlp, siren or kan (default mlp)"
+            | Depth _ -> "hidden layers per block (default 3)"
+            | Width _ -> "units per hidden layer (default 16)"
+            | Encoding _ -> "none, affine or nonlinear (default none; needed when an LF file has other inputs)"
+            | Strategy _ -> "freeze or end-to-end (default freeze)"
+            | Epochs _ -> "Adam epochs per stage (default 5000)"
+            | Lbfgs _ -> "L-BFGS iterations after Adam (default 3000)"
+            | Lr _ -> "Adam learning rate (default 1e-3)"
+            | Lambda _ -> "L2 penalty on the F_nl weights (default 1e-3)"
+            | Seed _ -> "initialisation seed (default 0)"
+            | Members _ -> "ensemble members trained at once (default 1)"
+            | Precision _ -> "float64 or float32 (default float64)"
+            | Threads _ -> "libtorch threads (default 1)"
+            | Out _ -> "directory to write the model into"
+            | Json -> "print one JSON object on the last line"
+
+type PredictArgs =
+    | [<Mandatory; AltCommandLine("-m")>] Model of model_dir: string
+    | [<Mandatory>] Input of csv: string
+    | [<Mandatory; AltCommandLine("-o")>] Out of csv: string
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Model _ -> "model directory written by `emulators train`"
+            | Input _ -> "CSV with the model's input columns (extra columns are ignored)"
+            | Out _ -> "CSV to write: the inputs, the prediction and its linear and nonlinear parts"
+
+type EvaluateArgs =
+    | [<Mandatory; AltCommandLine("-m")>] Model of model_dir: string
+    | [<Mandatory>] Data of csv: string
+    | Json
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Model _ -> "model directory written by `emulators train`"
+            | Data _ -> "CSV with the model's input columns and its output column"
+            | Json -> "print one JSON object on the last line"
+
+type ExportArgs =
+    | [<Mandatory>] Problem of name: string
+    | Nh of int
+    | Seed of int
+    | [<Mandatory; AltCommandLine("-o")>] Out of dir: string
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Problem _ -> "problem name (see `emulators problems`)"
+            | Nh _ -> "number of Sobol' HF points before 1-D boundary points (default: the problem's smallest)"
+            | Seed _ -> "repetition seed (default 0)"
+            | Out _ -> "directory for hf.csv, one LF file per source, and test.csv"
+
 type Command =
     | [<CliPrefix(CliPrefix.None); SubCommand>] Problems of ParseResults<ProblemsArgs>
     | [<CliPrefix(CliPrefix.None); SubCommand>] Run of ParseResults<RunArgs>
+    | [<CliPrefix(CliPrefix.None); SubCommand>] Export of ParseResults<ExportArgs>
+    | [<CliPrefix(CliPrefix.None); SubCommand>] Train of ParseResults<TrainArgs>
+    | [<CliPrefix(CliPrefix.None); SubCommand>] Predict of ParseResults<PredictArgs>
+    | [<CliPrefix(CliPrefix.None); SubCommand>] Evaluate of ParseResults<EvaluateArgs>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Problems _ -> "list the built-in test problems"
             | Run _ -> "train a multi-fidelity emulator and its single-fidelity baseline on a built-in problem"
+            | Export _ -> "write a built-in problem's HF, LF and test data as CSV files"
+            | Train _ -> "train an emulator on your own CSV data and save it"
+            | Predict _ -> "predict with a saved model at the points of a CSV file"
+            | Evaluate _ -> "score a saved model on a CSV test set"

@@ -12,6 +12,10 @@ let main argv =
         match args.GetSubCommand() with
         | Problems a -> ProblemsCommand.execute a
         | Run a -> RunCommand.execute a
+        | Export a -> ExportCommand.execute a
+        | Train a -> UserDataCommands.train a
+        | Predict a -> UserDataCommands.predict a
+        | Evaluate a -> UserDataCommands.evaluate a
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
         printfn "%s" e.Message

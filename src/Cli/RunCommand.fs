@@ -13,29 +13,29 @@ let private encodingOf (name: string) (block: BlockSpec) =
     | other -> Errors.fail "unknown encoding '%s' (expected none, affine or nonlinear)" other
 
 let execute (args: ParseResults<RunArgs>) =
-    let threads = args.GetResult(Threads, defaultValue = 1)
+    let threads = args.GetResult(RunArgs.Threads, defaultValue = 1)
     Native.init threads
-    let problem = Problems.Catalogue.find (args.GetResult Problem)
-    let block = Block.ofName (args.GetResult(Arch, defaultValue = "mlp")) (args.GetResult(Depth, defaultValue = 3)) (args.GetResult(Width, defaultValue = 16))
-    let precision = Tensors.parsePrecision (args.GetResult(Precision, defaultValue = "float64"))
-    let lfMode = Experiment.LfMode.parse (args.GetResult(Lf, defaultValue = "exact"))
-    let strategy = Strategy.parse (args.GetResult(Strategy, defaultValue = "freeze"))
-    let encoding = encodingOf (args.GetResult(Encoding, defaultValue = "none")) block
-    let nh = args.GetResult(Nh, defaultValue = List.head problem.HfSizes)
+    let problem = Problems.Catalogue.find (args.GetResult RunArgs.Problem)
+    let block = Block.ofName (args.GetResult(RunArgs.Arch, defaultValue = "mlp")) (args.GetResult(RunArgs.Depth, defaultValue = 3)) (args.GetResult(RunArgs.Width, defaultValue = 16))
+    let precision = Tensors.parsePrecision (args.GetResult(RunArgs.Precision, defaultValue = "float64"))
+    let lfMode = Experiment.LfMode.parse (args.GetResult(RunArgs.Lf, defaultValue = "exact"))
+    let strategy = Strategy.parse (args.GetResult(RunArgs.Strategy, defaultValue = "freeze"))
+    let encoding = encodingOf (args.GetResult(RunArgs.Encoding, defaultValue = "none")) block
+    let nh = args.GetResult(RunArgs.Nh, defaultValue = List.head problem.HfSizes)
     let d = TrainConfig.defaults
     let schedule =
-        { AdamEpochs = args.GetResult(Epochs, defaultValue = d.Schedule.AdamEpochs)
-          LearningRate = args.GetResult(Lr, defaultValue = d.Schedule.LearningRate)
-          LbfgsIterations = args.GetResult(Lbfgs, defaultValue = d.Schedule.LbfgsIterations) }
+        { AdamEpochs = args.GetResult(RunArgs.Epochs, defaultValue = d.Schedule.AdamEpochs)
+          LearningRate = args.GetResult(RunArgs.Lr, defaultValue = d.Schedule.LearningRate)
+          LbfgsIterations = args.GetResult(RunArgs.Lbfgs, defaultValue = d.Schedule.LbfgsIterations) }
     if schedule.AdamEpochs < 0 then Errors.fail "--epochs must be non-negative (got %d)" schedule.AdamEpochs
     if not (schedule.LearningRate > 0.0) then Errors.fail "--lr must be positive (got %g)" schedule.LearningRate
-    let json = args.Contains Json
+    let json = args.Contains RunArgs.Json
     let progress = Progress.reporter (not json)
     let train =
         { d with
             Schedule = schedule
             SurrogateSchedule = schedule
-            Lambda = args.GetResult(Lambda, defaultValue = d.Lambda)
+            Lambda = args.GetResult(RunArgs.Lambda, defaultValue = d.Lambda)
             Strategy = strategy
             Report = progress }
     let cfg: Experiment.RunConfig =
@@ -43,7 +43,7 @@ let execute (args: ParseResults<RunArgs>) =
           Spec = { Correlation = block; Surrogate = block; Encoding = encoding; Precision = precision }
           LfMode = lfMode
           NHf = nh
-          Seed = args.GetResult(Seed, defaultValue = 0)
+          Seed = args.GetResult(RunArgs.Seed, defaultValue = 0)
           Train = train
           SfTrain = train }
     let clock = System.Diagnostics.Stopwatch.StartNew()

@@ -1,0 +1,82 @@
+/// Model specifications to and from JSON, for the model file.
+module Emulators.SpecJson
+
+open System.Text.Json.Nodes
+open Emulators.Mlp
+
+let private num (o: JsonObject) (key: string) =
+    match o[key] with
+    | null -> Errors.fail "model file: field '%s' is missing" key
+    | n -> n.GetValue<float>()
+
+let private int' o key = int (num o key)
+
+let private str (o: JsonObject) (key: string) =
+    match o[key] with
+    | null -> Errors.fail "model file: field '%s' is missing" key
+    | n -> n.GetValue<string>()
+
+let floats (v: float[]) = JsonArray(v |> Array.map (fun x -> JsonValue.Create x :> JsonNode))
+
+let readFloats (o: JsonObject) (key: string) : float[] =
+    match o[key] with
+    | :? JsonArray as a -> a |> Seq.map (fun n -> n.GetValue<float>()) |> Array.ofSeq
+    | _ -> Errors.fail "model file: field '%s' is missing or not a list of numbers" key
+
+let strings (v: string[]) = JsonArray(v |> Array.map (fun x -> JsonValue.Create x :> JsonNode))
+
+let readStrings (o: JsonObject) (key: string) : string[] option =
+    match o[key] with
+    | :? JsonArray as a -> Some(a |> Seq.map (fun n -> n.GetValue<string>()) |> Array.ofSeq)
+    | _ -> None
+
+let obj (fields: (string * JsonNode) list) =
+    let o = JsonObject()
+    for k, v in fields do
+        o[k] <- v
+    o
+
+let child (o: JsonObject) (key: string) : JsonObject =
+    match o[key] with
+    | :? JsonObject as c -> c
+    | _ -> Errors.fail "model file: section '%s' is missing" key
+
+let ofBlock (b: BlockSpec) : JsonObject =
+    match b with
+    | AffineBlock -> obj [ "family", JsonValue.Create "affine" ]
+    | MlpBlock s -> obj [ "family", JsonValue.Create "mlp"; "depth", JsonValue.Create s.Depth; "width", JsonValue.Create s.Width ]
+
+let toBlock (o: JsonObject) : BlockSpec =
+    match str o "family" with
+    | "affine" -> AffineBlock
+    | "mlp" -> MlpBlock { Depth = int' o "depth"; Width = int' o "width" }
+    | other -> Errors.fail "model file: unknown block family '%s' (written by a newer version?)" other
+
+let ofEncoding (e: Encoding) =
+    match e with
+    | NoEncoding -> obj [ "kind", JsonValue.Create "none" ]
+    | AffineEncoding -> obj [ "kind", JsonValue.Create "affine" ]
+    | NonlinearEncoding b -> obj [ "kind", JsonValue.Create "nonlinear"; "block", ofBlock b ]
+
+let toEncoding (o: JsonObject) =
+    match str o "kind" with
+    | "none" -> NoEncoding
+    | "affine" -> AffineEncoding
+    | "nonlinear" -> NonlinearEncoding(toBlock (child o "block"))
+    | other -> Errors.fail "model file: unknown encoding '%s'" other
+
+let ofBox (b: Box) = obj [ "lower", floats b.Lower; "upper", floats b.Upper ]
+let toBox (o: JsonObject) = Box.create (readFloats o "lower") (readFloats o "upper")
+let ofAffine (a: Affine1) = obj [ "shift", floats a.Shift; "scale", floats a.Scale ]
+let toAffine (o: JsonObject) = { Shift = readFloats o "shift"; Scale = readFloats o "scale" }
+
+let ofSchedule (s: Schedule) =
+    obj [ "adamEpochs", JsonValue.Create s.AdamEpochs
+          "learningRate", JsonValue.Create s.LearningRate
+          "lbfgsIterations", JsonValue.Create s.LbfgsIterations ]
+
+let ofTrainConfig (c: TrainConfig) =
+    obj [ "schedule", ofSchedule c.Schedule
+          "surrogateSchedule", ofSchedule c.SurrogateSchedule
+          "lambda", JsonValue.Create c.Lambda
+          "strategy", JsonValue.Create(Strategy.name c.Strategy) ]

@@ -1,0 +1,149 @@
+/// The user-data workflow shared by the CLI and the C# facade: options by name, sources from data or functions,
+/// train, evaluate, save and load. Front ends only translate their types to these.
+module Emulators.Workflow
+
+open Emulators.Tensors
+
+/// Training options with plain names (the CLI's flags and the facade's properties map onto these).
+type Options =
+    { Architecture: string
+      Depth: int
+      Width: int
+      Encoding: string
+      Strategy: string
+      AdamEpochs: int
+      LbfgsIterations: int
+      LearningRate: float
+      Lambda: float
+      Seed: int
+      Members: int
+      Precision: string }
+
+let defaultOptions =
+    { Architecture = "mlp"
+      Depth = 3
+      Width = 16
+      Encoding = "none"
+      Strategy = "freeze"
+      AdamEpochs = TrainConfig.defaults.Schedule.AdamEpochs
+      LbfgsIterations = TrainConfig.defaults.Schedule.LbfgsIterations
+      LearningRate = TrainConfig.defaults.Schedule.LearningRate
+      Lambda = TrainConfig.defaults.Lambda
+      Seed = 0
+      Members = 1
+      Precision = "float64" }
+
+/// A source given as data, with optional column names and input space.
+type DataSource =
+    { Name: string
+      X: float[][]
+      Y: float[]
+      Domain: Box option
+      InputNames: string[] option }
+
+type Source =
+    | FromData of DataSource
+    | FromFunction of SourceFunction
+
+/// A black-box callable as an exact LF source (not differentiable: it cannot feed an encoder).
+let functionSource (name: string) (domain: Box) (f: float[] -> float) : SourceFunction =
+    { Name = name
+      Domain = domain
+      Differentiable = false
+      Eval =
+        fun x ->
+            let rows = Tensors.toRows x
+            let ys = rows |> Array.mapi (fun i r ->
+                let y = f r
+                if System.Double.IsNaN y || System.Double.IsInfinity y then
+                    Errors.fail "LF function '%s' returned %g at point %d (%s)" name y i (r |> Array.map string |> String.concat ", ")
+                y)
+            let shape = x.shape[0 .. x.shape.Length - 2]
+            (Tensors.create ys shape x.dtype) }
+
+let encodingOf (name: string) (o: Options) =
+    match name.Trim().ToLowerInvariant() with
+    | "none" -> NoEncoding
+    | "affine" | "linear" -> AffineEncoding
+    | "nonlinear" -> NonlinearEncoding(Block.ofName o.Architecture 1 16)
+    | other -> Errors.fail "unknown encoding '%s' (expected none, affine or nonlinear)" other
+
+let spec (o: Options) : EmulatorSpec =
+    let block = Block.ofName o.Architecture o.Depth o.Width
+    { Correlation = block
+      Surrogate = block
+      Encoding = encodingOf o.Encoding o
+      Precision = parsePrecision o.Precision }
+
+let trainConfig (o: Options) (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) =
+    if o.AdamEpochs < 0 then Errors.fail "epochs must be non-negative (got %d)" o.AdamEpochs
+    if o.LbfgsIterations < 0 then Errors.fail "L-BFGS iterations must be non-negative (got %d)" o.LbfgsIterations
+    if not (o.LearningRate > 0.0) then Errors.fail "the learning rate must be positive (got %g)" o.LearningRate
+    if o.Members < 1 then Errors.fail "members must be at least 1 (got %d)" o.Members
+    let schedule = { AdamEpochs = o.AdamEpochs; LearningRate = o.LearningRate; LbfgsIterations = o.LbfgsIterations }
+    { TrainConfig.defaults with
+        Schedule = schedule
+        SurrogateSchedule = schedule
+        Lambda = o.Lambda
+        Strategy = Strategy.parse o.Strategy
+        Report = report
+        Cancel = cancel }
+
+/// The HF input space: the union of the HF data's range and the ranges of LF data with the same inputs.
+let inputBox (hf: HfData) (sources: Source list) =
+    let d = if hf.X.Length = 0 then 0 else hf.X[0].Length
+    sources
+    |> List.choose (function
+        | FromData s when s.X.Length > 0 && s.X[0].Length = d && s.X |> Array.forall (fun r -> r.Length = d) -> Some(Box.ofRows s.X)
+        | _ -> None)
+    |> List.fold Box.union (Box.ofRows hf.X)
+
+type Trained =
+    { Emulator: Emulator
+      Fit: FitResult
+      Metadata: ModelFile.Metadata }
+
+/// Train on HF data and LF sources. With no sources this is the single-fidelity network.
+let train (o: Options) (hf: HfData) (hfInputNames: string[] option) (hfOutputName: string option) (sources: Source list)
+          (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) : Trained =
+    if hf.X.Length = 0 then Errors.fail "HF data: no points"
+    let cfg = trainConfig o report cancel
+    let sp = spec o
+    let specs =
+        sources
+        |> List.map (function
+            | FromData s -> Learned(s.Name, s.Domain, s.X, s.Y)
+            | FromFunction f ->
+                if not f.Differentiable && sp.Encoding <> NoEncoding then
+                    Errors.fail "LF source '%s' is a black-box function, which cannot pass gradients to an encoder: use encoding none, or give the source as data" f.Name
+                Exact f)
+    let box = inputBox hf sources
+    let seeds = Array.init o.Members (fun e -> 1000 + 97 * o.Seed + 7 * e)
+    let fit = Fit.fit cfg sp box hf specs seeds
+    { Emulator = fit.Emulator
+      Fit = fit
+      Metadata =
+        { ModelFile.emptyMetadata with
+            InputNames = hfInputNames
+            OutputName = hfOutputName
+            SourceInputNames = sources |> List.map (function FromData s -> s.InputNames | FromFunction _ -> None)
+            Training = Some cfg } }
+
+/// Errors on held-out data; the normalized MSE divides by the mean square of the reference outputs
+/// (the domain-averaged squared norm estimated on the test points, paper §7).
+let evaluate (m: Emulator) (x: float[][]) (y: float[]) : Metrics.Errors =
+    if x.Length <> y.Length then Errors.fail "evaluate: %d input rows but %d outputs" x.Length y.Length
+    if x.Length = 0 then Errors.fail "evaluate: no points"
+    Errors.requireFinite "evaluate outputs" y
+    let pred = (Emulator.predict m x).Value
+    let ms = Metrics.meanSquare y
+    Metrics.all (if ms > 0.0 then ms else 1.0) pred y
+
+/// Points outside the training input space, as (row index, column index) pairs: extrapolation warnings.
+let outsideDomain (m: Emulator) (x: float[][]) =
+    [ for i, row in Array.indexed x do
+          for j, v in Array.indexed row do
+              if j < m.Domain.Dim then
+                  let lo, hi = m.Domain.Lower[j], m.Domain.Upper[j]
+                  let margin = 0.05 * (hi - lo)
+                  if v < lo - margin || v > hi + margin then yield i, j ]
