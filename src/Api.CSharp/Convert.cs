@@ -1,0 +1,24 @@
+using Microsoft.FSharp.Core;
+
+namespace Emulators;
+
+/// <summary>Conversions between C# shapes and the F# core's.</summary>
+internal static class Convert
+{
+    public static double[][] Rows(double[,] m)
+    {
+        var rows = new double[m.GetLength(0)][];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = new double[m.GetLength(1)];
+            for (var j = 0; j < rows[i].Length; j++) rows[i][j] = m[i, j];
+        }
+        return rows;
+    }
+
+    public static FSharpFunc<double[], double> Function(Func<double[], double> f) =>
+        FuncConvert.FromFunc(f);
+
+    public static FSharpOption<T>? Option<T>(T? value) where T : class =>
+        value is null ? null : FSharpOption<T>.Some(value);
+}

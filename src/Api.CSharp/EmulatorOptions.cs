@@ -1,0 +1,46 @@
+namespace Emulators;
+
+/// <summary>Options of a multi-fidelity emulator. Every property has a sensible default.</summary>
+public sealed record EmulatorOptions
+{
+    /// <summary>Block family (default <see cref="Architecture.Mlp"/>).</summary>
+    public Architecture Architecture { get; init; } = Architecture.Mlp;
+    /// <summary>Hidden layers per block (default 3).</summary>
+    public int Depth { get; init; } = 3;
+    /// <summary>Units per hidden layer (default 16).</summary>
+    public int Width { get; init; } = 16;
+    /// <summary>Coordinate encoding per LF source (default none).</summary>
+    public CoordinateEncoding Encoding { get; init; } = CoordinateEncoding.None;
+    /// <summary>Training strategy (default pre-train and freeze).</summary>
+    public TrainingStrategy Strategy { get; init; } = TrainingStrategy.PretrainAndFreeze;
+    /// <summary>Full-batch Adam epochs per stage (default 5000).</summary>
+    public int Epochs { get; init; } = 5000;
+    /// <summary>L-BFGS iterations after Adam (default 3000; 0 disables).</summary>
+    public int LbfgsIterations { get; init; } = 3000;
+    /// <summary>Adam learning rate (default 1e-3).</summary>
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>L2 penalty λ on the weights of the nonlinear correlation network (default 1e-3).</summary>
+    public double Lambda { get; init; } = 1e-3;
+    /// <summary>Initialisation seed (default 0).</summary>
+    public int Seed { get; init; }
+    /// <summary>Ensemble members trained at once (default 1).</summary>
+    public int Members { get; init; } = 1;
+    /// <summary>Precision (default float64).</summary>
+    public Precision Precision { get; init; } = Precision.Float64;
+}
+
+/// <summary>Progress of training, reported between epochs.</summary>
+/// <param name="Stage">Stage name, e.g. "surrogate 0" or "correlation".</param>
+/// <param name="Step">Epoch within the stage.</param>
+/// <param name="Steps">Epochs in the stage.</param>
+/// <param name="Loss">Total loss at that epoch.</param>
+public sealed record TrainingProgress(string Stage, int Step, int Steps, double Loss);
+
+/// <summary>A prediction: the HF value and its linear and nonlinear parts (Value = Linear + Nonlinear).</summary>
+public sealed record EmulatorPrediction(double[] Value, double[] Linear, double[] Nonlinear);
+
+/// <summary>Errors of an emulator on reference data.</summary>
+/// <param name="NormalizedMse">MSE divided by the mean square of the reference outputs.</param>
+/// <param name="Rmse">Root-mean-square error.</param>
+/// <param name="MaxError">Largest absolute error.</param>
+public sealed record EvaluationResult(double NormalizedMse, double Rmse, double MaxError);

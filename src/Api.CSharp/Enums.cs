@@ -1,0 +1,41 @@
+namespace Emulators;
+
+/// <summary>Block family used for the nonlinear correlation network, the LF surrogates and the encoders.</summary>
+public enum Architecture
+{
+    /// <summary>Fully connected tanh network (Xavier initialisation).</summary>
+    Mlp,
+    /// <summary>Sine-activated network (SIREN, ω₀ = 30 on the first layer).</summary>
+    Siren,
+    /// <summary>Kolmogorov–Arnold network with B-spline edge activations.</summary>
+    Kan,
+}
+
+/// <summary>How HF coordinates are mapped into each LF source's input space.</summary>
+public enum CoordinateEncoding
+{
+    /// <summary>No encoding: the LF source is evaluated at the HF point itself (same inputs required).</summary>
+    None,
+    /// <summary>A trainable affine map, starting at the identity when the dimensions agree.</summary>
+    Affine,
+    /// <summary>A trainable small network (residual when the dimensions agree).</summary>
+    Nonlinear,
+}
+
+/// <summary>How the LF surrogates and the correlation network are trained.</summary>
+public enum TrainingStrategy
+{
+    /// <summary>Train each LF surrogate on its data, freeze it, then train the correlation network on the HF data.</summary>
+    PretrainAndFreeze,
+    /// <summary>Train everything at once on the composite loss.</summary>
+    EndToEnd,
+}
+
+/// <summary>Floating-point precision of the networks.</summary>
+public enum Precision
+{
+    /// <summary>Double precision (default).</summary>
+    Float64,
+    /// <summary>Single precision.</summary>
+    Float32,
+}

@@ -1,0 +1,126 @@
+using Microsoft.FSharp.Collections;
+using Microsoft.FSharp.Core;
+
+namespace Emulators;
+
+/// <summary>
+/// A correlation-based multi-fidelity emulator: ŷ_H(x) = F_l(x, ŷ_L…) + F_nl(x, ŷ_L…).
+/// Give it HF data and LF sources, call <see cref="Fit"/>, then <see cref="Predict"/>, <see cref="Evaluate"/>
+/// or <see cref="Save"/>. With no LF source it is the single-fidelity network.
+/// </summary>
+public sealed class MultiFidelityEmulator
+{
+    private readonly List<LowFidelitySource> _sources = new();
+    private double[][]? _hfInputs;
+    private double[]? _hfOutputs;
+    private Emulator? _model;
+    private ModelFile.Metadata _metadata = ModelFile.emptyMetadata;
+
+    /// <summary>Creates an untrained emulator.</summary>
+    public MultiFidelityEmulator(EmulatorOptions? options = null) => Options = options ?? new EmulatorOptions();
+
+    /// <summary>The options the emulator trains with.</summary>
+    public EmulatorOptions Options { get; }
+
+    /// <summary>Names of the LF sources, in the order they were added.</summary>
+    public IReadOnlyList<string> SourceNames => _model is null
+        ? _sources.Select(s => s.Name).ToArray()
+        : _model.Sources.Select(s => s.Name).ToArray();
+
+    /// <summary>True once the emulator has been trained or loaded.</summary>
+    public bool IsTrained => _model is not null;
+
+    /// <summary>Number of HF inputs (available once trained or loaded).</summary>
+    public int InputDimension => Trained().Domain.Dim;
+
+    /// <summary>Adds an LF source.</summary>
+    public MultiFidelityEmulator AddSource(LowFidelitySource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        _sources.Add(source);
+        return this;
+    }
+
+    /// <summary>Sets the HF training data: one row of <paramref name="inputs"/> per HF run.</summary>
+    public MultiFidelityEmulator SetHighFidelityData(double[,] inputs, double[] outputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputs);
+        _hfInputs = Convert.Rows(inputs);
+        _hfOutputs = (double[])outputs.Clone();
+        return this;
+    }
+
+    /// <summary>Trains the emulator. Progress is reported between epochs; cancellation is honoured between epochs.</summary>
+    /// <exception cref="EmulatorException">The data or options are invalid.</exception>
+    /// <exception cref="OperationCanceledException">Training was cancelled.</exception>
+    public void Fit(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (_hfInputs is null || _hfOutputs is null)
+            throw new EmulatorException("no HF data: call SetHighFidelityData first");
+        var o = Options;
+        var options = new Workflow.Options(
+            o.Architecture.ToString().ToLowerInvariant(), o.Depth, o.Width, o.Encoding.ToString().ToLowerInvariant(),
+            o.Strategy == TrainingStrategy.EndToEnd ? "end-to-end" : "freeze",
+            o.Epochs, o.LbfgsIterations, o.LearningRate, o.Lambda, o.Seed, o.Members,
+            o.Precision == Precision.Float32 ? "float32" : "float64");
+        FSharpOption<FSharpFunc<ProgressReport, Unit>>? report = progress is null
+            ? null
+            : FSharpOption<FSharpFunc<ProgressReport, Unit>>.Some(FuncConvert.FromAction<ProgressReport>(
+                r => progress.Report(new TrainingProgress(r.Stage, r.Step, r.Steps, r.Loss))));
+        var hf = new HfData(_hfInputs, _hfOutputs);
+        var sources = ListModule.OfSeq(_sources.Select(s => s.Source));
+        var trained = Guard.Run(() => Workflow.train(options, hf, null, null, sources, report, cancellationToken));
+        _model = trained.Emulator;
+        _metadata = trained.Metadata;
+    }
+
+    /// <summary>Predicts at each row of <paramref name="inputs"/> (with the ensemble's first member when Members &gt; 1).</summary>
+    public EmulatorPrediction Predict(double[,] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var model = Trained();
+        var p = Guard.Run(() => EmulatorModule.predict(model, Convert.Rows(inputs)));
+        return new EmulatorPrediction(p.Value, p.Linear, p.Nonlinear);
+    }
+
+    /// <summary>Errors against reference outputs at the given inputs.</summary>
+    public EvaluationResult Evaluate(double[,] inputs, double[] outputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(outputs);
+        var model = Trained();
+        var e = Guard.Run(() => Workflow.evaluate(model, Convert.Rows(inputs), outputs));
+        return new EvaluationResult(e.NormalizedMse, e.Rmse, e.MaxError);
+    }
+
+    /// <summary>Saves the trained model into the directory <paramref name="path"/> (created if needed).</summary>
+    public void Save(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var model = Trained();
+        Guard.Run(() => ModelFile.save(path, _metadata, model));
+    }
+
+    /// <summary>Loads a model saved by <see cref="Save"/> or by the command line.</summary>
+    /// <param name="path">The model directory.</param>
+    /// <param name="functions">The exact LF functions the model uses, if any (functions cannot be stored).</param>
+    /// <exception cref="EmulatorException">The directory is missing, corrupted or of a newer format.</exception>
+    public static MultiFidelityEmulator Load(string path, IEnumerable<LowFidelitySource>? functions = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var byName = (functions ?? Array.Empty<LowFidelitySource>())
+            .Where(s => s.Source.IsFromFunction)
+            .ToDictionary(s => s.Name, s => ((Workflow.Source.FromFunction)s.Source).Item);
+        var resolve = FuncConvert.FromFunc<string, FSharpOption<SourceFunction>>(
+            name => byName.TryGetValue(name, out var f) ? FSharpOption<SourceFunction>.Some(f) : FSharpOption<SourceFunction>.None!);
+        var loaded = Guard.Run(() => ModelFile.load(path, resolve));
+        var result = new MultiFidelityEmulator(new EmulatorOptions { Members = loaded.Emulator.Members });
+        result._model = loaded.Emulator;
+        result._metadata = loaded.Metadata;
+        return result;
+    }
+
+    private Emulator Trained() =>
+        _model ?? throw new EmulatorException("the emulator is not trained: call Fit or Load first");
+}

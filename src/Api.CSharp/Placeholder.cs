@@ -1,1 +1,0 @@
-namespace Emulators; public static class Placeholder {}

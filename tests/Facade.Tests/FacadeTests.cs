@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Emulators.Facade.Tests;
+
+public static class FacadeTests
+{
+    static readonly EmulatorOptions Quick = new() { Epochs = 1500, LbfgsIterations = 800 };
+
+    static MultiFidelityEmulator TrainK1FromCsv(string dir)
+    {
+        var hf = CsvData.Read(Data.WriteCsv(dir, "hf.csv", Data.HfPoints, Data.Hf));
+        var lf = CsvData.Read(Data.WriteCsv(dir, "lf.csv", Data.LfPoints, Data.Lf));
+        var emulator = new MultiFidelityEmulator(Quick)
+            .SetHighFidelityData(hf.Inputs, hf.Outputs)
+            .AddSource(LowFidelitySource.FromData("LF", lf.Inputs, lf.Outputs));
+        emulator.Fit();
+        return emulator;
+    }
+
+    static string ExampleDll() =>
+        Path.Combine(AppContext.BaseDirectory, "CsvExample.dll");
+
+    static (int Code, string Out, string Err) RunExample(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(ExampleDll());
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return (p.ExitCode, stdout.Result, stderr);
+    }
+
+    [FacadeTest]
+    public static void TrainOnCsvSaveAndReloadInASecondProcessPredictsIdentically()
+    {
+        var dir = Data.TempDir();
+        var emulator = TrainK1FromCsv(dir);
+        var model = Path.Combine(dir, "model");
+        emulator.Save(model);
+        var testCsv = Data.WriteCsv(dir, "test.csv", Data.TestPoints, Data.Hf);
+        var here = emulator.Predict(CsvData.Read(testCsv).Inputs);
+        var (code, _, err) = RunExample("predict", model, testCsv, Path.Combine(dir, "pred.csv"));
+        Check.That(code == 0, $"second process failed: {err}");
+        var there = File.ReadAllLines(Path.Combine(dir, "pred.csv")).Skip(1)
+            .Select(l => double.Parse(l.Split(',')[0], CultureInfo.InvariantCulture)).ToArray();
+        Check.That(there.Length == here.Value.Length, "prediction count");
+        for (var i = 0; i < there.Length; i++)
+            Check.That(BitConverter.DoubleToInt64Bits(there[i]) == BitConverter.DoubleToInt64Bits(here.Value[i]),
+                $"point {i}: {there[i]:R} in the second process vs {here.Value[i]:R}");
+        var error = emulator.Evaluate(CsvData.Read(testCsv).Inputs, CsvData.Read(testCsv).Outputs);
+        Check.That(error.NormalizedMse < 1e-3, $"K1 from CSV: normalized MSE {error.NormalizedMse}");
+    }
+
+    [FacadeTest]
+    public static void TheExampleProgramTrainsAndSavesAModel()
+    {
+        var dir = Data.TempDir();
+        var hf = Data.WriteCsv(dir, "hf.csv", Data.HfPoints, Data.Hf);
+        var lf = Data.WriteCsv(dir, "lf.csv", Data.LfPoints, Data.Lf);
+        var model = Path.Combine(dir, "model");
+        var (code, _, err) = RunExample("train", hf, lf, model, "300");
+        Check.That(code == 0, $"example train failed: {err}");
+        var loaded = MultiFidelityEmulator.Load(model);
+        Check.That(loaded.IsTrained && loaded.InputDimension == 1, "reloaded model");
+        Check.That(loaded.SourceNames.SequenceEqual(new[] { "LF" }), "source names survive saving");
+    }
+
+    [FacadeTest]
+    public static void PredictionIsTheSumOfItsBranches()
+    {
+        var emulator = new MultiFidelityEmulator(new EmulatorOptions { Epochs = 50, LbfgsIterations = 0 })
+            .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray())
+            .AddSource(LowFidelitySource.FromFunction("LF", x => Data.Lf(x[0]), new[] { 0.0 }, new[] { 1.0 }));
+        emulator.Fit();
+        var p = emulator.Predict(Data.Column(Data.TestPoints));
+        for (var i = 0; i < p.Value.Length; i++)
+            Check.That(Math.Abs(p.Value[i] - (p.Linear[i] + p.Nonlinear[i])) <= 1e-12 * (1 + Math.Abs(p.Value[i])), "Value = Linear + Nonlinear");
+    }
+
+    [FacadeTest]
+    public static void AnExactFunctionSourceReachesHighAccuracyOnK1()
+    {
+        var emulator = new MultiFidelityEmulator(Quick)
+            .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray())
+            .AddSource(LowFidelitySource.FromFunction("LF", x => Data.Lf(x[0]), new[] { 0.0 }, new[] { 1.0 }));
+        emulator.Fit();
+        var e = emulator.Evaluate(Data.Column(Data.TestPoints), Data.TestPoints.Select(Data.Hf).ToArray());
+        Check.That(e.NormalizedMse < 1e-12, $"normalized MSE {e.NormalizedMse}");
+    }
+
+    [FacadeTest]
+    public static void ProgressIsReportedAndCancellationStopsTraining()
+    {
+        var reports = 0;
+        using var cts = new CancellationTokenSource();
+        var progress = new SynchronousProgress(p => { reports++; if (p.Step >= 200) cts.Cancel(); });
+        var emulator = new MultiFidelityEmulator(new EmulatorOptions { Epochs = 1_000_000 })
+            .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray());
+        var clock = Stopwatch.StartNew();
+        Check.Throws<OperationCanceledException>(() => emulator.Fit(progress, cts.Token));
+        Check.That(reports > 0, "progress was reported");
+        Check.That(clock.Elapsed < TimeSpan.FromSeconds(60), "cancellation ended training early");
+        Check.That(!emulator.IsTrained, "a cancelled fit leaves the emulator untrained");
+    }
+
+    [FacadeTest]
+    public static void BadInputsGiveClearMessages()
+    {
+        var dir = Data.TempDir();
+        Check.Throws<EmulatorException>(() => CsvData.Read(Path.Combine(dir, "missing.csv")), "missing.csv", "not found");
+        var empty = Path.Combine(dir, "empty.csv");
+        File.WriteAllText(empty, "");
+        Check.Throws<EmulatorException>(() => CsvData.Read(empty), "empty.csv", "empty");
+        var text = Path.Combine(dir, "text.csv");
+        File.WriteAllLines(text, new[] { "x,y", "0.1,2", "0.2,abc" });
+        Check.Throws<EmulatorException>(() => CsvData.Read(text), "text.csv", "line 3", "column 'y'", "'abc' is not a number");
+        var nan = Path.Combine(dir, "nan.csv");
+        File.WriteAllLines(nan, new[] { "x,y", "NaN,2" });
+        Check.Throws<EmulatorException>(() => CsvData.Read(nan), "nan.csv", "line 2", "column 'x'", "not a finite number");
+        var ragged = Path.Combine(dir, "ragged.csv");
+        File.WriteAllLines(ragged, new[] { "x,y", "0.1,2", "0.2,3,4" });
+        Check.Throws<EmulatorException>(() => CsvData.Read(ragged), "ragged.csv", "line 3", "3 values", "2 columns");
+
+        // an LF source with two inputs for a one-input HF model and no encoding
+        var wide = new double[,] { { 0, 0 }, { 1, 1 }, { 0.5, 0.2 } };
+        var emulator = new MultiFidelityEmulator(new EmulatorOptions { Epochs = 5, LbfgsIterations = 0 })
+            .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray())
+            .AddSource(LowFidelitySource.FromData("wide", wide, new[] { 1.0, 2.0, 3.0 }));
+        Check.Throws<EmulatorException>(() => emulator.Fit(), "wide", "2 inputs", "HF model has 1", "encoding");
+        Check.Throws<EmulatorException>(() => emulator.Predict(Data.Column(Data.TestPoints)), "not trained");
+    }
+
+    [FacadeTest]
+    public static void CorruptedOrNewerModelFilesAreRejected()
+    {
+        var dir = Data.TempDir();
+        var emulator = new MultiFidelityEmulator(new EmulatorOptions { Epochs = 5, LbfgsIterations = 0 })
+            .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray());
+        emulator.Fit();
+        var model = Path.Combine(dir, "model");
+        emulator.Save(model);
+        var weights = Path.Combine(model, "weights.bin");
+        var bytes = File.ReadAllBytes(weights);
+        bytes[3] ^= 0xFF;
+        File.WriteAllBytes(weights, bytes);
+        Check.Throws<EmulatorException>(() => MultiFidelityEmulator.Load(model), "weights.bin", "corrupted", "checksum");
+
+        emulator.Save(model);
+        var meta = Path.Combine(model, "model.json");
+        File.WriteAllText(meta, File.ReadAllText(meta).Replace("\"formatVersion\": 1", "\"formatVersion\": 99"));
+        Check.Throws<EmulatorException>(() => MultiFidelityEmulator.Load(model), "format version 99", "upgrade");
+
+        File.WriteAllText(meta, "{ not json");
+        Check.Throws<EmulatorException>(() => MultiFidelityEmulator.Load(model), "model.json", "corrupted");
+        Check.Throws<EmulatorException>(() => MultiFidelityEmulator.Load(Path.Combine(dir, "nowhere")), "does not exist");
+    }
+
+    /// <summary>Progress&lt;T&gt; posts to the thread pool; tests need the callback to run inline.</summary>
+    sealed class SynchronousProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}
