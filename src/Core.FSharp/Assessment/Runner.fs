@@ -1,0 +1,136 @@
+/// Runs assessment configurations: data, hyperparameter search on separate validation data, test scoring, and
+/// one record appended per finished run. Finished keys are skipped, so a rerun resumes where a crash stopped.
+module Emulators.Assessment.Runner
+
+open System
+open System.Diagnostics
+open Emulators
+
+type Progress =
+    { Done: int
+      Total: int
+      Skipped: int
+      Current: string
+      ElapsedSeconds: float
+      /// Estimated from the mean time of the runs done so far.
+      RemainingSeconds: float }
+
+/// Validation inputs: a separate Sobol' draw (another power-of-two offset), never the test set.
+let validationPoints (p: Problem) (n: int) (rep: int) =
+    Sampling.sobolRandomized (rep + 104729) 2 p.Domain.Dim (max 8 n) |> Sampling.scaleTo p.Domain.Lower p.Domain.Upper
+
+/// Test inputs and truth per problem, computed once (the PDE and 20-D problems make this worth caching).
+let private testCache = Collections.Concurrent.ConcurrentDictionary<string, float[][] * float[]>()
+
+let testSet (p: Problem) =
+    testCache.GetOrAdd(p.Name, fun _ ->
+        let x = Experiment.testPoints p
+        x, Experiment.evaluate p.Hf x)
+
+let private blockOf (c: Sweep.RunConfig) = Block.ofName c.Architecture c.Budget.Depth c.Budget.Width
+
+let private specOf (c: Sweep.RunConfig) : EmulatorSpec =
+    let block = blockOf c
+    let options = { Workflow.defaultOptions with Architecture = c.Architecture }
+    { Correlation = block
+      Surrogate = block
+      Encoding = (if c.Model = "sf" then NoEncoding else Workflow.encodingOf c.Encoding options)
+      Precision = Tensors.Float64 }
+
+let private trainConfig (c: Sweep.RunConfig) (cand: Search.Candidate) =
+    let schedule = { AdamEpochs = c.Budget.AdamEpochs; LearningRate = cand.LearningRate; LbfgsIterations = c.Budget.LbfgsIterations }
+    { TrainConfig.defaults with
+        Schedule = schedule
+        SurrogateSchedule = schedule
+        Lambda = cand.Lambda
+        Strategy = (if c.Strategy = "end-to-end" then EndToEnd else PretrainFreeze)
+        LogEvery = 1000 }
+
+/// Train one model per candidate on the HF training data and score it on the validation data.
+let private evaluateCandidates (c: Sweep.RunConfig) (p: Problem) (hf: HfData) (sources: SourceSpec list) (xv: float[][]) (yv: float[]) (cands: Search.Candidate[]) =
+    let spec = specOf c
+    cands
+    |> Array.mapi (fun i cand ->
+        let seed = 1000 + 97 * c.Rep + (if c.Model = "sf" then 1 else 0)
+        let fit = Fit.fit (trainConfig c cand) spec p.Domain hf sources [| seed |]
+        let err = Metrics.normalizedMse p.NormSq (Emulator.predict fit.Emulator xv).Value yv
+        err, fit)
+
+/// One configuration, start to finish.
+let runOne (c: Sweep.RunConfig) : RunRecord =
+    let clock = Stopwatch.StartNew()
+    let p = Problems.Catalogue.find c.Problem
+    let xh = Experiment.hfPoints p c.Nh c.Rep
+    let hf = { X = xh; Y = Experiment.evaluate p.Hf xh }
+    let xv = validationPoints p c.Nh c.Rep
+    let yv = Experiment.evaluate p.Hf xv
+    let sources =
+        match c.Model, c.Lf with
+        | "sf", _ -> []
+        | _, "learned" -> Experiment.sources p Experiment.LearnedLf c.Rep
+        | _ -> Experiment.sources p Experiment.ExactLf c.Rep
+    let (best, valErr, fit: FitResult), history =
+        Search.run (7919 * c.Rep + c.Nh) c.Budget.SearchCandidates c.Budget.SearchRounds (evaluateCandidates c p hf sources xv yv)
+    let xt, yt = testSet p
+    let errors = Metrics.all p.NormSq (Emulator.predict fit.Emulator xt).Value yt
+    let smallest = (if p.HfSizes.IsEmpty then c.Nh else List.min p.HfSizes)
+    let example =
+        if p.Domain.Dim = 1 && c.Rep = 0 && c.Nh = smallest then
+            let xs = Sampling.grid 400 1 |> Sampling.scaleTo p.Domain.Lower p.Domain.Upper
+            Some
+                { X = xs |> Array.map (fun r -> r[0])
+                  Truth = Experiment.evaluate p.Hf xs
+                  Prediction = (Emulator.predict fit.Emulator xs).Value
+                  HfX = xh |> Array.map (fun r -> r[0])
+                  HfY = hf.Y }
+        else None
+    { Key = c.Key
+      Experiment = c.Experiment
+      Problem = c.Problem
+      Architecture = c.Architecture
+      Depth = c.Budget.Depth
+      Width = c.Budget.Width
+      Model = c.Model
+      Encoding = (if c.Model = "sf" then "none" else c.Encoding)
+      Lf = (if c.Model = "sf" then "none" else c.Lf)
+      Strategy = (if c.Model = "sf" then "none" else c.Strategy)
+      Nh = c.Nh
+      NhTotal = xh.Length
+      Rep = c.Rep
+      Corrupted = c.Corrupted
+      NormalizedMse = errors.NormalizedMse
+      Rmse = errors.Rmse
+      MaxError = errors.MaxError
+      LearningRate = best.LearningRate
+      Lambda = best.Lambda
+      SearchCandidates = history.Length
+      ValidationNormalizedMse = valErr
+      Seconds = clock.Elapsed.TotalSeconds
+      LibraryVersion = ModelFile.libraryVersion
+      FinishedUtc = DateTime.UtcNow.ToString("o")
+      Example = example }
+
+/// Run every configuration of this shard not yet in the results file, appending each record as it finishes.
+let runAll (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) (report: Progress -> unit) (cancel: Threading.CancellationToken) =
+    let mine =
+        match shard with
+        | Some(k, n) -> configs |> List.filter (fun c -> Store.shardOf n c.Key = k)
+        | None -> configs
+    let finished = Store.finishedKeys resultsPath
+    let todo = mine |> List.filter (fun c -> not (finished.Contains c.Key))
+    let skipped = mine.Length - todo.Length
+    let clock = Stopwatch.StartNew()
+    let total = todo.Length
+    todo
+    |> List.iteri (fun i c ->
+        cancel.ThrowIfCancellationRequested()
+        let elapsed = clock.Elapsed.TotalSeconds
+        report
+            { Done = i; Total = total; Skipped = skipped
+              Current = sprintf "%s %s %s %s/%s/%s N_H=%d rep %d" c.Experiment c.Problem c.Architecture c.Model c.Encoding c.Lf c.Nh c.Rep
+              ElapsedSeconds = elapsed
+              RemainingSeconds = (if i = 0 then nan else elapsed / float i * float (total - i)) }
+        let r = runOne c
+        Store.append resultsPath r)
+    report { Done = total; Total = total; Skipped = skipped; Current = "done"; ElapsedSeconds = clock.Elapsed.TotalSeconds; RemainingSeconds = 0.0 }
+    total

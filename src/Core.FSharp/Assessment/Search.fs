@@ -1,0 +1,87 @@
+/// Hyperparameter search as in the paper (Table 1): learning rate log-uniform on [1e-5, 1e-3], penalty λ from
+/// {0, 1e-5, 1e-3, 1}. A small tree-structured Parzen estimator (TPE): the first round spreads candidates evenly,
+/// later rounds draw many proposals and keep those most likely under the good observations relative to the bad
+/// ones. Each round's candidates are evaluated together, so a batched ensemble can train them as one graph.
+module Emulators.Assessment.Search
+
+type Candidate = { LearningRate: float; Lambda: float }
+
+let lambdas = [| 0.0; 1e-5; 1e-3; 1.0 |]
+let lrLow, lrHigh = 1e-5, 1e-3
+let private logLow, logHigh = log10 lrLow, log10 lrHigh
+
+/// Evenly spread first round: λ cycles through its choices, log10 lr is stratified over the range.
+let private firstRound (rng: System.Random) (n: int) =
+    let order = Array.init n id |> Array.sortBy (fun _ -> rng.Next())
+    Array.init n (fun i ->
+        let u = (float order[i] + rng.NextDouble()) / float n
+        { LearningRate = 10.0 ** (logLow + u * (logHigh - logLow)); Lambda = lambdas[i % lambdas.Length] })
+
+let private gaussianPdf (mu: float) (sd: float) (x: float) = exp (-0.5 * ((x - mu) / sd) ** 2.0) / sd
+
+/// Parzen density of log10 lr (bandwidth a tenth of the range) and smoothed frequencies of λ.
+let private density (obs: Candidate list) =
+    let logs = obs |> List.map (fun c -> log10 c.LearningRate)
+    let sd = 0.1 * (logHigh - logLow) + 0.05
+    let pLr x = (logs |> List.sumBy (fun m -> gaussianPdf m sd x) |> fun s -> s / float (max 1 logs.Length)) + 1e-9
+    let pLam l = (float (obs |> List.filter (fun c -> c.Lambda = l) |> List.length) + 1.0) / float (obs.Length + lambdas.Length)
+    fun (c: Candidate) -> pLr (log10 c.LearningRate) * pLam c.Lambda
+
+let private nextRound (rng: System.Random) (n: int) (history: (Candidate * float) list) =
+    let sorted = history |> List.sortBy snd
+    let nGood = max 1 (history.Length / 4)
+    let good = sorted |> List.take nGood |> List.map fst
+    let bad = sorted |> List.skip nGood |> List.map fst
+    let l, g = density good, density (if bad.IsEmpty then good else bad)
+    // Proposal width shrinks as the good learning rates agree (the spread of the good set, within limits).
+    let goodLogs = good |> List.map (fun c -> log10 c.LearningRate)
+    let spread =
+        if goodLogs.Length < 2 then 0.25
+        else
+            let m = List.average goodLogs
+            sqrt (goodLogs |> List.averageBy (fun v -> (v - m) * (v - m)))
+    let sd = min 0.3 (max 0.12 spread)
+    let propose (centre: Candidate) =
+        // Box–Muller around a good learning rate; λ from the good set's frequencies (or any, rarely).
+        let z = sqrt (-2.0 * log (1.0 - rng.NextDouble())) * cos (2.0 * System.Math.PI * rng.NextDouble())
+        let lg = min logHigh (max logLow (log10 centre.LearningRate + sd * z))
+        let lam = if rng.NextDouble() < 0.8 then good[rng.Next good.Length].Lambda else lambdas[rng.Next lambdas.Length]
+        { LearningRate = 10.0 ** lg; Lambda = lam }
+    let seen = history |> List.map fst |> Set.ofList
+    // A batch needs spread: every good point gets its share of the batch, each share the proposals around that
+    // point most likely under the good density relative to the bad one.
+    let perCentre =
+        good
+        |> List.map (fun centre ->
+            Array.init 24 (fun _ -> propose centre)
+            |> Array.distinct
+            |> Array.filter (fun c -> not (seen.Contains c))
+            |> Array.sortByDescending (fun c -> l c / g c)
+            |> List.ofArray)
+    let rec interleave (lists: Candidate list list) acc k =
+        if k = 0 || lists |> List.forall List.isEmpty then List.rev acc
+        else
+            let heads = lists |> List.choose List.tryHead |> List.filter (fun c -> not (List.contains c acc))
+            let taken = heads |> List.truncate k
+            interleave (lists |> List.map (fun l -> match l with [] -> [] | _ :: t -> t)) (List.rev taken @ acc) (k - taken.Length)
+    interleave perCentre [] n |> Array.ofList
+
+/// Run `rounds` rounds of `n` candidates. `evaluate` trains a batch and returns each candidate's validation
+/// error with whatever it produced; non-finite errors count as infinitely bad. Returns the best candidate, its
+/// error and product, and every (candidate, error) evaluated.
+let run (seed: int) (n: int) (rounds: int) (evaluate: Candidate[] -> (float * 'T)[]) =
+    if n < 1 then Emulators.Errors.fail "search: at least one candidate per round is needed (got %d)" n
+    let rng = System.Random(seed)
+    let mutable history = []
+    let mutable best = None
+    for r in 0 .. max 1 rounds - 1 do
+        let batch = if r = 0 then firstRound rng n else nextRound rng n history
+        if batch.Length > 0 then
+            let results = evaluate batch
+            for c, (err, product) in Array.zip batch results do
+                let e = if System.Double.IsNaN err || System.Double.IsInfinity err then infinity else err
+                history <- history @ [ c, e ]
+                match best with
+                | Some(_, be, _) when be <= e -> ()
+                | _ -> best <- Some(c, e, product)
+    best.Value, history
