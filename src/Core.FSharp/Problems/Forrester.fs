@@ -23,7 +23,7 @@ let k1: Problem =
       Domain = Box.unit 1
       Hf = hf
       Sources = [ { Name = "LF"; Domain = Box.unit 1; Eval = lf; Differentiable = true } ]
-      NormSq = 20.06311632
+      NormSq = 20.06311632137109
       HfSizes = [ 8; 16; 32 ]
       LfSize = 200
       TestGridPerDim = Some 1000
