@@ -5,13 +5,6 @@ open Argu
 open Emulators
 open Emulators.Cli.Args
 
-let private encodingOf (name: string) (block: BlockSpec) =
-    match name.Trim().ToLowerInvariant() with
-    | "none" -> NoEncoding
-    | "affine" | "linear" -> AffineEncoding
-    | "nonlinear" -> NonlinearEncoding(Block.ofName (Block.family block) 1 16)
-    | other -> Errors.fail "unknown encoding '%s' (expected none, affine or nonlinear)" other
-
 let execute (args: ParseResults<RunArgs>) =
     let threads = args.GetResult(RunArgs.Threads, defaultValue = 1)
     Native.init threads
@@ -20,7 +13,8 @@ let execute (args: ParseResults<RunArgs>) =
     let precision = Tensors.parsePrecision (args.GetResult(RunArgs.Precision, defaultValue = "float64"))
     let lfMode = Experiment.LfMode.parse (args.GetResult(RunArgs.Lf, defaultValue = "exact"))
     let strategy = Strategy.parse (args.GetResult(RunArgs.Strategy, defaultValue = "freeze"))
-    let encoding = encodingOf (args.GetResult(RunArgs.Encoding, defaultValue = "none")) block
+    let encoding =
+        Workflow.encodingOf (args.GetResult(RunArgs.Encoding, defaultValue = "none")) { Workflow.defaultOptions with Architecture = Block.family block }
     let nh = args.GetResult(RunArgs.Nh, defaultValue = List.head problem.HfSizes)
     let d = TrainConfig.defaults
     let schedule =

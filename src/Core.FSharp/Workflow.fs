@@ -113,10 +113,7 @@ let train (o: Options) (hf: HfData) (hfInputNames: string[] option) (hfOutputNam
         sources
         |> List.map (function
             | FromData s -> Learned(s.Name, s.Domain, s.X, s.Y)
-            | FromFunction f ->
-                if not f.Differentiable && sp.Encoding <> NoEncoding then
-                    Errors.fail "LF source '%s' is a black-box function, which cannot pass gradients to an encoder: use encoding none, or give the source as data" f.Name
-                Exact f)
+            | FromFunction f -> Exact f)
     let box = inputBox hf sources
     let seeds = Array.init o.Members (fun e -> 1000 + 97 * o.Seed + 7 * e)
     let fit = Fit.fit cfg sp box hf specs seeds

@@ -34,6 +34,11 @@ let private dataTensors (p: Precision) (members: int) (inScale: Affine1) (outSca
 let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sources: SourceSpec list) (seeds: int[]) : FitResult =
     validateHf hfBox hf
     sources |> List.iter validateSource
+    for src in sources do
+        match src with
+        | Exact f when not f.Differentiable && spec.Encoding <> NoEncoding ->
+            Errors.fail "LF source '%s' is a black-box function, which cannot pass gradients to an encoder: use encoding none, or learned LF information" f.Name
+        | _ -> ()
     match sources |> List.countBy (function Exact f -> f.Name | Learned(n, _, _, _) -> n) |> List.tryFind (fun (_, c) -> c > 1) with
     | Some(n, _) -> Errors.fail "two LF sources are named '%s'" n
     | None -> ()
