@@ -1,0 +1,303 @@
+/// OxyPlot helpers shared by the figures: a common look, axes, series, and PNG + SVG export (single plots and
+/// panels composed side by side).
+module Emulators.Cli.Figures.Plots
+
+open System
+open System.IO
+open System.Text
+open System.Text.RegularExpressions
+open OxyPlot
+open OxyPlot.Axes
+open OxyPlot.Legends
+open OxyPlot.Series
+open global.SkiaSharp
+
+[<Literal>]
+let Font = "DejaVu Sans"
+
+[<Literal>]
+let FontSize = 14.0
+
+/// Default size of one plot or panel, in pixels (PNG at 96 dpi) and SVG user units.
+let PanelWidth = 900
+let PanelHeight = 600
+
+let ErrorAxisTitle = "normalized test MSE"
+let NhAxisTitle = "N_H (Sobol' HF points)"
+
+/// Colour-blind friendly categorical palette (matplotlib tab10, without its grey).
+let palette =
+    [| 0x1f77b4; 0xff7f0e; 0x2ca02c; 0xd62728; 0x9467bd; 0x8c564b; 0xe377c2; 0xbcbd22; 0x17becf |]
+    |> Array.map (fun c -> OxyColor.FromRgb(byte (c >>> 16), byte ((c >>> 8) &&& 0xff), byte (c &&& 0xff)))
+
+let colour (i: int) = palette[((i % palette.Length) + palette.Length) % palette.Length]
+
+/// Line styles cycled once the palette is exhausted, so a large legend stays unambiguous.
+let lineStyleFor (i: int) =
+    match (i / palette.Length) % 3 with
+    | 0 -> LineStyle.Solid
+    | 1 -> LineStyle.DashDot
+    | _ -> LineStyle.LongDash
+
+let newModel (title: string) =
+    PlotModel(
+        Title = title,
+        DefaultFont = Font,
+        DefaultFontSize = FontSize,
+        TitleFontSize = 16.0,
+        TitleFontWeight = FontWeights.Normal,
+        Background = OxyColors.White,
+        PlotAreaBorderColor = OxyColors.Black,
+        Padding = OxyThickness(10.0, 10.0, 20.0, 10.0)
+    )
+
+let private superscripts = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+let private superscript (n: int) =
+    (string n) |> String.map (fun c -> if c = '-' then '⁻' else superscripts[int c - int '0'])
+
+/// "10⁻⁵" for powers of ten, a short number otherwise.
+let logLabel (v: float) =
+    if v <= 0.0 then string v
+    else
+        let e = Math.Round(log10 v)
+        if abs (log10 v - e) < 1e-9 then "10" + superscript (int e)
+        else v.ToString("g3", Globalization.CultureInfo.InvariantCulture)
+
+let private grid (a: Axis) =
+    a.MajorGridlineStyle <- LineStyle.Solid
+    a.MajorGridlineColor <- OxyColor.FromRgb(215uy, 215uy, 215uy)
+    a.MinorGridlineStyle <- LineStyle.None
+    a.AxisTitleDistance <- 8.0
+
+/// A base-10 log axis whose labelled ticks fall on multiples of a "nice" number of decades (1, 2, 3, 5, 10, ...)
+/// so that at most about ten labels are shown; OxyPlot's own choice over wide ranges starts at odd exponents.
+type DecadeAxis() =
+    inherit LogarithmicAxis()
+
+    static member Step(decades: float) =
+        [ 1; 2; 3; 5; 10; 20; 25; 50; 100 ] |> List.tryFind (fun k -> decades / float k <= 10.0) |> Option.defaultValue 200
+
+    override this.GetTickValues
+        (
+            majorLabelValues: byref<Collections.Generic.IList<float>>,
+            majorTickValues: byref<Collections.Generic.IList<float>>,
+            minorTickValues: byref<Collections.Generic.IList<float>>
+        ) =
+        let lo, hi = log10 this.ActualMinimum, log10 this.ActualMaximum
+        if not (Double.IsFinite lo && Double.IsFinite hi) || hi <= lo then
+            base.GetTickValues(&majorLabelValues, &majorTickValues, &minorTickValues)
+        else
+            let eps = 1e-9
+            let k = DecadeAxis.Step(hi - lo)
+            let e0, e1 = int (Math.Floor(lo - eps)), int (Math.Ceiling(hi + eps))
+            let inRange (v: float) = let l = log10 v in l >= lo - eps && l <= hi + eps
+            let major = [ for e in e0..e1 do if e % k = 0 then 10.0 ** float e ] |> List.filter inRange
+            let minor =
+                if k = 1 then [ for e in e0..e1 do for m in 2..9 -> float m * 10.0 ** float e ] |> List.filter inRange
+                elif k <= 10 then [ for e in e0..e1 do if e % k <> 0 then 10.0 ** float e ] |> List.filter inRange
+                else []
+            if major.Length < 2 then base.GetTickValues(&majorLabelValues, &majorTickValues, &minorTickValues)
+            else
+                majorTickValues <- ResizeArray major
+                majorLabelValues <- ResizeArray major
+                minorTickValues <- ResizeArray minor
+
+/// Log10 axis for errors on [lo, hi], labelled 10ⁿ.
+let errorAxis (title: string) (lo: float) (hi: float) =
+    let a = DecadeAxis(Position = AxisPosition.Left, Title = title, Base = 10.0, Minimum = lo, Maximum = hi)
+    grid a
+    a.LabelFormatter <- Func<float, string>(logLabel)
+    a.MinorTickSize <- 2.0
+    a
+
+/// Range [lo, hi] of a log axis covering the values, padded by a fraction of the span (at least half a decade).
+let logRange (values: float seq) =
+    let vs = values |> Seq.filter (fun v -> v > 0.0 && Aggregate.isFiniteValue v) |> Array.ofSeq
+    if vs.Length = 0 then 1e-3, 1.0
+    else
+        let lo, hi = log10 (Array.min vs), log10 (Array.max vs)
+        let pad = max 0.25 (0.06 * (hi - lo))
+        10.0 ** (Math.Floor((lo - pad) * 2.0) / 2.0), 10.0 ** (Math.Ceiling((hi + pad) * 2.0) / 2.0)
+
+/// N_H axis: data are plotted at log2(N_H), ticks fall on powers of two and are labelled with plain integers.
+let nhAxis (nhs: int seq) =
+    let ls = nhs |> Seq.map (float >> Math.Log2) |> Array.ofSeq
+    let lo, hi = Array.min ls, Array.max ls
+    let a = LinearAxis(Position = AxisPosition.Bottom, Title = NhAxisTitle, Minimum = lo - 0.35, Maximum = hi + 0.35)
+    grid a
+    a.MajorStep <- max 1.0 (Math.Ceiling((hi - lo) / 8.0))
+    a.MinorStep <- a.MajorStep
+    a.MinorTickSize <- 0.0
+    a.LabelFormatter <- Func<float, string>(fun v -> Math.Round(2.0 ** v).ToString(Globalization.CultureInfo.InvariantCulture))
+    a
+
+let linearAxis (pos: AxisPosition) (title: string) =
+    let a = LinearAxis(Position = pos, Title = title)
+    grid a
+    a
+
+/// Legend outside the plot area on the right, so it never covers data.
+let addLegendRight (m: PlotModel) =
+    m.Legends.Add(
+        Legend(
+            LegendPlacement = LegendPlacement.Outside,
+            LegendPosition = LegendPosition.RightTop,
+            LegendOrientation = LegendOrientation.Vertical,
+            LegendBorder = OxyColors.Gray,
+            LegendBackground = OxyColors.White,
+            LegendFontSize = 13.0,
+            LegendSymbolLength = 30.0
+        )
+    )
+
+/// A curve style: colour, marker and dash pattern.
+type Style =
+    { Colour: OxyColor
+      Marker: MarkerType
+      Line: LineStyle }
+
+/// Median line with markers, plus the min–max band (semi-transparent, not in the legend) when `band` is set.
+/// Points: (x, median, min, max); non-positive or non-finite values are left out (log axes).
+let curve (title: string) (style: Style) (band: bool) (points: (float * float * float * float) list) : Series list =
+    let ok v = v > 0.0 && Aggregate.isFiniteValue v
+    let line =
+        LineSeries(
+            Title = title,
+            Color = style.Colour,
+            StrokeThickness = 2.0,
+            LineStyle = style.Line,
+            MarkerType = style.Marker,
+            MarkerSize = 5.0,
+            MarkerFill = style.Colour,
+            MarkerStroke = style.Colour
+        )
+    for x, med, _, _ in points do
+        if ok med then line.Points.Add(DataPoint(x, med))
+    if band then
+        let area =
+            AreaSeries(
+                Fill = OxyColor.FromAColor(45uy, style.Colour),
+                Color = OxyColors.Transparent,
+                Color2 = OxyColors.Transparent,
+                StrokeThickness = 0.0,
+                RenderInLegend = false
+            )
+        for x, _, lo, hi in points do
+            if ok lo && ok hi then
+                area.Points.Add(DataPoint(x, lo))
+                area.Points2.Add(DataPoint(x, hi))
+        [ area :> Series; line :> Series ]
+    else [ line :> Series ]
+
+/// A model holding only a legend (for figures composed of several panels that share one legend).
+let legendPanel (entries: (string * Style) list) =
+    let m = newModel ""
+    m.PlotAreaBorderThickness <- OxyThickness(0.0)
+    m.Padding <- OxyThickness(0.0, 40.0, 10.0, 10.0)
+    m.Axes.Add(LinearAxis(Position = AxisPosition.Bottom, IsAxisVisible = false, Minimum = 0.0, Maximum = 1.0))
+    m.Axes.Add(LinearAxis(Position = AxisPosition.Left, IsAxisVisible = false, Minimum = 0.0, Maximum = 1.0))
+    for title, style in entries do
+        m.Series.Add(
+            LineSeries(
+                Title = title,
+                Color = style.Colour,
+                StrokeThickness = 2.0,
+                LineStyle = style.Line,
+                MarkerType = style.Marker,
+                MarkerSize = 5.0,
+                MarkerFill = style.Colour,
+                MarkerStroke = style.Colour
+            )
+        )
+    m.Legends.Add(
+        Legend(
+            LegendPlacement = LegendPlacement.Inside,
+            LegendPosition = LegendPosition.TopLeft,
+            LegendOrientation = LegendOrientation.Vertical,
+            LegendBorder = OxyColors.Gray,
+            LegendBackground = OxyColors.White,
+            LegendFontSize = 13.0,
+            LegendSymbolLength = 30.0,
+            LegendMargin = 0.0
+        )
+    )
+    m
+
+/// Width that fits a legend of these labels (13 px DejaVu Sans: about 7.8 px per character).
+let legendWidth (labels: string seq) =
+    let longest = if Seq.isEmpty labels then 10 else labels |> Seq.map String.length |> Seq.max
+    int (float longest * 7.8) + 90
+
+// ---------------------------------------------------------------------------------------------------------------
+// Export
+
+let pngBytes (m: PlotModel) (width: int) (height: int) =
+    use ms = new MemoryStream()
+    let e = global.OxyPlot.SkiaSharp.PngExporter(Width = width, Height = height)
+    e.Export(m, ms)
+    ms.ToArray()
+
+let private textMeasurer = lazy (new global.OxyPlot.SkiaSharp.SkiaRenderContext() :> IRenderContext)
+
+/// The plot as a standalone <svg> element (no XML declaration), text measured with SkiaSharp like the PNG.
+/// Text is placed without `dominant-baseline` (OxyPlot's vertical-alignment workaround), which librsvg, Inkscape
+/// and converters for LaTeX ignore.
+let svgElement (m: PlotModel) (width: int) (height: int) =
+    let s = SvgExporter.ExportToString(m, float width, float height, false, textMeasurer.Force(), true)
+    let i = s.IndexOf("<svg", StringComparison.Ordinal)
+    if i > 0 then s.Substring i else s
+
+let private xmlHeader = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+
+/// Write `<name>.png` and `<name>.svg` into `dir`; returns the two paths.
+let save (dir: string) (name: string) (width: int) (height: int) (m: PlotModel) =
+    Directory.CreateDirectory dir |> ignore
+    let png = Path.Combine(dir, name + ".png")
+    let svg = Path.Combine(dir, name + ".svg")
+    File.WriteAllBytes(png, pngBytes m width height)
+    File.WriteAllText(svg, xmlHeader + svgElement m width height)
+    [ png; svg ]
+
+/// Compose panels (model and width; common height) side by side into one PNG and one SVG.
+/// The SVG nests each panel's own <svg> in a translated group, with its ids prefixed so clip paths stay distinct.
+let saveComposed (dir: string) (name: string) (height: int) (panels: (PlotModel * int) list) =
+    Directory.CreateDirectory dir |> ignore
+    let total = panels |> List.sumBy snd
+    let png = Path.Combine(dir, name + ".png")
+    let svg = Path.Combine(dir, name + ".svg")
+    (use surface = SKSurface.Create(SKImageInfo(total, height, SKColorType.Rgba8888, SKAlphaType.Premul))
+     let canvas = surface.Canvas
+     canvas.Clear SKColors.White
+     let mutable x = 0
+     for m, w in panels do
+         use bmp = SKBitmap.Decode(pngBytes m w height)
+         canvas.DrawBitmap(bmp, float32 x, 0.0f)
+         x <- x + w
+     canvas.Flush()
+     use image = surface.Snapshot()
+     use data = image.Encode(SKEncodedImageFormat.Png, 100)
+     use fs = File.Create png
+     data.SaveTo fs)
+    let sb = StringBuilder(xmlHeader)
+    sb.AppendFormat(
+        "<svg width=\"{0}\" height=\"{1}\" version=\"1.1\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" xmlns=\"http://www.w3.org/2000/svg\">\n",
+        total,
+        height
+    )
+    |> ignore
+    sb.AppendFormat("<rect x=\"0\" y=\"0\" width=\"{0}\" height=\"{1}\" fill=\"white\" />\n", total, height) |> ignore
+    let mutable x = 0
+    panels
+    |> List.iteri (fun i (m, w) ->
+        let prefix = sprintf "p%d_" i
+        let body =
+            let s = svgElement m w height
+            let s = Regex.Replace(s, "id=\"", "id=\"" + prefix)
+            let s = Regex.Replace(s, "url\\(#", "url(#" + prefix)
+            Regex.Replace(s, "href=\"#", "href=\"#" + prefix)
+        sb.AppendFormat("<g transform=\"translate({0},0)\">\n", x).Append(body).Append("\n</g>\n") |> ignore
+        x <- x + w)
+    sb.Append("</svg>\n") |> ignore
+    File.WriteAllText(svg, sb.ToString())
+    [ png; svg ]
