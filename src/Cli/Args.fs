@@ -126,9 +126,59 @@ type ExportArgs =
             | Seed _ -> "repetition seed (default 0)"
             | Out _ -> "directory for hf.csv, one LF file per source, and test.csv"
 
+type ReproduceArgs =
+    | Preset of name: string
+    | Only of experiment: string
+    | Shard of k_of_n: string
+    | Root of paper_figures_dir: string
+    | Threads of int
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Preset _ -> "quick (minutes, reduced budgets) or paper (the paper's budgets; hours, shardable); default quick"
+            | Only _ -> "run only the named experiment"
+            | Shard _ -> "run shard k of N (e.g. 3/8); join shards with `emulators merge`"
+            | Root _ -> "the paper-figures directory (default: found from the working directory)"
+            | Threads _ -> "libtorch threads (default 1)"
+
+type FiguresArgs =
+    | Preset of name: string
+    | Results of jsonl: string
+    | Root of paper_figures_dir: string
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Preset _ -> "quick or paper (default quick)"
+            | Results _ -> "results file (default paper-figures/results/<preset>.jsonl)"
+            | Root _ -> "the paper-figures directory (default: found from the working directory)"
+
+type MergeArgs =
+    | Preset of name: string
+    | Root of paper_figures_dir: string
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Preset _ -> "quick or paper (default paper)"
+            | Root _ -> "the paper-figures directory (default: found from the working directory)"
+
+type SlurmArgs =
+    | Preset of name: string
+    | Shards of int
+    | [<AltCommandLine("-o")>] Out of file: string
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Preset _ -> "quick or paper (default paper)"
+            | Shards _ -> "number of array tasks (default 32)"
+            | Out _ -> "script to write (default reproduce-<preset>.slurm.sh)"
+
 type Command =
     | [<CliPrefix(CliPrefix.None); SubCommand>] Problems of ParseResults<ProblemsArgs>
     | [<CliPrefix(CliPrefix.None); SubCommand>] Run of ParseResults<RunArgs>
+    | [<CliPrefix(CliPrefix.None); SubCommand>] Reproduce of ParseResults<ReproduceArgs>
+    | [<CliPrefix(CliPrefix.None); SubCommand>] Figures of ParseResults<FiguresArgs>
+    | [<CliPrefix(CliPrefix.None); SubCommand>] Merge of ParseResults<MergeArgs>
+    | [<CliPrefix(CliPrefix.None); SubCommand>] Slurm of ParseResults<SlurmArgs>
     | [<CliPrefix(CliPrefix.None); SubCommand>] Export of ParseResults<ExportArgs>
     | [<CliPrefix(CliPrefix.None); SubCommand>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None); SubCommand>] Predict of ParseResults<PredictArgs>
@@ -138,6 +188,10 @@ type Command =
             match a with
             | Problems _ -> "list the built-in test problems"
             | Run _ -> "train a multi-fidelity emulator and its single-fidelity baseline on a built-in problem"
+            | Reproduce _ -> "run the paper's assessment (resumable, shardable) and render every figure and table"
+            | Figures _ -> "re-render the figures and tables from existing results (no training)"
+            | Merge _ -> "join the results of shards into one file"
+            | Slurm _ -> "write a Slurm job-array script that runs the assessment in shards"
             | Export _ -> "write a built-in problem's HF, LF and test data as CSV files"
             | Train _ -> "train an emulator on your own CSV data and save it"
             | Predict _ -> "predict with a saved model at the points of a CSV file"

@@ -12,6 +12,10 @@ let main argv =
         match args.GetSubCommand() with
         | Problems a -> ProblemsCommand.execute a
         | Run a -> RunCommand.execute a
+        | Reproduce a -> ReproduceCommand.reproduce a
+        | Figures a -> ReproduceCommand.figures a
+        | Merge a -> ReproduceCommand.merge a
+        | Slurm a -> ReproduceCommand.slurm a
         | Export a -> ExportCommand.execute a
         | Train a -> UserDataCommands.train a
         | Predict a -> UserDataCommands.predict a
