@@ -47,8 +47,9 @@ let execute (args: ParseResults<RunArgs>) =
     printfn "%s  %s  LF %s  encoding %s  strategy %s  N_H = %d (%d with boundary)  seed %d  %s"
         r.Problem r.Architecture r.LfMode r.Encoding r.Strategy r.NHf r.NHfTotal r.Seed (Tensors.precisionName precision)
     printfn "%-18s %14s %12s %12s %9s" "model" "normalized MSE" "RMSE" "max error" "seconds"
-    printfn "%-18s %14.3e %12.3e %12.3e %9.1f" "multi-fidelity" r.Mf.NormalizedMse r.Mf.Rmse r.Mf.MaxError r.MfSeconds
-    printfn "%-18s %14.3e %12.3e %12.3e %9.1f" "single-fidelity" r.Sf.NormalizedMse r.Sf.Rmse r.Sf.MaxError r.SfSeconds
+    let e (v: float) = v.ToString("0.000e+00", System.Globalization.CultureInfo.InvariantCulture)
+    printfn "%-18s %14s %12s %12s %9.1f" "multi-fidelity" (e r.Mf.NormalizedMse) (e r.Mf.Rmse) (e r.Mf.MaxError) r.MfSeconds
+    printfn "%-18s %14s %12s %12s %9.1f" "single-fidelity" (e r.Sf.NormalizedMse) (e r.Sf.Rmse) (e r.Sf.MaxError) r.SfSeconds
     printfn "MF gain over SF: %.1f orders of magnitude" (log10 (r.Sf.NormalizedMse / r.Mf.NormalizedMse))
     if json then
         printfn "%s"

@@ -58,6 +58,11 @@ let tests =
             Expect.isLessThan (nlMax - nlMin) 1e-8 "F_nl is constant"
             Expect.floatClose { absolute = 1e-6; relative = 1e-7 } (constant + nlMin) 20.0 "constant"
         }
+        test "learned LF (200 Sobol' LF points), pre-train and freeze: normalized MSE <= 1e-5" {
+            let r, _, _ = Experiment.run (config Experiment.LearnedLf PretrainFreeze (train 1e-3 2000 1500))
+            Expect.isLessThanOrEqual r.Mf.NormalizedMse 1e-5 "MF normalized MSE with a learned LF surrogate"
+            Expect.isGreaterThan r.Sf.NormalizedMse (10.0 * r.Mf.NormalizedMse) "still well ahead of SF"
+        }
         test "same seed and thread count give the same numbers" {
             let t = train 1e-3 200 20
             let a, _, _ = Experiment.run (config Experiment.ExactLf PretrainFreeze t)
