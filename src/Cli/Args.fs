@@ -24,7 +24,7 @@ type RunArgs =
         member a.Usage =
             match a with
             | Problem _ -> "problem name (see `emulators problems`)"
-            | Arch _ -> "block family of F_nl, the LF surrogates and the SF baseline: mlp (default mlp)"
+            | Arch _ -> "block family of F_nl, the LF surrogates, encoders and the SF baseline: mlp, siren or kan (default mlp)"
             | Depth _ -> "hidden layers of each block (default 3)"
             | Width _ -> "units per hidden layer (default 16)"
             | Lf _ -> "LF information: exact or learned (default exact)"

@@ -1,47 +1,69 @@
-/// The one block contract: every family (affine, MLP, later SIREN and KAN) is an `init` and an `apply`, so the
+/// The one block contract: every family (affine, MLP, SIREN and KAN) is an `init` and an `apply`, so the
 /// correlation network, the LF surrogates, the encoders and the single-fidelity baselines can use any of them.
 namespace Emulators
 
 open Emulators.Mlp
+open Emulators.Siren
+open Emulators.Kan
 
 type BlockSpec =
     | AffineBlock
     | MlpBlock of MlpSpec
+    | SirenBlock of SirenSpec
+    | KanBlock of KanSpec
 
 module Block =
     let init (spec: BlockSpec) (ctx: InitContext) (dIn: int) (dOut: int) : Params =
         match spec with
         | AffineBlock -> Affine.init ctx dIn dOut
         | MlpBlock s -> Mlp.init s ctx dIn dOut
+        | SirenBlock s -> Siren.init s ctx dIn dOut
+        | KanBlock s -> Kan.init s ctx dIn dOut
 
     /// x [E, N, dIn] -> [E, N, dOut].
     let apply (spec: BlockSpec) (p: Params) (x: Tensors.Tensor) : Tensors.Tensor =
         match spec with
         | AffineBlock -> Affine.apply p x
         | MlpBlock s -> Mlp.apply s p x
+        | SirenBlock s -> Siren.apply s p x
+        | KanBlock s -> Kan.apply s p x
 
-    /// The weight matrices (not biases) an L2 penalty acts on.
+    /// The weight tensors (not biases) an L2 penalty acts on; for a KAN, its base and spline weights.
     let weights (spec: BlockSpec) (p: Params) =
         match spec with
         | AffineBlock -> Affine.weights p
         | MlpBlock s -> Mlp.weights s p
+        | SirenBlock s -> Siren.weights s p
+        | KanBlock s -> Kan.weights s p
 
     let name =
         function
         | AffineBlock -> "affine"
         | MlpBlock s -> sprintf "mlp %dx%d" s.Depth s.Width
+        | SirenBlock s ->
+            let d = Siren.defaults s.Depth s.Width
+            if s = d then sprintf "siren %dx%d" s.Depth s.Width
+            else sprintf "siren %dx%d w0=%g" s.Depth s.Width s.Omega0
+        | KanBlock s ->
+            let d = Kan.defaults s.Depth s.Width
+            if s = d then sprintf "kan %dx%d" s.Depth s.Width
+            else sprintf "kan %dx%d grid=%d order=%d range=[%g,%g]" s.Depth s.Width s.GridSize s.SplineOrder s.GridMin s.GridMax
 
     /// The family name as the CLI spells it.
     let family =
         function
         | AffineBlock -> "affine"
         | MlpBlock _ -> "mlp"
+        | SirenBlock _ -> "siren"
+        | KanBlock _ -> "kan"
 
-    /// A block of the named family with the given depth and width.
+    /// A block of the named family with the given depth and width (SIREN and KAN with their defaults).
     let ofName (name: string) (depth: int) (width: int) =
         if depth < 1 then Errors.fail "depth must be at least 1 (got %d)" depth
         if width < 1 then Errors.fail "width must be at least 1 (got %d)" width
         match name.Trim().ToLowerInvariant() with
         | "mlp" -> MlpBlock { Depth = depth; Width = width }
+        | "siren" -> SirenBlock(Siren.defaults depth width)
+        | "kan" -> KanBlock(Kan.defaults depth width)
         | "affine" | "linear" -> AffineBlock
-        | other -> Errors.fail "unknown architecture '%s' (expected one of: mlp)" other
+        | other -> Errors.fail "unknown architecture '%s' (expected one of: mlp, siren, kan)" other

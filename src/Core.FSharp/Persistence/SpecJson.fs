@@ -45,11 +45,23 @@ let ofBlock (b: BlockSpec) : JsonObject =
     match b with
     | AffineBlock -> obj [ "family", JsonValue.Create "affine" ]
     | MlpBlock s -> obj [ "family", JsonValue.Create "mlp"; "depth", JsonValue.Create s.Depth; "width", JsonValue.Create s.Width ]
+    | SirenBlock s ->
+        obj [ "family", JsonValue.Create "siren"; "depth", JsonValue.Create s.Depth; "width", JsonValue.Create s.Width
+              "omega0", JsonValue.Create s.Omega0 ]
+    | KanBlock s ->
+        obj [ "family", JsonValue.Create "kan"; "depth", JsonValue.Create s.Depth; "width", JsonValue.Create s.Width
+              "gridSize", JsonValue.Create s.GridSize; "splineOrder", JsonValue.Create s.SplineOrder
+              "gridMin", JsonValue.Create s.GridMin; "gridMax", JsonValue.Create s.GridMax ]
 
 let toBlock (o: JsonObject) : BlockSpec =
     match str o "family" with
     | "affine" -> AffineBlock
     | "mlp" -> MlpBlock { Depth = int' o "depth"; Width = int' o "width" }
+    | "siren" -> SirenBlock { Depth = int' o "depth"; Width = int' o "width"; Omega0 = num o "omega0" }
+    | "kan" ->
+        KanBlock
+            { Depth = int' o "depth"; Width = int' o "width"; GridSize = int' o "gridSize"; SplineOrder = int' o "splineOrder"
+              GridMin = num o "gridMin"; GridMax = num o "gridMax" }
     | other -> Errors.fail "model file: unknown block family '%s' (written by a newer version?)" other
 
 let ofEncoding (e: Encoding) =
