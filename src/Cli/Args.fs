@@ -131,7 +131,7 @@ type ReproduceArgs =
     | Only of experiment: string
     | Shard of k_of_n: string
     | Root of paper_figures_dir: string
-    | Threads of int
+    | Jobs of int
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -139,7 +139,7 @@ type ReproduceArgs =
             | Only _ -> "run only the named experiment"
             | Shard _ -> "run shard k of N (e.g. 3/8); join shards with `emulators merge`"
             | Root _ -> "the paper-figures directory (default: found from the working directory)"
-            | Threads _ -> "libtorch threads (default 1)"
+            | Jobs _ -> "runs trained in parallel, one libtorch thread each (default: the number of cores)"
 
 type FiguresArgs =
     | Preset of name: string

@@ -48,7 +48,8 @@ let render (root: string) (preset: string) (records: RunRecord list) =
     printfn "wrote %d figure and table files to %s" files.Length outDir
 
 let reproduce (args: ParseResults<ReproduceArgs>) =
-    Native.init (args.GetResult(ReproduceArgs.Threads, defaultValue = 1))
+    // One libtorch thread per run; runs go in parallel (--jobs) instead, which suits tiny networks far better.
+    Native.init 1
     let root = findRoot (args.TryGetResult ReproduceArgs.Root)
     let preset = checkPreset (args.GetResult(ReproduceArgs.Preset, defaultValue = "quick"))
     let shard = args.TryGetResult ReproduceArgs.Shard |> Option.map Store.parseShard
@@ -60,8 +61,9 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
     let report (p: Runner.Progress) =
         if p.Done = 0 && p.Skipped > 0 then eprintfn "resuming: %d runs already finished" p.Skipped
         if p.Current <> "done" then
-            eprintfn "[%d/%d] elapsed %s, about %s left: %s" (p.Done + 1) p.Total (duration p.ElapsedSeconds) (duration p.RemainingSeconds) p.Current
-    let n = Runner.runAll configs path shard report Threading.CancellationToken.None
+            eprintfn "[%d/%d done] elapsed %s, about %s left; starting %s" p.Done p.Total (duration p.ElapsedSeconds) (duration p.RemainingSeconds) p.Current
+    let jobs = args.GetResult(ReproduceArgs.Jobs, defaultValue = Environment.ProcessorCount)
+    let n = Runner.runAll configs path shard jobs report Threading.CancellationToken.None
     printfn "finished %d runs in %s" n (duration clock.Elapsed.TotalSeconds)
     match shard with
     | Some(k, total) -> printfn "shard %d/%d done; join the shards with `emulators merge --preset %s`, then `emulators figures --preset %s`" k total preset preset
@@ -113,7 +115,7 @@ let slurm (args: ParseResults<SlurmArgs>) =
             "set -euo pipefail"
             "mkdir -p paper-figures/results"
             "dotnet build src/Cli -c Release -nologo -v q"
-            sprintf "dotnet src/Cli/bin/Release/net10.0/emulators.dll reproduce --preset %s --shard \"${SLURM_ARRAY_TASK_ID}/%d\" --threads \"${SLURM_CPUS_PER_TASK:-1}\"" preset n
+            sprintf "dotnet src/Cli/bin/Release/net10.0/emulators.dll reproduce --preset %s --shard \"${SLURM_ARRAY_TASK_ID}/%d\" --jobs \"${SLURM_CPUS_PER_TASK:-1}\"" preset n
             "" ]
     File.WriteAllText(out, script)
     printfn "wrote %s (%d array tasks); check it with `bash -n %s`" out n out

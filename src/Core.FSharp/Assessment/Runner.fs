@@ -110,27 +110,38 @@ let runOne (c: Sweep.RunConfig) : RunRecord =
       FinishedUtc = DateTime.UtcNow.ToString("o")
       Example = example }
 
-/// Run every configuration of this shard not yet in the results file, appending each record as it finishes.
-let runAll (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) (report: Progress -> unit) (cancel: Threading.CancellationToken) =
+/// Run every configuration of this shard not yet in the results file, `jobs` at a time (each run uses one
+/// libtorch thread, so jobs = cores fills the machine), appending each record as it finishes.
+let runAll (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) (jobs: int)
+           (report: Progress -> unit) (cancel: Threading.CancellationToken) =
+    if jobs < 1 then Errors.fail "jobs must be at least 1 (got %d)" jobs
     let mine =
         match shard with
         | Some(k, n) -> configs |> List.filter (fun c -> Store.shardOf n c.Key = k)
         | None -> configs
     let finished = Store.finishedKeys resultsPath
-    let todo = mine |> List.filter (fun c -> not (finished.Contains c.Key))
+    let todo = mine |> List.filter (fun c -> not (finished.Contains c.Key)) |> Array.ofList
     let skipped = mine.Length - todo.Length
     let clock = Stopwatch.StartNew()
     let total = todo.Length
-    todo
-    |> List.iteri (fun i c ->
-        cancel.ThrowIfCancellationRequested()
-        let elapsed = clock.Elapsed.TotalSeconds
-        report
-            { Done = i; Total = total; Skipped = skipped
-              Current = sprintf "%s %s %s %s/%s/%s N_H=%d rep %d" c.Experiment c.Problem c.Architecture c.Model c.Encoding c.Lf c.Nh c.Rep
-              ElapsedSeconds = elapsed
-              RemainingSeconds = (if i = 0 then nan else elapsed / float i * float (total - i)) }
+    let mutable completed = 0
+    let gate = obj ()
+    let progress current =
+        lock gate (fun () ->
+            let elapsed = clock.Elapsed.TotalSeconds
+            report
+                { Done = completed; Total = total; Skipped = skipped; Current = current; ElapsedSeconds = elapsed
+                  RemainingSeconds = (if completed = 0 then nan else elapsed / float completed * float (total - completed)) })
+    let options = Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = jobs, CancellationToken = cancel)
+    let body (c: Sweep.RunConfig) =
+        progress (sprintf "%s %s %s %s/%s/%s N_H=%d rep %d" c.Experiment c.Problem c.Architecture c.Model c.Encoding c.Lf c.Nh c.Rep)
         let r = runOne c
-        Store.append resultsPath r)
-    report { Done = total; Total = total; Skipped = skipped; Current = "done"; ElapsedSeconds = clock.Elapsed.TotalSeconds; RemainingSeconds = 0.0 }
+        Store.append resultsPath r
+        lock gate (fun () -> completed <- completed + 1)
+    try
+        Threading.Tasks.Parallel.ForEach(todo, options, body) |> ignore
+    with :? AggregateException as e when e.InnerExceptions.Count > 0 ->
+        Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw()
+    completed <- total
+    progress "done"
     total
