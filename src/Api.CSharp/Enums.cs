@@ -16,9 +16,10 @@ public enum CoordinateEncoding
 {
     /// <summary>No encoding: the LF source is evaluated at the HF point itself (same inputs required).</summary>
     None,
-    /// <summary>A trainable affine map, starting at the identity when the dimensions agree.</summary>
+    /// <summary>A trainable affine map, starting at the identity (or, for an LF source with other inputs, at the
+    /// projection that passes the leading HF inputs through).</summary>
     Affine,
-    /// <summary>A trainable small network (residual when the dimensions agree).</summary>
+    /// <summary>A trainable small network, added as a residual to the identity or leading-inputs projection.</summary>
     Nonlinear,
 }
 

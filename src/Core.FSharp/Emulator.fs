@@ -12,9 +12,9 @@ open Emulators.Tensors
 type Encoding =
     /// The HF point itself (the source must share the HF input dimension).
     | NoEncoding
-    /// E(x) = A x + c, identity start when the dimensions agree.
+    /// E(x) = A x + c, starting at the identity, or at the leading-inputs projection when the dimensions differ.
     | AffineEncoding
-    /// A block g; E(x) = x + g(x) when the dimensions agree, else g(x).
+    /// A block g added to the identity (equal dimensions) or to the leading-inputs projection: E(x) = P x + g(x).
     | NonlinearEncoding of BlockSpec
 
 /// An LF source as the user supplies it.
@@ -77,6 +77,13 @@ module Emulator =
             let z =
                 match enc with
                 | NonlinearEncoding _ when s.Domain.Dim = m.Domain.Dim -> Affine1.apply s.InputScale (Affine1.invert m.InputScale xs) + g
+                | NonlinearEncoding _ ->
+                    // Residual on the leading-coordinates projection (see Affine.initProjection), scaled units.
+                    let dL = int64 s.Domain.Dim
+                    let dH = int64 m.Domain.Dim
+                    let lead = xs.narrow(-1L, 0L, min dL dH)
+                    let proj = if dL <= dH then lead else torch.cat([| lead; torch.zeros_like(xs.narrow(-1L, 0L, 1L)).expand(-1L, -1L, dL - dH) |], -1L)
+                    proj + g
                 | _ -> g
             // LF surrogates extrapolate badly: keep encoded points inside the source's domain.
             z.clamp(scalar -1.0, scalar 1.0)
@@ -181,7 +188,7 @@ module Emulator =
                         Errors.fail "LF source '%s' has %d inputs but the HF model has %d: choose an encoding (affine or nonlinear) to map between them" name box.Dim dH
                     None
                 | AffineEncoding when box.Dim = dH -> Some(Affine.initIdentity ctx dH)
-                | AffineEncoding -> Some(Affine.init ctx dH box.Dim)
+                | AffineEncoding -> Some(Affine.initProjection ctx dH box.Dim)
                 | NonlinearEncoding b -> Some(Block.init b ctx dH box.Dim)
             { Name = name
               Domain = box
