@@ -42,6 +42,49 @@ let blocks =
         }
     ]
 
+/// Gradients of F_l + F_nl from `Emulator.backpropSquaredError` and from autograd of the same loss.
+let private backpropVsAutograd (spec: EmulatorSpec) (sources: SourceSpec list) (mask: float[][] option) =
+    let x = Array.init 9 (fun i -> [| float i / 8.0 |])
+    let y = Experiment.evaluate Problems.Forrester.k1.Hf x
+    let m = Emulator.create spec (Box.unit 1) y sources [| 4; 5; 6 |]
+    let u = (Emulator.features m (Emulator.scaleInputs m x)).detach()
+    let target = torch.randn([| 3L; 9L; 1L |], dtype = torch.ScalarType.Float64, generator = new torch.Generator(7UL))
+    let ps = Emulator.parameters m |> List.map snd |> Array.ofList
+    let loss, coef =
+        match mask with
+        | None -> Loss.mse "hf" (fun () -> Emulator.forwardFeatures m u) target, torch.tensor (2.0 / 9.0)
+        | Some w ->
+            let wt = torch.tensor(Array.concat w).reshape(3L, 9L, 1L)
+            let sums = torch.tensor(w |> Array.map Array.sum)
+            let c = w |> Array.collect (fun row -> row |> Array.map (fun v -> 2.0 * v / Array.sum row))
+            Loss.weightedMse "hf" (fun () -> Emulator.forwardFeatures m u) target wt sums, torch.tensor(c).reshape(3L, 9L, 1L)
+    let auto = torch.autograd.grad([| Loss.total loss |], ps) |> Seq.map Tensors.toArray |> Array.ofSeq
+    for p in ps do p.grad <- torch.zeros_like p
+    Emulator.backpropSquaredError m u target coef
+    let manual = ps |> Array.map (fun p -> Tensors.toArray p.grad)
+    for p in ps do p.grad <- null
+    Array.map2 (fun (a: float[]) (b: float[]) ->
+        let scale = max 1e-300 (a |> Array.map abs |> Array.max)
+        (Array.map2 (fun u v -> abs (u - v)) a b |> Array.max) / scale) auto manual
+    |> Array.max
+
+[<Tests>]
+let backprop =
+    testList "Hand-written reverse pass" [
+        test "equals autograd for F_l + F_nl (MLP), mean squared error" {
+            let spec = { Correlation = MlpBlock { Depth = 2; Width = 6 }; Surrogate = AffineBlock; Encoding = NoEncoding; Precision = Float64 }
+            let err = backpropVsAutograd spec (Problems.Forrester.k1.Sources |> List.map Exact) None
+            Expect.isLessThan err 1e-13 "relative gradient difference"
+        }
+        test "equals autograd for member-weighted data, and for a single-fidelity network" {
+            let spec = { Correlation = MlpBlock { Depth = 3; Width = 5 }; Surrogate = AffineBlock; Encoding = NoEncoding; Precision = Float64 }
+            let mask = [| Array.create 9 1.0; Array.init 9 (fun j -> float (j % 3)); Array.init 9 (fun j -> if j < 5 then 1.0 else 0.0) |]
+            Expect.isLessThan (backpropVsAutograd spec (Problems.Forrester.k1.Sources |> List.map Exact) (Some mask)) 1e-13 "weighted, MF"
+            Expect.isLessThan (backpropVsAutograd spec [] (Some mask)) 1e-13 "weighted, SF"
+            Expect.isLessThan (backpropVsAutograd { spec with Correlation = AffineBlock } [] None) 1e-13 "affine network"
+        }
+    ]
+
 [<Tests>]
 let metrics =
     testList "Metrics" [

@@ -20,5 +20,12 @@ let initIdentity (ctx: InitContext) (d: int) : Params =
 
 let apply (p: Params) (x: Tensors.Tensor) = Layers.dense (Params.get "W" p) (Params.get "b" p) x
 
+/// `apply` that also returns its input, for `backward`.
+let forwardTape (p: Params) (x: Tensors.Tensor) = apply p x, [ x ]
+
+/// Reverse pass: adds W's and b's gradients for the output gradient d, returns the input gradient when asked.
+let backward (p: Params) (inputs: Tensors.Tensor list) (d: Tensors.Tensor) (wantInput: bool) =
+    Layers.denseBackward (Params.get "W" p) (Params.get "b" p) (List.head inputs) d wantInput
+
 /// The weights an L2 penalty acts on.
 let weights (p: Params) = [ Params.get "W" p ]

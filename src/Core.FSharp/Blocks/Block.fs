@@ -20,6 +20,26 @@ module Block =
         | AffineBlock -> Affine.apply p x
         | MlpBlock s -> Mlp.apply s p x
 
+    /// Whether the family has a hand-written reverse pass (`forwardTape` and `backward`); the training loop uses
+    /// it instead of autograd where it can, since on small networks autograd's per-node cost dominates a step.
+    let hasBackward (spec: BlockSpec) =
+        match spec with
+        | AffineBlock
+        | MlpBlock _ -> true
+
+    /// The output and what `backward` needs (the input of every layer). Records no graph: call under no_grad.
+    let forwardTape (spec: BlockSpec) (p: Params) (x: Tensors.Tensor) : Tensors.Tensor * Tensors.Tensor list =
+        match spec with
+        | AffineBlock -> Affine.forwardTape p x
+        | MlpBlock s -> Mlp.forwardTape s p x
+
+    /// Reverse pass from the output gradient d: adds the parameter gradients to their .grad, returns the input
+    /// gradient when `wantInput`. Only for families where `hasBackward` holds.
+    let backward (spec: BlockSpec) (p: Params) (tape: Tensors.Tensor list) (d: Tensors.Tensor) (wantInput: bool) =
+        match spec with
+        | AffineBlock -> Affine.backward p tape d wantInput
+        | MlpBlock s -> Mlp.backward s p tape d wantInput
+
     /// The weight matrices (not biases) an L2 penalty acts on.
     let weights (spec: BlockSpec) (p: Params) =
         match spec with

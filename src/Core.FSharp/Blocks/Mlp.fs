@@ -15,9 +15,37 @@ let init (s: MlpSpec) (ctx: InitContext) (dIn: int) (dOut: int) : Params =
     |> List.mapi (fun i (a, b) -> [ sprintf "W%d" i, Params.xavierNormal ctx a b; sprintf "b%d" i, Params.zeros ctx [ 1; b ] ])
     |> List.concat
 
-let apply (s: MlpSpec) (p: Params) (x: Tensors.Tensor) =
-    let layer i h = Layers.dense (Params.get (sprintf "W%d" i) p) (Params.get (sprintf "b%d" i) p) h
-    let hidden = List.fold (fun h i -> torch.tanh (layer i h)) x [ 0 .. s.Depth - 1 ]
-    layer s.Depth hidden
+// Parameter names by layer, formatted once (apply runs every training step).
+let private names = Array.init 64 (fun i -> sprintf "W%d" i, sprintf "b%d" i)
+let private name i = if i < names.Length then names[i] else (sprintf "W%d" i, sprintf "b%d" i)
 
-let weights (s: MlpSpec) (p: Params) = [ for i in 0 .. s.Depth -> Params.get (sprintf "W%d" i) p ]
+let private layer (p: Params) i h =
+    let w, b = name i
+    Layers.dense (Params.get w p) (Params.get b p) h
+
+let apply (s: MlpSpec) (p: Params) (x: Tensors.Tensor) =
+    let hidden = List.fold (fun h i -> torch.tanh (layer p i h)) x [ 0 .. s.Depth - 1 ]
+    layer p s.Depth hidden
+
+/// `apply` that also returns the input of every layer (x, then each hidden activation), for `backward`.
+/// Records no graph: call under no_grad.
+let forwardTape (s: MlpSpec) (p: Params) (x: Tensors.Tensor) : Tensors.Tensor * Tensors.Tensor list =
+    let inputs = List.scan (fun h i -> torch.tanh (layer p i h)) x [ 0 .. s.Depth - 1 ]
+    layer p s.Depth (List.last inputs), inputs
+
+/// Reverse pass from the output gradient dOut [E, N, dOut]: adds every weight's and bias's gradient to the
+/// parameters' .grad and returns the input gradient when asked. `inputs` comes from `forwardTape`.
+let backward (s: MlpSpec) (p: Params) (inputs: Tensors.Tensor list) (dOut: Tensors.Tensor) (wantInput: bool) =
+    let layerInputs = Array.ofList inputs
+    let rec back i (d: Tensors.Tensor) =
+        let w, b = name i
+        let dIn = Layers.denseBackward (Params.get w p) (Params.get b p) layerInputs[i] d (i > 0 || wantInput)
+        if i = 0 then dIn
+        else
+            // through tanh: d tanh(z) = (1 - tanh(z)²) dz, and layer i's input is layer i-1's tanh output
+            let h = layerInputs[i]
+            use slope = h.square().neg_().add_(Tensors.scalar 1.0)
+            back (i - 1) (dIn.Value.mul_(slope))
+    back s.Depth dOut
+
+let weights (s: MlpSpec) (p: Params) = [ for i in 0 .. s.Depth -> Params.get (fst (name i)) p ]
