@@ -19,6 +19,12 @@ internal static class Convert
     public static FSharpFunc<double[], double> Function(Func<double[], double> f) =>
         FuncConvert.FromFunc(f);
 
+    public static ModelCandidate Candidate(SelectionCandidate c) =>
+        new(c.Structure, c.LearningRate, c.Lambda, c.CvError, c.CvSpread, c.Lf == "none");
+
+    public static ModelSelectionReport Report(SelectionReport r) =>
+        new(r.Method, r.Candidates.Select(Candidate).ToArray(), Candidate(r.Chosen), r.EstimatedError);
+
     public static FSharpOption<T>? Option<T>(T? value) where T : class =>
         value is null ? null : FSharpOption<T>.Some(value);
 }

@@ -27,7 +27,29 @@ public sealed record EmulatorOptions
     public int Members { get; init; } = 1;
     /// <summary>Precision (default float64).</summary>
     public Precision Precision { get; init; } = Precision.Float64;
+    /// <summary>Automatic model selection by cross-validation (default), or exactly these options.
+    /// With selection, Architecture, Depth, Width, Encoding, LearningRate and Lambda are chosen by the emulator;
+    /// Epochs and LbfgsIterations set the final refit.</summary>
+    public ModelSelection Selection { get; init; } = ModelSelection.Automatic;
+    /// <summary>Cost bound of automatic selection (default small).</summary>
+    public SelectionBudget Budget { get; init; } = SelectionBudget.Small;
 }
+
+/// <summary>One candidate model of automatic selection and its cross-validation error.</summary>
+/// <param name="Description">Family, size, LF mode and encoding, e.g. "MF mlp 2x16, learned LF, encoding none".</param>
+/// <param name="LearningRate">Adam learning rate.</param>
+/// <param name="Lambda">Penalty λ.</param>
+/// <param name="CvError">Mean held-out normalized MSE over the folds.</param>
+/// <param name="CvSpread">Standard deviation of the held-out error over the folds.</param>
+/// <param name="IsSingleFidelity">True for the single-fidelity network.</param>
+public sealed record ModelCandidate(string Description, double LearningRate, double Lambda, double CvError, double CvSpread, bool IsSingleFidelity);
+
+/// <summary>What automatic selection did: every candidate, the choice, and the estimated error.</summary>
+/// <param name="Method">"leave-one-out" or "k-fold".</param>
+/// <param name="Candidates">Every candidate, best first.</param>
+/// <param name="Chosen">The candidate refitted on all HF data.</param>
+/// <param name="EstimatedError">The chosen candidate's CV normalized MSE: the estimate of its generalization error.</param>
+public sealed record ModelSelectionReport(string Method, IReadOnlyList<ModelCandidate> Candidates, ModelCandidate Chosen, double EstimatedError);
 
 /// <summary>Progress of training, reported between epochs.</summary>
 /// <param name="Stage">Stage name, e.g. "surrogate 0" or "correlation".</param>

@@ -40,3 +40,24 @@ public enum Precision
     /// <summary>Single precision.</summary>
     Float32,
 }
+
+/// <summary>Whether the emulator chooses its model itself.</summary>
+public enum ModelSelection
+{
+    /// <summary>Choose by cross-validation on the HF points among block families, sizes, encodings, penalties,
+    /// learning rates, exact or learned LF, and the single-fidelity network (default).</summary>
+    Automatic,
+    /// <summary>Train exactly the options given.</summary>
+    Off,
+}
+
+/// <summary>How much work automatic model selection may do.</summary>
+public enum SelectionBudget
+{
+    /// <summary>MLP blocks, three penalties, single-fidelity included (default; seconds on small data).</summary>
+    Small,
+    /// <summary>Adds KAN blocks, affine encoding, a second learning rate and λ = 0.</summary>
+    Medium,
+    /// <summary>Adds SIREN blocks, two sizes and a third learning rate.</summary>
+    Large,
+}

@@ -27,6 +27,9 @@ public sealed class MultiFidelityEmulator
         ? _sources.Select(s => s.Name).ToArray()
         : _model.Sources.Select(s => s.Name).ToArray();
 
+    /// <summary>The model-selection report of the last <see cref="Fit"/> (null when selection was off).</summary>
+    public ModelSelectionReport? Report { get; private set; }
+
     /// <summary>True once the emulator has been trained or loaded.</summary>
     public bool IsTrained => _model is not null;
 
@@ -63,16 +66,19 @@ public sealed class MultiFidelityEmulator
             o.Architecture.ToString().ToLowerInvariant(), o.Depth, o.Width, o.Encoding.ToString().ToLowerInvariant(),
             o.Strategy == TrainingStrategy.EndToEnd ? "end-to-end" : "freeze",
             o.Epochs, o.LbfgsIterations, o.LearningRate, o.Lambda, o.Seed, o.Members,
-            o.Precision == Precision.Float32 ? "float32" : "float64");
+            o.Precision == Precision.Float32 ? "float32" : "float64",
+            o.Selection == ModelSelection.Off ? "off" : "auto",
+            o.Budget.ToString().ToLowerInvariant());
         FSharpOption<FSharpFunc<ProgressReport, Unit>>? report = progress is null
             ? null
             : FSharpOption<FSharpFunc<ProgressReport, Unit>>.Some(FuncConvert.FromAction<ProgressReport>(
                 r => progress.Report(new TrainingProgress(r.Stage, r.Step, r.Steps, r.Loss))));
         var hf = new HfData(_hfInputs, _hfOutputs);
         var sources = ListModule.OfSeq(_sources.Select(s => s.Source));
-        var trained = Guard.Run(() => Workflow.train(options, hf, null, null, sources, report, cancellationToken));
+        var trained = Guard.Run(() => UserModel.train(options, null, hf, null, null, sources, report, cancellationToken));
         _model = trained.Emulator;
         _metadata = trained.Metadata;
+        Report = trained.Report is null ? null : Convert.Report(trained.Report.Value);
     }
 
     /// <summary>Predicts at each row of <paramref name="inputs"/> (with the ensemble's first member when Members &gt; 1).</summary>

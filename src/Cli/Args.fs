@@ -66,26 +66,30 @@ type TrainArgs =
     | Members of int
     | Precision of string
     | Threads of int
+    | Select of mode: string
+    | Budget of size: string
     | [<Mandatory; AltCommandLine("-o")>] Out of model_dir: string
     | Json
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Select _ -> "auto (default): choose the model by cross-validation on the HF points, single-fidelity included; off: train exactly the options given"
+            | Budget _ -> "cost of the automatic choice: small (default), medium or large"
             | Hf _ -> "HF data: CSV with a header; the output is the last column unless --output names it"
             | Lf _ -> "an LF source as NAME=file.csv (repeatable); with none, the single-fidelity model is trained"
             | Inputs _ -> "comma-separated HF input columns (default: every column but the output)"
             | Output _ -> "output column in every file (default: the last column of the HF file)"
-            | Arch _ -> "block family: mlp, siren or kan (default mlp)"
-            | Depth _ -> "hidden layers per block (default 3)"
-            | Width _ -> "units per hidden layer (default 16)"
-            | Encoding _ -> "none, affine or nonlinear (default none; needed when an LF file has other inputs)"
+            | Arch _ -> "block family: mlp, siren or kan (with --select auto, restricts the candidates to it)"
+            | Depth _ -> "hidden layers per block (default 3; with --select auto, restricts the candidates)"
+            | Width _ -> "units per hidden layer (default 16; with --select auto, restricts the candidates)"
+            | Encoding _ -> "none, affine or nonlinear (needed when an LF file has other inputs; with --select auto, restricts the candidates)"
             | Strategy _ -> "freeze or end-to-end (default freeze)"
             | Epochs _ -> "Adam epochs per stage (default 5000)"
             | Lbfgs _ -> "L-BFGS iterations after Adam (default 3000)"
-            | Lr _ -> "Adam learning rate (default 1e-3)"
-            | Lambda _ -> "L2 penalty on the F_nl weights (default 1e-3)"
-            | Seed _ -> "initialisation seed (default 0)"
-            | Members _ -> "ensemble members trained at once (default 1)"
+            | Lr _ -> "Adam learning rate (default 1e-3; with --select auto, restricts the candidates)"
+            | Lambda _ -> "L2 penalty on the F_nl weights (default 1e-3; with --select auto, restricts the candidates)"
+            | Seed _ -> "initialisation and fold seed (default 0)"
+            | Members _ -> "ensemble members trained at once, for uncertainty (default 1; needs --select off)"
             | Precision _ -> "float64 or float32 (default float64)"
             | Threads _ -> "libtorch threads (default 1)"
             | Out _ -> "directory to write the model into"

@@ -43,21 +43,41 @@ let train (args: ParseResults<TrainArgs>) =
           Lambda = args.GetResult(TrainArgs.Lambda, defaultValue = d.Lambda)
           Seed = args.GetResult(TrainArgs.Seed, defaultValue = d.Seed)
           Members = args.GetResult(TrainArgs.Members, defaultValue = d.Members)
-          Precision = args.GetResult(TrainArgs.Precision, defaultValue = d.Precision) }
+          Precision = args.GetResult(TrainArgs.Precision, defaultValue = d.Precision)
+          Selection = args.GetResult(TrainArgs.Select, defaultValue = d.Selection)
+          Budget = args.GetResult(TrainArgs.Budget, defaultValue = d.Budget) }
+    if o.Members > 1 && o.Selection <> "off" then Errors.fail "--members needs --select off (selection trains one refitted model)"
+    // Flags given with --select auto narrow the candidates instead of fixing the model.
+    let restrict (s: Selection.Space) : Selection.Space =
+        { s with
+            Families = (match args.TryGetResult TrainArgs.Arch with Some a -> [ a ] | None -> s.Families)
+            Sizes =
+                (match args.TryGetResult TrainArgs.Depth, args.TryGetResult TrainArgs.Width with
+                 | None, None -> s.Sizes
+                 | depth, width -> [ defaultArg depth d.Depth, defaultArg width d.Width ])
+            Encodings = (match args.TryGetResult TrainArgs.Encoding with Some e -> [ e ] | None -> s.Encodings)
+            LearningRates = (match args.TryGetResult TrainArgs.Lr with Some v -> [ v ] | None -> s.LearningRates)
+            Lambdas = (match args.TryGetResult TrainArgs.Lambda with Some v -> [ v ] | None -> s.Lambdas) }
     let json = args.Contains TrainArgs.Json
     let dir = args.GetResult TrainArgs.Out
     let trained =
-        Workflow.train o { X = hfX; Y = hfY } (Some hfIn) (Some outName) sources (Progress.reporter (not json)) Threading.CancellationToken.None
+        UserModel.train o (Some restrict) { X = hfX; Y = hfY } (Some hfIn) (Some outName) sources (Progress.reporter (not json)) Threading.CancellationToken.None
     Progress.clear ()
+    match trained.Report with
+    | Some r -> SelectionTable.print r
+    | None -> ()
     ModelFile.save dir trained.Metadata trained.Emulator
     let fitErr = Workflow.evaluate trained.Emulator hfX hfY
     let kind = if sources.IsEmpty then "single-fidelity" else sprintf "multi-fidelity, %d LF source(s)" sources.Length
+    let kind = if trained.Emulator.Sources.IsEmpty then "single-fidelity" else kind
     printfn "trained %s %s on %d HF points in %.1f s; saved to %s" kind (Block.name trained.Emulator.Spec.Correlation) hfX.Length trained.Fit.Seconds dir
     printfn "training-set RMSE %s (normalized MSE %s)" (fmt fitErr.Rmse) (fmt fitErr.NormalizedMse)
     if json then
-        printfn "%s" (Json.line [ "model", box dir; "hfPoints", box hfX.Length; "sources", box sources.Length
-                                  "trainingRmse", box fitErr.Rmse; "trainingNormalizedMse", box fitErr.NormalizedMse
-                                  "seconds", box trained.Fit.Seconds ])
+        let selection = trained.Report |> Option.map (fun r -> (UserModel.reportJson r).ToJsonString()) |> Option.defaultValue "null"
+        let head = Json.line [ "model", box dir; "hfPoints", box hfX.Length; "sources", box sources.Length
+                               "trainingRmse", box fitErr.Rmse; "trainingNormalizedMse", box fitErr.NormalizedMse
+                               "seconds", box trained.Fit.Seconds ]
+        printfn "%s,\"selection\":%s}" (head.TrimEnd('}')) selection
     0
 
 let private loadModel (dir: string) =

@@ -56,6 +56,21 @@ module Affine1 =
         let sd = sqrt (ys |> Array.averageBy (fun y -> (y - m) * (y - m)))
         { Shift = [| m |]; Scale = [| (if sd > 0.0 then sd else 1.0) |] }
 
+    /// `standardize` with a non-negative weight per value: weighted mean and standard deviation. With weights of 0
+    /// and 1 it gives exactly (bit for bit) `standardize` of the values of weight 1.
+    let standardizeWeighted (w: float[]) (ys: float[]) =
+        let mutable sw = 0.0
+        let mutable swy = 0.0
+        for i in 0 .. ys.Length - 1 do
+            sw <- sw + w[i]
+            swy <- swy + w[i] * ys[i]
+        let m = swy / sw
+        let mutable ss = 0.0
+        for i in 0 .. ys.Length - 1 do
+            ss <- ss + w[i] * ((ys[i] - m) * (ys[i] - m))
+        let sd = sqrt (ss / sw)
+        { Shift = [| m |]; Scale = [| (if sd > 0.0 then sd else 1.0) |] }
+
     let identity d = { Shift = Array.zeroCreate d; Scale = Array.create d 1.0 }
 
     let private asTensor (like: Tensor) (v: float[]) =

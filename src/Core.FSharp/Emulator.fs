@@ -51,7 +51,10 @@ type Emulator =
       /// F_l; None for a single-fidelity network (ŷ = F_nl(x) alone).
       Linear: Params option
       Nonlinear: Params
-      Members: int }
+      Members: int
+      /// Output standardization of each member when members were trained on different HF subsets
+      /// (TrainConfig.MemberHfMask); None: every member uses OutputScale. When present, OutputScale is member 0's.
+      MemberOutputScales: Affine1[] option }
 
 /// A prediction split into the linear and nonlinear branches (Value = Linear + Nonlinear), physical units.
 type Prediction =
@@ -112,9 +115,20 @@ module Emulator =
             | None -> torch.zeros_like nl
         lin, nl
 
-    let forwardScaled (m: Emulator) (xs: Tensor) =
-        let lin, nl = branches m xs
-        lin + nl
+    /// The network output ŷ = F_l(u) + F_nl(u) from features u (see `features`), scaled units, [E, N, 1].
+    let forwardFeatures (m: Emulator) (u: Tensor) =
+        let nl = Block.apply m.Spec.Correlation m.Nonlinear u
+        match m.Linear with
+        | Some p -> Affine.apply p u + nl
+        | None -> nl
+
+    let forwardScaled (m: Emulator) (xs: Tensor) = forwardFeatures m (features m xs)
+
+    /// The output standardization of member e.
+    let outputScale (m: Emulator) (e: int) =
+        match m.MemberOutputScales with
+        | Some scales -> scales[e]
+        | None -> m.OutputScale
 
     /// Scale physical points [N, d] to the emulator's network coordinates, repeated for every member: [E, N, d].
     let scaleInputs (m: Emulator) (x: float[][]) : Tensor =
@@ -132,12 +146,13 @@ module Emulator =
         use _ = torch.NewDisposeScope()
         use _ = torch.no_grad ()
         let lin, nl = branches m (scaleInputs m x)
-        let scale = m.OutputScale.Scale[0]
-        let shift = m.OutputScale.Shift[0]
         let rows (t: Tensor) = Tensors.toArray t |> Array.chunkBySize x.Length
         let l = rows lin
         let n = rows nl
         Array.init m.Members (fun e ->
+            let s = outputScale m e
+            let scale = s.Scale[0]
+            let shift = s.Shift[0]
             let linear = l[e] |> Array.map (fun v -> v * scale + shift)
             let nonlinear = n[e] |> Array.map (fun v -> v * scale)
             { Value = Array.map2 (+) linear nonlinear; Linear = linear; Nonlinear = nonlinear })
@@ -206,4 +221,5 @@ module Emulator =
           Sources = links
           Linear = (if links.IsEmpty then None else Some(Affine.init ctx dU 1))
           Nonlinear = Block.init spec.Correlation ctx dU 1
-          Members = seeds.Length }
+          Members = seeds.Length
+          MemberOutputScales = None }

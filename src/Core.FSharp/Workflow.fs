@@ -17,7 +17,11 @@ type Options =
       Lambda: float
       Seed: int
       Members: int
-      Precision: string }
+      Precision: string
+      /// "auto": choose the model by cross-validation (Selection); "off": train exactly these options.
+      Selection: string
+      /// Cost bound of the selection: small, medium or large.
+      Budget: string }
 
 let defaultOptions =
     { Architecture = "mlp"
@@ -31,7 +35,9 @@ let defaultOptions =
       Lambda = TrainConfig.defaults.Lambda
       Seed = 0
       Members = 1
-      Precision = "float64" }
+      Precision = "float64"
+      Selection = "auto"
+      Budget = "small" }
 
 /// A source given as data, with optional column names and input space.
 type DataSource =
@@ -101,10 +107,12 @@ let inputBox (hf: HfData) (sources: Source list) =
 type Trained =
     { Emulator: Emulator
       Fit: FitResult
-      Metadata: ModelFile.Metadata }
+      Metadata: ModelFile.Metadata
+      /// The cross-validation report when the model was selected automatically.
+      Report: SelectionReport option }
 
-/// Train on HF data and LF sources. With no sources this is the single-fidelity network.
-let train (o: Options) (hf: HfData) (hfInputNames: string[] option) (hfOutputName: string option) (sources: Source list)
+/// Train exactly the given options on HF data and LF sources. With no sources this is the single-fidelity network.
+let trainFixed (o: Options) (hf: HfData) (hfInputNames: string[] option) (hfOutputName: string option) (sources: Source list)
           (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) : Trained =
     if hf.X.Length = 0 then Errors.fail "HF data: no points"
     let cfg = trainConfig o report cancel
@@ -124,7 +132,8 @@ let train (o: Options) (hf: HfData) (hfInputNames: string[] option) (hfOutputNam
             InputNames = hfInputNames
             OutputName = hfOutputName
             SourceInputNames = sources |> List.map (function FromData s -> s.InputNames | FromFunction _ -> None)
-            Training = Some cfg } }
+            Training = Some cfg }
+      Report = None }
 
 /// Errors on held-out data; the normalized MSE divides by the mean square of the reference outputs
 /// (the domain-averaged squared norm estimated on the test points, paper §7).

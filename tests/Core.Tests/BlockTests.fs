@@ -178,11 +178,12 @@ let tests =
             let x = torch.linspace(-1.0, 1.0, 64L, dtype = f64).reshape(1L, 64L, 1L)
             let y = (x * 3.0).sin()
             let mse () = (Block.apply spec p x - y).square().mean()
-            let adam = Adam.create [| 1e-2 |] ps
+            let adam = Adam.create [| 1e-2 |] [] ps
             for _ in 1 .. 400 do
                 use _ = torch.NewDisposeScope()
-                let grads = torch.autograd.grad([| mse () |], Array.ofList ps) |> List.ofSeq
-                Adam.step adam grads
+                Adam.zeroGrad adam
+                (mse ()).backward()
+                Adam.step adam
             let final =
                 use _ = torch.no_grad ()
                 (mse ()).ToDouble()

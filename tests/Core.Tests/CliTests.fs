@@ -90,7 +90,9 @@ let tests =
             File.WriteAllLines(hf, [| "x,y"; "0.1,1"; "0.5,2"; "0.9,3" |])
             let lf = Path.Combine(d, "lf.csv")
             File.WriteAllLines(lf, [| "a,b,y"; "0.1,0.2,1"; "0.5,0.1,2" |])
-            expectUserError [ "train"; "--hf"; hf; "--lf"; "coarse=" + lf; "--epochs"; "2"; "-o"; Path.Combine(d, "m") ] [ "coarse"; "2 inputs"; "encoding" ]
+            expectUserError [ "train"; "--hf"; hf; "--lf"; "coarse=" + lf; "--select"; "off"; "--epochs"; "2"; "-o"; Path.Combine(d, "m") ] [ "coarse"; "2 inputs"; "encoding" ]
+            expectUserError [ "train"; "--hf"; hf; "--select"; "maybe"; "-o"; Path.Combine(d, "m") ] [ "unknown selection mode 'maybe'" ]
+            expectUserError [ "train"; "--hf"; hf; "--budget"; "huge"; "-o"; Path.Combine(d, "m") ] [ "unknown budget 'huge'" ]
             expectUserError [ "train"; "--hf"; Path.Combine(d, "none.csv"); "-o"; Path.Combine(d, "m") ] [ "none.csv"; "not found" ]
             expectUserError [ "train"; "--hf"; hf; "--lf"; "nofile"; "-o"; Path.Combine(d, "m") ] [ "NAME=file.csv" ]
             expectUserError [ "train"; "--hf"; hf; "--output"; "z"; "-o"; Path.Combine(d, "m") ] [ "no column named 'z'" ]

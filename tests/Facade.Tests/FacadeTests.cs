@@ -83,7 +83,7 @@ public static class FacadeTests
     [FacadeTest]
     public static void AnExactFunctionSourceReachesHighAccuracyOnK1()
     {
-        var emulator = new MultiFidelityEmulator(Quick)
+        var emulator = new MultiFidelityEmulator(Quick with { Selection = ModelSelection.Off })
             .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray())
             .AddSource(LowFidelitySource.FromFunction("LF", x => Data.Lf(x[0]), new[] { 0.0 }, new[] { 1.0 }));
         emulator.Fit();
@@ -126,7 +126,7 @@ public static class FacadeTests
 
         // an LF source with two inputs for a one-input HF model and no encoding
         var wide = new double[,] { { 0, 0 }, { 1, 1 }, { 0.5, 0.2 } };
-        var emulator = new MultiFidelityEmulator(new EmulatorOptions { Epochs = 5, LbfgsIterations = 0 })
+        var emulator = new MultiFidelityEmulator(new EmulatorOptions { Epochs = 5, LbfgsIterations = 0, Selection = ModelSelection.Off })
             .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray())
             .AddSource(LowFidelitySource.FromData("wide", wide, new[] { 1.0, 2.0, 3.0 }));
         Check.Throws<EmulatorException>(() => emulator.Fit(), "wide", "2 inputs", "HF model has 1", "encoding");

@@ -46,15 +46,20 @@ let private trainConfig (c: Sweep.RunConfig) (cand: Search.Candidate) =
         Strategy = (if c.Strategy = "end-to-end" then EndToEnd else PretrainFreeze)
         LogEvery = 1000 }
 
-/// Train one model per candidate on the HF training data and score it on the validation data.
+/// Train every candidate of a search round at once, as the members of one batched ensemble (same seed, so the
+/// same initialisation; own learning rate and λ), and score each member on the validation data.
 let private evaluateCandidates (c: Sweep.RunConfig) (p: Problem) (hf: HfData) (sources: SourceSpec list) (xv: float[][]) (yv: float[]) (cands: Search.Candidate[]) =
     let spec = specOf c
-    cands
-    |> Array.mapi (fun i cand ->
-        let seed = 1000 + 97 * c.Rep + (if c.Model = "sf" then 1 else 0)
-        let fit = Fit.fit (trainConfig c cand) spec p.Domain hf sources [| seed |]
-        let err = Metrics.normalizedMse p.NormSq (Emulator.predict fit.Emulator xv).Value yv
-        err, fit)
+    let seed = 1000 + 97 * c.Rep + (if c.Model = "sf" then 1 else 0)
+    let cfg =
+        { trainConfig c cands[0] with
+            // LF surrogates pre-train at the default rate; the searched rate is the HF stage's.
+            SurrogateSchedule = { AdamEpochs = c.Budget.AdamEpochs; LearningRate = 1e-3; LbfgsIterations = c.Budget.LbfgsIterations }
+            MemberLearningRates = Some(cands |> Array.map (fun k -> k.LearningRate))
+            MemberLambdas = Some(cands |> Array.map (fun k -> k.Lambda)) }
+    let fit = Fit.fit cfg spec p.Domain hf sources (Array.create cands.Length seed)
+    let preds = Emulator.predictMembers fit.Emulator xv
+    cands |> Array.mapi (fun e _ -> Metrics.normalizedMse p.NormSq preds[e].Value yv, (fit, e))
 
 /// One configuration, start to finish.
 let runOne (c: Sweep.RunConfig) : RunRecord =
@@ -69,10 +74,11 @@ let runOne (c: Sweep.RunConfig) : RunRecord =
         | "sf", _ -> []
         | _, "learned" -> Experiment.sources p Experiment.LearnedLf c.Rep
         | _ -> Experiment.sources p Experiment.ExactLf c.Rep
-    let (best, valErr, fit: FitResult), history =
+    let (best, valErr, (fit: FitResult, memberIndex)), history =
         Search.run (7919 * c.Rep + c.Nh) c.Budget.SearchCandidates c.Budget.SearchRounds (evaluateCandidates c p hf sources xv yv)
     let xt, yt = testSet p
-    let errors = Metrics.all p.NormSq (Emulator.predict fit.Emulator xt).Value yt
+    let predict x = (Emulator.predictMembers fit.Emulator x).[memberIndex].Value
+    let errors = Metrics.all p.NormSq (predict xt) yt
     let smallest = (if p.HfSizes.IsEmpty then c.Nh else List.min p.HfSizes)
     let example =
         if p.Domain.Dim = 1 && c.Rep = 0 && c.Nh = smallest then
@@ -80,7 +86,7 @@ let runOne (c: Sweep.RunConfig) : RunRecord =
             Some
                 { X = xs |> Array.map (fun r -> r[0])
                   Truth = Experiment.evaluate p.Hf xs
-                  Prediction = (Emulator.predict fit.Emulator xs).Value
+                  Prediction = predict xs
                   HfX = xh |> Array.map (fun r -> r[0])
                   HfY = hf.Y }
         else None

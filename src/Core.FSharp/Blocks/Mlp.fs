@@ -15,9 +15,16 @@ let init (s: MlpSpec) (ctx: InitContext) (dIn: int) (dOut: int) : Params =
     |> List.mapi (fun i (a, b) -> [ sprintf "W%d" i, Params.xavierNormal ctx a b; sprintf "b%d" i, Params.zeros ctx [ 1; b ] ])
     |> List.concat
 
-let apply (s: MlpSpec) (p: Params) (x: Tensors.Tensor) =
-    let layer i h = Layers.dense (Params.get (sprintf "W%d" i) p) (Params.get (sprintf "b%d" i) p) h
-    let hidden = List.fold (fun h i -> torch.tanh (layer i h)) x [ 0 .. s.Depth - 1 ]
-    layer s.Depth hidden
+// Parameter names by layer, formatted once (apply runs every training step).
+let private names = Array.init 64 (fun i -> sprintf "W%d" i, sprintf "b%d" i)
+let private name i = if i < names.Length then names[i] else (sprintf "W%d" i, sprintf "b%d" i)
 
-let weights (s: MlpSpec) (p: Params) = [ for i in 0 .. s.Depth -> Params.get (sprintf "W%d" i) p ]
+let private layer (p: Params) i h =
+    let w, b = name i
+    Layers.dense (Params.get w p) (Params.get b p) h
+
+let apply (s: MlpSpec) (p: Params) (x: Tensors.Tensor) =
+    let hidden = List.fold (fun h i -> torch.tanh (layer p i h)) x [ 0 .. s.Depth - 1 ]
+    layer p s.Depth hidden
+
+let weights (s: MlpSpec) (p: Params) = [ for i in 0 .. s.Depth -> Params.get (fst (name i)) p ]

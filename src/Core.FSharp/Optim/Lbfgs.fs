@@ -9,31 +9,33 @@ open MathNet.Numerics.LinearAlgebra
 open MathNet.Numerics.Optimization
 open Emulators.Tensors
 
-let private flatten (ts: Tensor list) =
-    ts |> List.map (fun t -> Tensors.toArray t) |> Array.concat
+let private flatten (part: Tensor -> Tensor) (ts: Tensor list) =
+    ts |> List.map (fun t -> Tensors.toArray (part t)) |> Array.concat
 
-let private assign (ps: Tensor list) (values: float[]) =
+let private assign (part: Tensor -> Tensor) (ps: Tensor list) (values: float[]) =
     use _ = torch.no_grad ()
     let mutable offset = 0
     for p in ps do
-        let n = int (p.numel())
-        use src = Tensors.create values[offset .. offset + n - 1] p.shape p.dtype
-        p.copy_(src) |> ignore
+        let view = part p
+        let n = int (view.numel())
+        use src = Tensors.create values[offset .. offset + n - 1] view.shape view.dtype
+        view.copy_(src) |> ignore
         offset <- offset + n
 
 type Outcome = { Iterations: int; Evaluations: int; Loss: float; Reason: string }
 
-/// Minimise `objective` (which must return the scalar loss built from `ps`) for at most `maxIterations`.
-/// The parameters end at the best point evaluated, whatever stopped the search.
-let minimize (maxIterations: int) (cancel: Threading.CancellationToken) (ps: Tensor list) (objective: unit -> Tensor) =
+/// Minimise `objective` (a scalar built from `ps`) over the part of each parameter that `part` selects (a view;
+/// `id` for all of it), for at most `maxIterations`. The parameters end at the best point evaluated, whatever
+/// stopped the search.
+let minimizeOver (part: Tensor -> Tensor) (maxIterations: int) (cancel: Threading.CancellationToken) (ps: Tensor list) (objective: unit -> Tensor) =
     let mutable best = Double.PositiveInfinity
-    let mutable bestX = flatten ps
+    let mutable bestX = flatten part ps
     let mutable evals = 0
     let valueAndGradient (x: Vector<float>) =
         cancel.ThrowIfCancellationRequested()
         use _ = torch.NewDisposeScope()
         let xs = x.ToArray()
-        assign ps xs
+        assign part ps xs
         let loss = objective ()
         let grads = torch.autograd.grad([| loss |], Array.ofList ps) |> List.ofSeq
         let f = loss.ToDouble()
@@ -41,11 +43,11 @@ let minimize (maxIterations: int) (cancel: Threading.CancellationToken) (ps: Ten
         if f < best && not (Double.IsNaN f) then
             best <- f
             bestX <- xs
-        let g = flatten grads
+        let g = flatten part grads
         // A non-finite value makes the line search back off instead of crashing the search.
         if Double.IsNaN f || Double.IsInfinity f then struct (Double.MaxValue, Vector<float>.Build.Dense(g.Length))
         else struct (f, Vector<float>.Build.DenseOfArray g)
-    let start = flatten ps
+    let start = flatten part ps
     let reason, iterations =
         if maxIterations <= 0 then "skipped", 0
         else
@@ -57,5 +59,15 @@ let minimize (maxIterations: int) (cancel: Threading.CancellationToken) (ps: Ten
             | :? OperationCanceledException -> "cancelled", -1
             | :? MaximumIterationsException -> "iteration limit", maxIterations
             | e -> "stopped: " + e.Message, -1
-    assign ps bestX
+    assign part ps bestX
     { Iterations = iterations; Evaluations = evals; Loss = best; Reason = reason }
+
+/// Minimise a scalar objective over all of `ps`.
+let minimize (maxIterations: int) (cancel: Threading.CancellationToken) (ps: Tensor list) (objective: unit -> Tensor) =
+    minimizeOver id maxIterations cancel ps objective
+
+/// Ensemble members' losses are separable: polish each member on its own (its slice of every parameter, its own
+/// loss), so no member's line search is steered by another's. `perMember` returns the [E] member losses.
+let minimizeMembers (members: int) (maxIterations: int) (cancel: Threading.CancellationToken) (ps: Tensor list) (perMember: unit -> Tensor) =
+    [ for e in 0 .. members - 1 ->
+          minimizeOver (fun t -> t.select(0L, int64 e)) maxIterations cancel ps (fun () -> (perMember ()).select(0L, int64 e)) ]

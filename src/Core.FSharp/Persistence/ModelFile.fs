@@ -94,6 +94,10 @@ let save (dir: string) (meta: Metadata) (m: Emulator) =
               "inputScale", ofAffine m.InputScale
               "outputScale", ofAffine m.OutputScale
               "sources", JsonArray(Array.ofList sources)
+              "memberOutputScales",
+              (match m.MemberOutputScales with
+               | Some scales -> JsonArray(scales |> Array.map (fun a -> ofAffine a :> JsonNode)) :> JsonNode
+               | None -> null)
               "parameters", JsonArray(Array.ofList entries)
               "weightsFile", JsonValue.Create weightsFile
               "weightsSha256", JsonValue.Create(sha256 weights) ]
@@ -197,7 +201,11 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
               Sources = sources
               Linear = linear
               Nonlinear = group "nonlinear"
-              Members = int (root["members"].GetValue<float>()) }
+              Members = int (root["members"].GetValue<float>())
+              MemberOutputScales =
+                match root["memberOutputScales"] with
+                | :? JsonArray as a -> Some(a |> Seq.map (fun n -> toAffine (n :?> JsonObject)) |> Array.ofSeq)
+                | _ -> None }
         { Emulator = emulator
           Metadata =
             { InputNames = readStrings root "inputNames"

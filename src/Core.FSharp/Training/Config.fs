@@ -29,6 +29,18 @@ type TrainConfig =
       /// L2 penalty λ Σ W² on the weight matrices of F_nl (scaled units).
       Lambda: float
       Strategy: Strategy
+      /// Ensemble members with their own hyperparameters and data (all None: every member trains like the others,
+      /// differing only in its seed). Each array has one entry per seed passed to `Fit.fit`.
+      /// Adam learning rate of each member in the HF (or end-to-end) stage; None: Schedule.LearningRate for all.
+      /// LF-surrogate pre-training keeps SurrogateSchedule.LearningRate.
+      MemberLearningRates: float[] option
+      /// Penalty λ of each member; None: Lambda for all.
+      MemberLambdas: float[] option
+      /// HF weights per member and HF point, [member][point]: 1 = the member uses the point, 0 = it does not;
+      /// integer counts act as repeated points (a bootstrap resample). Member e's HF term is its weighted mean
+      /// squared error, and its output standardization uses the weighted mean and standard deviation of y, so
+      /// member e equals a model trained alone on its own subset. None: every member uses every point.
+      MemberHfMask: float[][] option
       /// Record every loss term every this many Adam epochs.
       LogEvery: int
       Report: (ProgressReport -> unit) option
@@ -75,6 +87,9 @@ module TrainConfig =
           SurrogateSchedule = { AdamEpochs = 5000; LearningRate = 1e-3; LbfgsIterations = 3000 }
           Lambda = 1e-3
           Strategy = PretrainFreeze
+          MemberLearningRates = None
+          MemberLambdas = None
+          MemberHfMask = None
           LogEvery = 100
           Report = None
           Cancel = CancellationToken.None }

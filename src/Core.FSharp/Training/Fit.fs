@@ -22,15 +22,50 @@ let private validateSource (src: SourceSpec) =
         Errors.requireMatrix (sprintf "LF source '%s' inputs" name) d x
         Errors.requireFinite (sprintf "LF source '%s' outputs" name) y
 
+/// Inputs of one data set in a link's scaled coordinates, repeated for every member: [E, N, d].
+let private inputTensor (p: Precision) (members: int) (inScale: Affine1) (x: float[][]) =
+    use _ = torch.no_grad ()
+    (Affine1.apply inScale (Tensors.ofRows p x)).unsqueeze(0).expand(int64 members, -1L, -1L).contiguous().DetachFromDisposeScope()
+
 /// Tensors of one data set in a link's scaled coordinates: x [E, N, d] and standardized y [1, N, 1].
 let private dataTensors (p: Precision) (members: int) (inScale: Affine1) (outScale: Affine1) (x: float[][]) (y: float[]) =
     use _ = torch.no_grad ()
-    let xs = (Affine1.apply inScale (Tensors.ofRows p x)).unsqueeze(0).expand(int64 members, -1L, -1L).contiguous()
     let ys = (Affine1.apply outScale ((Tensors.ofVector p y).unsqueeze(-1))).unsqueeze(0)
-    xs.DetachFromDisposeScope(), ys.DetachFromDisposeScope()
+    inputTensor p members inScale x, ys.DetachFromDisposeScope()
+
+/// Check the per-member options of the configuration against the number of members and HF points.
+let private validateMembers (cfg: TrainConfig) (members: int) (nHf: int) =
+    let perMember (what: string) (n: int) =
+        if n <> members then Errors.fail "%s: %d values for %d ensemble members (one per seed)" what n members
+    match cfg.MemberLearningRates with
+    | Some lrs ->
+        perMember "member learning rates" lrs.Length
+        lrs |> Array.iteri (fun i v ->
+            if not (v > 0.0) || System.Double.IsInfinity v then Errors.fail "member learning rates: value %g of member %d is not a positive number" v i)
+    | None -> ()
+    match cfg.MemberLambdas with
+    | Some ls ->
+        perMember "member lambdas" ls.Length
+        ls |> Array.iteri (fun i v ->
+            if not (v >= 0.0) || System.Double.IsInfinity v then Errors.fail "member lambdas: the penalty lambda of member %d must be non-negative (got %g)" i v)
+    | None -> ()
+    match cfg.MemberHfMask with
+    | Some mask ->
+        perMember "member HF mask" mask.Length
+        mask |> Array.iteri (fun e row ->
+            if row.Length <> nHf then Errors.fail "member HF mask: row %d has %d weights but there are %d HF points" e row.Length nHf
+            row |> Array.iteri (fun j w ->
+                if not (w >= 0.0) || System.Double.IsInfinity w then
+                    Errors.fail "member HF mask: weight %g of member %d at HF point %d is not a non-negative number" w e j)
+            let used = row |> Array.filter (fun w -> w > 0.0) |> Array.length
+            if used < 2 then Errors.fail "member HF mask: member %d uses %d HF points; at least 2 are needed" e used)
+    | None -> ()
 
 /// Train a multi-fidelity emulator (or, with no sources, the single-fidelity network) on HF data and LF sources.
-/// `seeds` holds one seed per ensemble member; members train as one batched computation.
+/// `seeds` holds one seed per ensemble member; members train as one batched computation. Members may differ in
+/// learning rate, penalty and HF subset (TrainConfig.MemberLearningRates, MemberLambdas, MemberHfMask); with
+/// Adam alone, member e then ends where a lone model with its seed, learning rate, λ and subset ends, up to
+/// round-off. L-BFGS minimises the sum of the member losses, which couples the members' line searches.
 let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sources: SourceSpec list) (seeds: int[]) : FitResult =
     validateHf hfBox hf
     sources |> List.iter validateSource
@@ -43,13 +78,57 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
     | Some(n, _) -> Errors.fail "two LF sources are named '%s'" n
     | None -> ()
     if cfg.Lambda < 0.0 then Errors.fail "the penalty lambda must be non-negative (got %g)" cfg.Lambda
+    validateMembers cfg seeds.Length hf.X.Length
     let clock = Stopwatch.StartNew()
-    let m = Emulator.create spec hfBox hf.Y sources seeds
-    let e = m.Members
+    let m0 = Emulator.create spec hfBox hf.Y sources seeds
+    let e = m0.Members
     let p = spec.Precision
-    let xH, yH = dataTensors p e m.InputScale m.OutputScale hf.X hf.Y
-    let hfTerm = Loss.mse "hf" (fun () -> Emulator.forwardScaled m xH) yH
-    let penalty = Loss.l2 "penalty" cfg.Lambda (Block.weights spec.Correlation m.Nonlinear)
+    // A member trained on a subset standardizes its outputs with that subset's statistics, as it would alone.
+    let m =
+        match cfg.MemberHfMask with
+        | Some mask ->
+            let scales = mask |> Array.map (fun w -> Affine1.standardizeWeighted w hf.Y)
+            { m0 with OutputScale = scales[0]; MemberOutputScales = Some scales }
+        | None -> m0
+    let xH, yH =
+        let xs = inputTensor p e m.InputScale hf.X
+        use _ = torch.no_grad ()
+        match m.MemberOutputScales with
+        | None ->
+            // one target row per member, so the fused MSE needs no broadcast
+            use ys = (Affine1.apply m.OutputScale ((Tensors.ofVector p hf.Y).unsqueeze(-1))).unsqueeze(0)
+            xs, ys.expand(int64 e, -1L, -1L).contiguous().DetachFromDisposeScope()
+        | Some scales ->
+            let column (f: Affine1 -> float) = Tensors.create (scales |> Array.map f) [| int64 e; 1L; 1L |] (scalarType p)
+            use y = (Tensors.ofVector p hf.Y).unsqueeze(-1).unsqueeze(0)
+            use shift = column (fun s -> s.Shift[0])
+            use scale = column (fun s -> s.Scale[0])
+            xs, ((y - shift) / scale).DetachFromDisposeScope()
+    // HF term. When nothing upstream of F_l and F_nl trains (no encoders; LF exact or frozen), the features
+    // u = [x, y_L] are constants: compute them once instead of at every step.
+    let hfTerm (frozenSurrogates: bool) =
+        let constant = m.Sources |> List.forall (fun s -> s.Encoder.IsNone && (s.Exact.IsSome || frozenSurrogates))
+        let u =
+            lazy
+                (use _ = torch.no_grad ()
+                 (Emulator.features m xH).detach().DetachFromDisposeScope())
+        let forward =
+            if constant then fun () -> Emulator.forwardFeatures m (u.Force())
+            else fun () -> Emulator.forwardScaled m xH
+        let n = hf.X.Length
+        use _ = torch.no_grad ()
+        match cfg.MemberHfMask with
+        | None -> Loss.mse "hf" forward yH
+        | Some mask ->
+            let w = Tensors.create (Array.concat mask) [| int64 e; int64 n; 1L |] (scalarType p)
+            let sums = Tensors.create (mask |> Array.map Array.sum) [| int64 e |] (scalarType p)
+            Loss.weightedMse "hf" forward yH (w.DetachFromDisposeScope()) (sums.DetachFromDisposeScope())
+    let penalty =
+        let weights = Block.weights spec.Correlation m.Nonlinear
+        match cfg.MemberLambdas with
+        | None -> Loss.l2 "penalty" cfg.Lambda weights
+        | Some ls -> Loss.l2Members "penalty" ls weights
+    let learningRates = cfg.MemberLearningRates |> Option.defaultValue (Array.create e cfg.Schedule.LearningRate)
     // LF data terms, one per learned source.
     let lfTerms =
         List.zip sources m.Sources
@@ -77,12 +156,12 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
                 |> List.mapi (fun i (sp, term) -> Stage.run cfg (sprintf "surrogate %d" i) cfg.SurrogateSchedule e (Params.tensors sp) term)
             // Frozen surrogates: no gradient is asked of them any more.
             for t in surrogateParams do t.requires_grad_(false) |> ignore
-            let main = Stage.run cfg "correlation" cfg.Schedule e correlationParams (hfTerm + penalty)
+            let main = Stage.runWith cfg "correlation" cfg.Schedule learningRates correlationParams (hfTerm true + penalty)
             for t in surrogateParams do t.requires_grad_(true) |> ignore
             pre @ [ main ]
         | EndToEnd ->
             let lfLoss = lfTerms |> List.map snd |> List.fold (+) Loss.Zero
-            [ Stage.run cfg "end-to-end" cfg.Schedule e (surrogateParams @ correlationParams) (lfLoss + hfTerm + penalty) ]
+            [ Stage.runWith cfg "end-to-end" cfg.Schedule learningRates (surrogateParams @ correlationParams) (lfLoss + hfTerm false + penalty) ]
     { Emulator = m
       History = stages |> List.collect fst
       Stages = stages |> List.map snd

@@ -10,32 +10,59 @@ let private record (stage: string) (step: int) (terms: (string * Tensor) list) :
       Step = step
       Terms = terms |> List.map (fun (n, v) -> n, v.mean().ToDouble()) }
 
-/// Minimise `loss` over `trainable`, one dispose scope per step so native memory stays flat.
-let run (cfg: TrainConfig) (stage: string) (schedule: Schedule) (members: int) (trainable: Tensor list) (loss: Loss) =
+/// Minimise `loss` over `trainable`, with one Adam learning rate per ensemble member, one dispose scope per step
+/// so native memory stays flat. The Adam phase is separable: member e follows exactly the path a lone model with
+/// its seed, learning rate and data would follow (up to round-off). The L-BFGS polish that follows minimises the
+/// sum of the member losses with one shared line search, so it couples the members: the Adam-only path is the
+/// reference for member-versus-alone equality.
+let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRates: float[]) (trainable: Tensor list) (loss: Loss) =
     let clock = Stopwatch.StartNew()
     let history = ResizeArray<HistoryEntry>()
     let report step steps value =
         match cfg.Report with
         | Some f -> f { Stage = stage; Step = step; Steps = steps; Loss = value }
         | None -> ()
-    let adam = Adam.create (Array.create members schedule.LearningRate) trainable
-    let ps = Array.ofList trainable
     let mutable last = nan
     let mutable epoch = 0
     let logEvery = max 1 cfg.LogEvery
-    while epoch < schedule.AdamEpochs do
-        cfg.Cancel.ThrowIfCancellationRequested()
-        use _ = torch.NewDisposeScope()
-        let total, terms = Loss.evaluate loss
-        let grads = torch.autograd.grad([| total |], ps) |> List.ofSeq
-        Adam.step adam grads
-        epoch <- epoch + 1
-        if epoch % logEvery = 0 || epoch = 1 || epoch = schedule.AdamEpochs then
-            last <- total.ToDouble()
-            history.Add(record stage epoch terms)
-            report epoch schedule.AdamEpochs last
+    if schedule.AdamEpochs > 0 then
+        // Adam adds the L2 penalties' gradients itself; autograd sees only the data terms.
+        let dataLoss, penalties =
+            match Loss.splitPenalties loss with
+            | d, _ when d.Terms.IsEmpty -> loss, []
+            | split -> split
+        let adam = Adam.create learningRates penalties trainable
+        let inputs = Array.ofList trainable
+        try
+            while epoch < schedule.AdamEpochs do
+                cfg.Cancel.ThrowIfCancellationRequested()
+                use _ = torch.NewDisposeScope()
+                let logged = (epoch + 1) % logEvery = 0 || epoch = 0 || epoch + 1 = schedule.AdamEpochs
+                if logged then
+                    // the whole loss (penalties included) before this step's update
+                    use _ = torch.no_grad ()
+                    let total, terms = Loss.evaluate loss
+                    last <- total.ToDouble()
+                    history.Add(record stage (epoch + 1) terms)
+                // autograd fills the parameters' .grad, which Adam keeps as views of one flat gradient.
+                Adam.zeroGrad adam
+                if not dataLoss.Terms.IsEmpty then
+                    (Loss.total dataLoss).backward(null, false, false, inputs)
+                Adam.step adam
+                epoch <- epoch + 1
+                if logged then report epoch schedule.AdamEpochs last
+        finally
+            Adam.release adam
     let outcome =
-        Lbfgs.minimize schedule.LbfgsIterations cfg.Cancel trainable (fun () -> fst (Loss.evaluate loss))
+        let members = learningRates.Length
+        if members = 1 || schedule.LbfgsIterations <= 0 then
+            Lbfgs.minimize schedule.LbfgsIterations cfg.Cancel trainable (fun () -> fst (Loss.evaluate loss))
+        else
+            let outcomes = Lbfgs.minimizeMembers members schedule.LbfgsIterations cfg.Cancel trainable (fun () -> Loss.perMember loss)
+            { Iterations = outcomes |> List.sumBy (fun o -> max 0 o.Iterations)
+              Evaluations = outcomes |> List.sumBy (fun o -> o.Evaluations)
+              Loss = outcomes |> List.sumBy (fun o -> o.Loss)
+              Reason = outcomes |> List.map (fun o -> o.Reason) |> List.distinct |> String.concat "; " }
     cfg.Cancel.ThrowIfCancellationRequested()
     let final =
         use _ = torch.NewDisposeScope()
@@ -51,3 +78,7 @@ let run (cfg: TrainConfig) (stage: string) (schedule: Schedule) (members: int) (
       LbfgsStop = outcome.Reason
       FinalLoss = final
       Seconds = clock.Elapsed.TotalSeconds }
+
+/// `runWith` with the schedule's learning rate for every one of `members` members.
+let run (cfg: TrainConfig) (stage: string) (schedule: Schedule) (members: int) (trainable: Tensor list) (loss: Loss) =
+    runWith cfg stage schedule (Array.create members schedule.LearningRate) trainable loss

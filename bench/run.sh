@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of the K1 MF-MLP training step: this library (TorchSharp) vs PyTorch, float64 and float32,
+# one thread each, plus the peak memory of a long ensemble run. Writes bench/RESULTS.md; the last line printed is
+#   single-vs-pytorch: R1 e64-member-vs-pytorch: R2 peak-rss-mb: M
+# Usage: bash bench/run.sh [--rounds N] [--repeats N] [--steps N] [--warmup N] [--rss-epochs N]
+#   (or `dotnet fsi build.fsx bench [same options]`). Defaults: 3 rounds x 3 repeats x 2000 steps, 200 warm-up steps,
+#   a 20,000-epoch E = 64 memory run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds=3 repeats=3 steps=2000 warmup=200 rss_epochs=20000 members=1,4,16,64
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds=$2; shift 2 ;;
+    --repeats) repeats=$2; shift 2 ;;
+    --steps) steps=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --rss-epochs) rss_epochs=$2; shift 2 ;;
+    *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# One thread on both sides (libtorch's OpenMP/MKL pools and PyTorch's); each side also sets it in code.
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+
+# The PyTorch peer: Debian's python3-torch, run with the system python (not a pyenv/venv python on PATH).
+PY=/usr/bin/python3
+if ! "$PY" -c "import torch" >/dev/null 2>&1; then
+  echo "installing python3-torch (Debian) ..." >&2
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-torch >/dev/null
+fi
+
+echo "building bench (Release) ..." >&2
+dotnet build bench/Bench.fsproj -c Release -nologo -clp:ErrorsOnly -v:q >&2
+BENCH=(dotnet bench/bin/Release/net10.0/bench.dll)
+
+out=bench/out
+rm -rf "$out" && mkdir -p "$out"
+"${BENCH[@]}" data "$out/k1.json"
+
+# Alternate the two sides so that background load on the machine hits both alike.
+for r in $(seq 1 "$rounds"); do
+  echo "round $r/$rounds: PyTorch ..." >&2
+  "$PY" bench/pytorch_k1.py "$out/k1.json" "$out/pytorch.$r.json" "$repeats" "$steps" "$warmup"
+  echo "round $r/$rounds: library ..." >&2
+  "${BENCH[@]}" speed "$out/library.$r.json" "$repeats" "$steps" "$warmup" "$members"
+done
+
+echo "memory: E = 64, $rss_epochs epochs, float64 (separate process) ..." >&2
+"${BENCH[@]}" rss "$out/rss.json" 64 "$rss_epochs"
+
+# Last: the report, whose final printed line is the summary.
+"${BENCH[@]}" report "$out" bench/RESULTS.md

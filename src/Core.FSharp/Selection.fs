@@ -1,0 +1,181 @@
+/// Model selection by cross-validation on the HF points, so that an emulator trained on a user's data is never
+/// knowingly worse than its single-fidelity baseline. Candidates differ in block family and size, encoding,
+/// exact or learned LF, learning rate and penalty λ, and include the single-fidelity network itself. Each
+/// structure trains all its (fold × learning rate × λ) members as one batched ensemble; the best candidate by CV
+/// error is refitted on all HF data.
+module Emulators.Selection
+
+open System.Diagnostics
+
+type Budget =
+    | Small
+    | Medium
+    | Large
+
+module Budget =
+    let parse (s: string) =
+        match s.Trim().ToLowerInvariant() with
+        | "small" -> Small
+        | "medium" -> Medium
+        | "large" -> Large
+        | other -> Errors.fail "unknown budget '%s' (expected small, medium or large)" other
+
+    let name =
+        function
+        | Small -> "small"
+        | Medium -> "medium"
+        | Large -> "large"
+
+/// What may vary. Empty lists mean "the budget's default".
+type Space =
+    { Families: string list
+      Sizes: (int * int) list
+      Encodings: string list
+      LearningRates: float list
+      Lambdas: float list
+      /// Include the single-fidelity network among the candidates.
+      SingleFidelity: bool }
+
+let defaultSpace budget =
+    match budget with
+    | Small ->
+        { Families = [ "mlp" ]; Sizes = [ 2, 16 ]; Encodings = [ "none" ]
+          LearningRates = [ 3e-3 ]; Lambdas = [ 1e-5; 1e-3; 1.0 ]; SingleFidelity = true }
+    | Medium ->
+        { Families = [ "mlp"; "kan" ]; Sizes = [ 2, 16 ]; Encodings = [ "none"; "affine" ]
+          LearningRates = [ 3e-3; 1e-3 ]; Lambdas = [ 0.0; 1e-5; 1e-3; 1.0 ]; SingleFidelity = true }
+    | Large ->
+        { Families = [ "mlp"; "kan"; "siren" ]; Sizes = [ 1, 16; 3, 16 ]; Encodings = [ "none"; "affine" ]
+          LearningRates = [ 3e-3; 1e-3; 1e-4 ]; Lambdas = [ 0.0; 1e-5; 1e-3; 1.0 ]; SingleFidelity = true }
+
+/// CV training schedule per budget (Adam only: members must not share an L-BFGS line search), and the refit's.
+let private cvEpochs = function Small -> 2000 | Medium -> 3000 | Large -> 5000
+
+/// Fold index of each HF point: leave-one-out up to 10 points, else 5 folds, shuffled with the seed.
+let folds (seed: int) (n: int) =
+    let k = if n <= 10 then n else 5
+    let rng = System.Random(seed)
+    let order = Array.init n id |> Array.sortBy (fun _ -> rng.Next())
+    let assignment = Array.zeroCreate n
+    order |> Array.iteri (fun rank j -> assignment[j] <- rank % k)
+    k, assignment
+
+/// One structure to try: how sources enter (exact, learned or none) and the network.
+type private Structure =
+    { Label: string
+      Family: string
+      Depth: int
+      Width: int
+      Encoding: string
+      Lf: string
+      Sources: SourceSpec list }
+
+let private structures (space: Space) (sources: Workflow.Source list) (hfDim: int) =
+    let anyOtherDim =
+        sources |> List.exists (function
+            | Workflow.FromData s -> s.X.Length > 0 && s.X[0].Length <> hfDim
+            | Workflow.FromFunction f -> f.Domain.Dim <> hfDim)
+    let anyFunction = sources |> List.exists (function Workflow.FromFunction _ -> true | _ -> false)
+    // Function sources can enter exactly, or as surrogates learned from samples of them.
+    let learnedOf (src: Workflow.Source) =
+        match src with
+        | Workflow.FromData s -> Learned(s.Name, s.Domain, s.X, s.Y)
+        | Workflow.FromFunction f ->
+            let x = Sampling.sobol f.Domain.Dim 1 256 |> Sampling.scaleTo f.Domain.Lower f.Domain.Upper
+            Learned(f.Name, Some f.Domain, x, Experiment.evaluate f.Eval x)
+    let exactOf (src: Workflow.Source) =
+        match src with
+        | Workflow.FromData s -> Learned(s.Name, s.Domain, s.X, s.Y)
+        | Workflow.FromFunction f -> Exact f
+    // An LF source with other inputs than the HF model is only usable through an encoder.
+    let encodings =
+        if anyOtherDim && space.Encodings |> List.forall ((=) "none") then space.Encodings @ [ "affine" ] else space.Encodings
+    let lfModes =
+        if sources.IsEmpty then []
+        elif anyFunction then [ "exact", List.map exactOf sources; "learned", List.map learnedOf sources ]
+        else [ "learned", List.map learnedOf sources ]
+    [ for family in space.Families do
+          for depth, width in space.Sizes do
+              if space.SingleFidelity then
+                  yield { Label = sprintf "SF %s %dx%d" family depth width; Family = family; Depth = depth; Width = width
+                          Encoding = "none"; Lf = "none"; Sources = [] }
+              for lf, specs in lfModes do
+                  for enc in encodings do
+                      // Sources with other inputs than the HF model need an encoder; black-box functions cannot feed one.
+                      let needsEncoder = anyOtherDim && enc = "none"
+                      let blocked = enc <> "none" && specs |> List.exists (function Exact f -> not f.Differentiable | _ -> false)
+                      if not needsEncoder && not blocked then
+                          yield { Label = sprintf "MF %s %dx%d, %s LF, encoding %s" family depth width lf enc
+                                  Family = family; Depth = depth; Width = width; Encoding = enc; Lf = lf; Sources = specs } ]
+    |> fun l ->
+        if l.IsEmpty then Errors.fail "model selection: no candidate fits these sources (an LF source with other inputs needs the affine or nonlinear encoding)"
+        l
+
+let private specOf (s: Structure) precision =
+    let o = { Workflow.defaultOptions with Architecture = s.Family; Depth = s.Depth; Width = s.Width; Encoding = s.Encoding }
+    { Workflow.spec o with Precision = precision }
+
+/// Cross-validate every candidate, choose the best, refit it on all HF data.
+let select (budget: Budget) (space: Space) (refit: Schedule) (seed: int) (precision: Tensors.Precision)
+           (hfBox: Box) (hf: HfData) (sources: Workflow.Source list)
+           (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) =
+    let clock = Stopwatch.StartNew()
+    let n = hf.X.Length
+    if n < 3 then Errors.fail "model selection needs at least 3 HF points for cross-validation (got %d); choose a model yourself" n
+    let k, foldOf = folds seed n
+    let norm = max 1e-300 (Metrics.meanSquare hf.Y)
+    let combos = [ for lr in space.LearningRates do for lam in space.Lambdas -> lr, lam ] |> Array.ofList
+    let members = combos.Length * k
+    let structs = structures space sources hfBox.Dim
+    let results =
+        structs
+        |> List.mapi (fun si s ->
+            cancel.ThrowIfCancellationRequested()
+            let mask = Array.init members (fun e -> let f = e % k in Array.init n (fun j -> if foldOf[j] = f then 0.0 else 1.0))
+            let schedule = { AdamEpochs = cvEpochs budget; LearningRate = fst combos[0]; LbfgsIterations = 0 }
+            let cfg =
+                { TrainConfig.defaults with
+                    Schedule = schedule
+                    SurrogateSchedule = schedule
+                    Lambda = 0.0
+                    MemberLearningRates = Some(Array.init members (fun e -> fst combos[e / k]))
+                    MemberLambdas = Some(Array.init members (fun e -> snd combos[e / k]))
+                    MemberHfMask = Some mask
+                    LogEvery = 500
+                    Report = report |> Option.map (fun f -> fun (r: ProgressReport) -> f { r with Stage = sprintf "candidate %d/%d: %s" (si + 1) structs.Length s.Label })
+                    Cancel = cancel }
+            let seeds = Array.init members (fun e -> seed * 7919 + 31 * (e / k) + 1)
+            let fit = Fit.fit cfg (specOf s precision) hfBox hf s.Sources seeds
+            let preds = Emulator.predictMembers fit.Emulator hf.X
+            combos
+            |> Array.mapi (fun c (lr, lam) ->
+                let foldErrors =
+                    Array.init k (fun f ->
+                        let e = c * k + f
+                        let held = [| for j in 0 .. n - 1 do if foldOf[j] = f then yield j |]
+                        held |> Array.averageBy (fun j -> (preds[e].Value[j] - hf.Y[j]) ** 2.0) |> fun m -> m / norm)
+                let mean = Array.average foldErrors
+                let sd = sqrt (foldErrors |> Array.averageBy (fun v -> (v - mean) ** 2.0))
+                { SelectionCandidate.Structure = s.Label; Family = s.Family; Depth = s.Depth; Width = s.Width; Encoding = s.Encoding; Lf = s.Lf
+                  LearningRate = lr; Lambda = lam
+                  CvError = (if System.Double.IsNaN mean then infinity else mean); CvSpread = sd }, s)
+            |> List.ofArray)
+        |> List.concat
+    let chosen, structure = results |> List.minBy (fun (c, _) -> c.CvError)
+    let cfg =
+        { TrainConfig.defaults with
+            Schedule = { refit with LearningRate = chosen.LearningRate }
+            SurrogateSchedule = { refit with LearningRate = chosen.LearningRate }
+            Lambda = chosen.Lambda
+            Report = report |> Option.map (fun f -> fun (r: ProgressReport) -> f { r with Stage = "refit: " + chosen.Structure })
+            Cancel = cancel }
+    let fit = Fit.fit cfg (specOf structure precision) hfBox hf structure.Sources [| seed * 7919 |]
+    let rep: SelectionReport =
+        { Method = (if k = n then "leave-one-out" else sprintf "%d-fold" k)
+          Folds = k
+          Budget = Budget.name budget
+          Candidates = results |> List.map fst |> List.sortBy (fun c -> c.CvError)
+          Chosen = chosen
+          EstimatedError = chosen.CvError
+          Seconds = clock.Elapsed.TotalSeconds }
+    fit, cfg, rep

@@ -1,0 +1,58 @@
+/// Training on a user's data: automatic model selection by cross-validation (the default), or exactly the given
+/// options. The CLI's `train` and the C# facade's `Fit` both come here.
+module Emulators.UserModel
+
+open System.Text.Json.Nodes
+open Emulators.SpecJson
+
+/// The selection report as JSON (stored in the model file and printed by `train --json`).
+let reportJson (r: SelectionReport) : JsonNode =
+    let cand (c: SelectionCandidate) =
+        obj [ "structure", JsonValue.Create c.Structure
+              "family", JsonValue.Create c.Family
+              "depth", JsonValue.Create c.Depth
+              "width", JsonValue.Create c.Width
+              "encoding", JsonValue.Create c.Encoding
+              "lf", JsonValue.Create c.Lf
+              "learningRate", JsonValue.Create c.LearningRate
+              "lambda", JsonValue.Create c.Lambda
+              "cvError", JsonValue.Create(if System.Double.IsFinite c.CvError then c.CvError else -1.0)
+              "cvSpread", JsonValue.Create(if System.Double.IsFinite c.CvSpread then c.CvSpread else -1.0) ] :> JsonNode
+    obj [ "method", JsonValue.Create r.Method
+          "folds", JsonValue.Create r.Folds
+          "budget", JsonValue.Create r.Budget
+          "chosen", cand r.Chosen
+          "estimatedNormalizedMse", JsonValue.Create r.EstimatedError
+          "seconds", JsonValue.Create r.Seconds
+          "candidates", JsonArray(r.Candidates |> List.map cand |> Array.ofList) ] :> JsonNode
+
+/// Train on HF data and LF sources. `restrict` narrows the selection's candidates (None: the budget's defaults).
+let train (o: Workflow.Options) (restrict: (Selection.Space -> Selection.Space) option) (hf: HfData)
+          (hfInputNames: string[] option) (hfOutputName: string option) (sources: Workflow.Source list)
+          (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) : Workflow.Trained =
+    match o.Selection.Trim().ToLowerInvariant() with
+    | "off" | "none" | "fixed" -> Workflow.trainFixed o hf hfInputNames hfOutputName sources report cancel
+    | "auto" ->
+        if hf.X.Length = 0 then Errors.fail "HF data: no points"
+        let budget = Selection.Budget.parse o.Budget
+        let space = (defaultArg restrict id) (Selection.defaultSpace budget)
+        // option checks (epochs, learning rate, names) before any cross-validation work
+        Workflow.trainConfig o None cancel |> ignore
+        Block.ofName o.Architecture o.Depth o.Width |> ignore
+        for f in space.Families do Block.ofName f 1 1 |> ignore
+        for e in space.Encodings do Workflow.encodingOf e o |> ignore
+        let refit = { AdamEpochs = o.AdamEpochs; LearningRate = o.LearningRate; LbfgsIterations = o.LbfgsIterations }
+        let box = Workflow.inputBox hf sources
+        let fit, cfg, rep =
+            Selection.select budget space refit o.Seed (Tensors.parsePrecision o.Precision) box hf sources report cancel
+        { Emulator = fit.Emulator
+          Fit = fit
+          Metadata =
+            { ModelFile.emptyMetadata with
+                InputNames = hfInputNames
+                OutputName = hfOutputName
+                SourceInputNames = sources |> List.map (function Workflow.FromData s -> s.InputNames | Workflow.FromFunction _ -> None)
+                Training = Some cfg
+                Extra = Some(obj [ "selection", reportJson rep ]) }
+          Report = Some rep }
+    | other -> Errors.fail "unknown selection mode '%s' (expected auto or off)" other
