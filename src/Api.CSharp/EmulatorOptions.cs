@@ -23,7 +23,8 @@ public sealed record EmulatorOptions
     public double Lambda { get; init; } = 1e-3;
     /// <summary>Initialisation seed (default 0).</summary>
     public int Seed { get; init; }
-    /// <summary>Ensemble members trained at once (default 1).</summary>
+    /// <summary>Deep-ensemble members trained at once as one batched computation (default 1); see
+    /// <see cref="MultiFidelityEmulator.PredictWithUncertainty"/>.</summary>
     public int Members { get; init; } = 1;
     /// <summary>Precision (default float64).</summary>
     public Precision Precision { get; init; } = Precision.Float64;
@@ -60,6 +61,12 @@ public sealed record TrainingProgress(string Stage, int Step, int Steps, double 
 
 /// <summary>A prediction: the HF value and its linear and nonlinear parts (Value = Linear + Nonlinear).</summary>
 public sealed record EmulatorPrediction(double[] Value, double[] Linear, double[] Nonlinear);
+
+/// <summary>A deep-ensemble prediction.</summary>
+/// <param name="Mean">Mean of the members' predictions, per point.</param>
+/// <param name="StandardDeviation">Sample standard deviation across members, per point (0 with one member).</param>
+/// <param name="Members">Every member's prediction, [member][point].</param>
+public sealed record UncertainPrediction(double[] Mean, double[] StandardDeviation, double[][] Members);
 
 /// <summary>Errors of an emulator on reference data.</summary>
 /// <param name="NormalizedMse">MSE divided by the mean square of the reference outputs.</param>

@@ -90,6 +90,16 @@ public sealed class MultiFidelityEmulator
         return new EmulatorPrediction(p.Value, p.Linear, p.Nonlinear);
     }
 
+    /// <summary>Deep-ensemble prediction (train with <see cref="EmulatorOptions.Members"/> &gt; 1): the members'
+    /// mean, their sample standard deviation, and every member's prediction ([member][point]).</summary>
+    public UncertainPrediction PredictWithUncertainty(double[,] inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var model = Trained();
+        var p = Guard.Run(() => Uncertainty.predict(model, Convert.Rows(inputs)));
+        return new UncertainPrediction(p.Mean, p.Std, p.Members);
+    }
+
     /// <summary>Errors against reference outputs at the given inputs.</summary>
     public EvaluationResult Evaluate(double[,] inputs, double[] outputs)
     {

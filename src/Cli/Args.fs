@@ -89,7 +89,7 @@ type TrainArgs =
             | Lr _ -> "Adam learning rate (default 1e-3; with --select auto, restricts the candidates)"
             | Lambda _ -> "L2 penalty on the F_nl weights (default 1e-3; with --select auto, restricts the candidates)"
             | Seed _ -> "initialisation and fold seed (default 0)"
-            | Members _ -> "ensemble members trained at once, for uncertainty (default 1; needs --select off)"
+            | Members _ -> "deep-ensemble members trained at once (default 1); with more, predict also writes the members' spread"
             | Precision _ -> "float64 or float32 (default float64)"
             | Threads _ -> "libtorch threads (default 1)"
             | Out _ -> "directory to write the model into"
@@ -104,7 +104,7 @@ type PredictArgs =
             match a with
             | Model _ -> "model directory written by `emulators train`"
             | Input _ -> "CSV with the model's input columns (extra columns are ignored)"
-            | Out _ -> "CSV to write: the inputs, the prediction and its linear and nonlinear parts"
+            | Out _ -> "CSV to write: the inputs, the prediction and its linear and nonlinear parts (an ensemble model: mean and std)"
 
 type EvaluateArgs =
     | [<Mandatory; AltCommandLine("-m")>] Model of model_dir: string

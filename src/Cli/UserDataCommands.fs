@@ -46,7 +46,6 @@ let train (args: ParseResults<TrainArgs>) =
           Precision = args.GetResult(TrainArgs.Precision, defaultValue = d.Precision)
           Selection = args.GetResult(TrainArgs.Select, defaultValue = d.Selection)
           Budget = args.GetResult(TrainArgs.Budget, defaultValue = d.Budget) }
-    if o.Members > 1 && o.Selection <> "off" then Errors.fail "--members needs --select off (selection trains one refitted model)"
     // Flags given with --select auto narrow the candidates instead of fixing the model.
     let restrict (s: Selection.Space) : Selection.Space =
         { s with
@@ -106,12 +105,18 @@ let predict (args: ParseResults<PredictArgs>) =
     let t = Csv.read (args.GetResult PredictArgs.Input)
     let x = modelInputs loaded t
     warnOutside loaded t x
-    let p = Emulator.predict loaded.Emulator x
     let names = loaded.Metadata.InputNames |> Option.defaultValue (Array.init x[0].Length (sprintf "x%d"))
     let out = loaded.Metadata.OutputName |> Option.defaultValue "y"
-    let rows = Array.init x.Length (fun i -> Array.append x[i] [| p.Value[i]; p.Linear[i]; p.Nonlinear[i] |])
     let path = args.GetResult PredictArgs.Out
-    Csv.write path (Array.append names [| out; out + "_linear"; out + "_nonlinear" |]) rows
+    if loaded.Emulator.Members > 1 then
+        // A deep ensemble: the members' mean and spread.
+        let u = Uncertainty.predict loaded.Emulator x
+        let rows = Array.init x.Length (fun i -> Array.append x[i] [| u.Mean[i]; u.Std[i] |])
+        Csv.write path (Array.append names [| out; out + "_std" |]) rows
+    else
+        let p = Emulator.predict loaded.Emulator x
+        let rows = Array.init x.Length (fun i -> Array.append x[i] [| p.Value[i]; p.Linear[i]; p.Nonlinear[i] |])
+        Csv.write path (Array.append names [| out; out + "_linear"; out + "_nonlinear" |]) rows
     printfn "wrote %d predictions to %s" x.Length path
     0
 

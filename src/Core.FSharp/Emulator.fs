@@ -157,6 +157,20 @@ module Emulator =
             let nonlinear = n[e] |> Array.map (fun v -> v * scale)
             { Value = Array.map2 (+) linear nonlinear; Linear = linear; Nonlinear = nonlinear })
 
+    /// Member e alone, as a one-member emulator (its parameters are views of the ensemble's).
+    let memberOf (m: Emulator) (e: int) : Emulator =
+        if e < 0 || e >= m.Members then Errors.fail "member %d does not exist (the ensemble has %d)" e m.Members
+        let slice (p: Params) : Params = p |> List.map (fun (n, t) -> n, t.narrow(0L, int64 e, 1L))
+        { m with
+            Sources =
+                m.Sources
+                |> List.map (fun s -> { s with Surrogate = Option.map slice s.Surrogate; Encoder = Option.map slice s.Encoder })
+            Linear = Option.map slice m.Linear
+            Nonlinear = slice m.Nonlinear
+            OutputScale = outputScale m e
+            MemberOutputScales = None
+            Members = 1 }
+
     /// Prediction of the first (or only) member.
     let predict (m: Emulator) (x: float[][]) : Prediction = (predictMembers m x)[0]
 

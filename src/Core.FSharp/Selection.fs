@@ -115,8 +115,8 @@ let private specOf (s: Structure) precision =
     let o = { Workflow.defaultOptions with Architecture = s.Family; Depth = s.Depth; Width = s.Width; Encoding = s.Encoding }
     { Workflow.spec o with Precision = precision }
 
-/// Cross-validate every candidate, choose the best, refit it on all HF data.
-let select (budget: Budget) (space: Space) (refit: Schedule) (seed: int) (precision: Tensors.Precision)
+/// Cross-validate every candidate, choose the best, refit it on all HF data (as `members` ensemble members).
+let select (budget: Budget) (space: Space) (refit: Schedule) (members: int) (seed: int) (precision: Tensors.Precision)
            (hfBox: Box) (hf: HfData) (sources: Workflow.Source list)
            (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) =
     let clock = Stopwatch.StartNew()
@@ -169,7 +169,8 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (seed: int) (precis
             Lambda = chosen.Lambda
             Report = report |> Option.map (fun f -> fun (r: ProgressReport) -> f { r with Stage = "refit: " + chosen.Structure })
             Cancel = cancel }
-    let fit = Fit.fit cfg (specOf structure precision) hfBox hf structure.Sources [| seed * 7919 |]
+    // The refit may be a deep ensemble of the chosen configuration (one seed per member).
+    let fit = Fit.fit cfg (specOf structure precision) hfBox hf structure.Sources (Array.init (max 1 members) (fun e -> seed * 7919 + 13 * e))
     let rep: SelectionReport =
         { Method = (if k = n then "leave-one-out" else sprintf "%d-fold" k)
           Folds = k

@@ -44,15 +44,9 @@ let train (o: Workflow.Options) (restrict: (Selection.Space -> Selection.Space) 
         let refit = { AdamEpochs = o.AdamEpochs; LearningRate = o.LearningRate; LbfgsIterations = o.LbfgsIterations }
         let box = Workflow.inputBox hf sources
         let fit, cfg, rep =
-            Selection.select budget space refit o.Seed (Tensors.parsePrecision o.Precision) box hf sources report cancel
+            Selection.select budget space refit o.Members o.Seed (Tensors.parsePrecision o.Precision) box hf sources report cancel
         { Emulator = fit.Emulator
           Fit = fit
-          Metadata =
-            { ModelFile.emptyMetadata with
-                InputNames = hfInputNames
-                OutputName = hfOutputName
-                SourceInputNames = sources |> List.map (function Workflow.FromData s -> s.InputNames | Workflow.FromFunction _ -> None)
-                Training = Some cfg
-                Extra = Some(obj [ "selection", reportJson rep ]) }
+          Metadata = { Workflow.metadata hfInputNames hfOutputName sources cfg with Extra = Some(obj [ "selection", reportJson rep ]) }
           Report = Some rep }
     | other -> Errors.fail "unknown selection mode '%s' (expected auto or off)" other

@@ -111,6 +111,14 @@ type Trained =
       /// The cross-validation report when the model was selected automatically.
       Report: SelectionReport option }
 
+/// What a model file records besides the numbers: column names and the training configuration.
+let metadata (hfInputNames: string[] option) (hfOutputName: string option) (sources: Source list) (cfg: TrainConfig) =
+    { ModelFile.emptyMetadata with
+        InputNames = hfInputNames
+        OutputName = hfOutputName
+        SourceInputNames = sources |> List.map (function FromData s -> s.InputNames | FromFunction _ -> None)
+        Training = Some cfg }
+
 /// Train exactly the given options on HF data and LF sources. With no sources this is the single-fidelity network.
 let trainFixed (o: Options) (hf: HfData) (hfInputNames: string[] option) (hfOutputName: string option) (sources: Source list)
           (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) : Trained =
@@ -127,12 +135,7 @@ let trainFixed (o: Options) (hf: HfData) (hfInputNames: string[] option) (hfOutp
     let fit = Fit.fit cfg sp box hf specs seeds
     { Emulator = fit.Emulator
       Fit = fit
-      Metadata =
-        { ModelFile.emptyMetadata with
-            InputNames = hfInputNames
-            OutputName = hfOutputName
-            SourceInputNames = sources |> List.map (function FromData s -> s.InputNames | FromFunction _ -> None)
-            Training = Some cfg }
+      Metadata = metadata hfInputNames hfOutputName sources cfg
       Report = None }
 
 /// Errors on held-out data; the normalized MSE divides by the mean square of the reference outputs

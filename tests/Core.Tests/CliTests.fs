@@ -82,6 +82,18 @@ let tests =
             Expect.equal code 0 err
             Expect.equal (File.ReadAllLines pred).Length 1001 "header + 1000 predictions"
         }
+        test "an ensemble model predicts a mean and a spread" {
+            let d = tempDir ()
+            let code, _, err = run [ "export"; "--problem"; "K1"; "-o"; d ]
+            Expect.equal code 0 err
+            let model = Path.Combine(d, "ens")
+            let code, _, err = run [ "train"; "--hf"; Path.Combine(d, "hf.csv"); "--members"; "3"; "--select"; "off"; "--epochs"; "100"; "--lbfgs"; "0"; "-o"; model ]
+            Expect.equal code 0 err
+            let pred = Path.Combine(d, "pred.csv")
+            let code, _, err = run [ "predict"; "-m"; model; "--input"; Path.Combine(d, "test.csv"); "-o"; pred ]
+            Expect.equal code 0 err
+            Expect.equal (File.ReadAllLines pred).[0] "x1,y,y_std" "mean and std columns"
+        }
         test "bad CSV input names file, line and column" {
             let d = tempDir ()
             let hf = Path.Combine(d, "hf.csv")

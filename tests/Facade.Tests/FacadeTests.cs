@@ -92,6 +92,37 @@ public static class FacadeTests
     }
 
     [FacadeTest]
+    public static void AnEnsembleGivesAMeanAndASpread()
+    {
+        var emulator = new MultiFidelityEmulator(new EmulatorOptions { Members = 4, Epochs = 300, LbfgsIterations = 0, Selection = ModelSelection.Off })
+            .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray());
+        emulator.Fit();
+        var u = emulator.PredictWithUncertainty(Data.Column(Data.TestPoints));
+        Check.That(u.Members.Length == 4 && u.Mean.Length == Data.TestPoints.Length, "shapes");
+        for (var j = 0; j < u.Mean.Length; j++)
+        {
+            var mean = u.Members.Average(m => m[j]);
+            Check.That(Math.Abs(mean - u.Mean[j]) <= 1e-12 * (1 + Math.Abs(mean)), "mean of the members");
+            Check.That(u.StandardDeviation[j] >= 0, "non-negative spread");
+        }
+        Check.That(u.StandardDeviation.Max() > 0, "differently seeded members disagree somewhere");
+    }
+
+    [FacadeTest]
+    public static void AutomaticSelectionReportsItsCandidates()
+    {
+        var emulator = new MultiFidelityEmulator(new EmulatorOptions { Epochs = 200, LbfgsIterations = 50 })
+            .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray())
+            .AddSource(LowFidelitySource.FromData("LF", Data.Column(Data.LfPoints), Data.LfPoints.Select(Data.Lf).ToArray()));
+        emulator.Fit();
+        var r = emulator.Report!;
+        Check.That(r.Candidates.Count >= 2, "several candidates");
+        Check.That(r.Candidates.Any(c => c.IsSingleFidelity), "the single-fidelity model is a candidate");
+        Check.That(r.Chosen.CvError == r.Candidates.Min(c => c.CvError), "the chosen candidate has the lowest CV error");
+        Check.That(r.Method == "leave-one-out", "10 HF points: leave-one-out");
+    }
+
+    [FacadeTest]
     public static void ProgressIsReportedAndCancellationStopsTraining()
     {
         var reports = 0;

@@ -77,7 +77,8 @@ let runOne (c: Sweep.RunConfig) : RunRecord =
     let (best, valErr, (fit: FitResult, memberIndex)), history =
         Search.run (7919 * c.Rep + c.Nh) c.Budget.SearchCandidates c.Budget.SearchRounds (evaluateCandidates c p hf sources xv yv)
     let xt, yt = testSet p
-    let predict x = (Emulator.predictMembers fit.Emulator x).[memberIndex].Value
+    let chosen = Emulator.memberOf fit.Emulator memberIndex
+    let predict x = (Emulator.predict chosen x).Value
     let errors = Metrics.all p.NormSq (predict xt) yt
     let smallest = (if p.HfSizes.IsEmpty then c.Nh else List.min p.HfSizes)
     let example =
@@ -92,7 +93,8 @@ let runOne (c: Sweep.RunConfig) : RunRecord =
         else None
     { Key = c.Key
       Experiment = c.Experiment
-      Problem = c.Problem
+      // Corrupted-sources runs are one family (CORR-n with n = Corrupted), plotted against n.
+      Problem = (if c.Corrupted >= 0 then "CORR" else c.Problem)
       Architecture = c.Architecture
       Depth = c.Budget.Depth
       Width = c.Budget.Width

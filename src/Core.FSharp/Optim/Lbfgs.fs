@@ -22,6 +22,8 @@ let private assign (part: Tensor -> Tensor) (ps: Tensor list) (values: float[]) 
         view.copy_(src) |> ignore
         offset <- offset + n
 
+exception private EvaluationLimit of int
+
 type Outcome = { Iterations: int; Evaluations: int; Loss: float; Reason: string }
 
 /// Minimise `objective` (a scalar built from `ps`) over the part of each parameter that `part` selects (a view;
@@ -33,6 +35,8 @@ let minimizeOver (part: Tensor -> Tensor) (maxIterations: int) (cancel: Threadin
     let mutable evals = 0
     let valueAndGradient (x: Vector<float>) =
         cancel.ThrowIfCancellationRequested()
+        // A line search that keeps failing can evaluate without end: bound the work per iteration.
+        if evals >= 4 * maxIterations + 20 then raise (EvaluationLimit evals)
         use _ = torch.NewDisposeScope()
         let xs = x.ToArray()
         assign part ps xs
@@ -58,6 +62,7 @@ let minimizeOver (part: Tensor -> Tensor) (maxIterations: int) (cancel: Threadin
             with
             | :? OperationCanceledException -> "cancelled", -1
             | :? MaximumIterationsException -> "iteration limit", maxIterations
+            | EvaluationLimit n -> sprintf "evaluation limit (%d)" n, -1
             | e -> "stopped: " + e.Message, -1
     assign part ps bestX
     { Iterations = iterations; Evaluations = evals; Loss = best; Reason = reason }
