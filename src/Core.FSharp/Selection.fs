@@ -125,26 +125,26 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (members: int) (see
     let k, foldOf = folds seed n
     let norm = max 1e-300 (Metrics.meanSquare hf.Y)
     let combos = [ for lr in space.LearningRates do for lam in space.Lambdas -> lr, lam ] |> Array.ofList
-    let members = combos.Length * k
+    let cvMembers = combos.Length * k
     let structs = structures space sources hfBox.Dim
     let results =
         structs
         |> List.mapi (fun si s ->
             cancel.ThrowIfCancellationRequested()
-            let mask = Array.init members (fun e -> let f = e % k in Array.init n (fun j -> if foldOf[j] = f then 0.0 else 1.0))
+            let mask = Array.init cvMembers (fun e -> let f = e % k in Array.init n (fun j -> if foldOf[j] = f then 0.0 else 1.0))
             let schedule = { AdamEpochs = cvEpochs budget; LearningRate = fst combos[0]; LbfgsIterations = 0 }
             let cfg =
                 { TrainConfig.defaults with
                     Schedule = schedule
                     SurrogateSchedule = schedule
                     Lambda = 0.0
-                    MemberLearningRates = Some(Array.init members (fun e -> fst combos[e / k]))
-                    MemberLambdas = Some(Array.init members (fun e -> snd combos[e / k]))
+                    MemberLearningRates = Some(Array.init cvMembers (fun e -> fst combos[e / k]))
+                    MemberLambdas = Some(Array.init cvMembers (fun e -> snd combos[e / k]))
                     MemberHfMask = Some mask
                     LogEvery = 500
                     Report = report |> Option.map (fun f -> fun (r: ProgressReport) -> f { r with Stage = sprintf "candidate %d/%d: %s" (si + 1) structs.Length s.Label })
                     Cancel = cancel }
-            let seeds = Array.init members (fun e -> seed * 7919 + 31 * (e / k) + 1)
+            let seeds = Array.init cvMembers (fun e -> seed * 7919 + 31 * (e / k) + 1)
             let fit = Fit.fit cfg (specOf s precision) hfBox hf s.Sources seeds
             let preds = Emulator.predictMembers fit.Emulator hf.X
             combos

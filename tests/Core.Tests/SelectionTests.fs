@@ -21,6 +21,9 @@ let private singleFidelity = lazy (train { Workflow.defaultOptions with Selectio
 
 let private source y = Workflow.FromData { Name = "LF"; X = lfX; Y = y; Domain = None; InputNames = None }
 
+/// Selection on an informative LF source (the K1 LF model), shared by the tests that inspect it.
+let private informative = lazy (train Workflow.defaultOptions [ source (Experiment.evaluate k1.Sources.Head.Eval lfX) ])
+
 [<Tests>]
 let tests =
     testList "Model selection" [
@@ -33,14 +36,14 @@ let tests =
             Expect.isLessThanOrEqual (testError selected) (1.5 * sf) (sprintf "selected %s: %g vs SF %g" chosen.Structure (testError selected) sf)
         }
         test "a strongly informative LF source: the selected model is at least 10x below the SF error" {
-            let selected = train Workflow.defaultOptions [ source (Experiment.evaluate k1.Sources.Head.Eval lfX) ]
+            let selected = informative.Force()
             let sf = testError (singleFidelity.Force())
             let r = selected.Report.Value
             Expect.equal r.Chosen.Lf "learned" (sprintf "an MF candidate is chosen (got %s)" r.Chosen.Structure)
             Expect.isLessThanOrEqual (testError selected) (sf / 10.0) (sprintf "selected %g vs SF %g" (testError selected) sf)
         }
         test "the report lists every candidate with its CV error, SF included, and leave-one-out for 10 points" {
-            let selected = train Workflow.defaultOptions [ source (Experiment.evaluate k1.Sources.Head.Eval lfX) ]
+            let selected = informative.Force()
             let r = selected.Report.Value
             Expect.equal r.Method "leave-one-out" "10 HF points"
             Expect.equal r.Folds 10 "one fold per point"
@@ -48,6 +51,8 @@ let tests =
             Expect.equal r.Chosen (List.minBy (fun c -> c.CvError) r.Candidates) "the chosen candidate has the lowest CV error"
             Expect.equal r.EstimatedError r.Chosen.CvError "estimate = chosen CV error"
             Expect.isTrue (r.Candidates |> List.forall (fun c -> c.CvSpread >= 0.0)) "spreads"
+            // The CV ensembles hold one member per (fold, lr, λ); the refit holds only the members asked for.
+            Expect.equal selected.Emulator.Members Workflow.defaultOptions.Members "the refit has the requested members"
         }
         test "folds: leave-one-out up to 10 points, else 5 seeded folds covering every point once" {
             let k, f = Selection.folds 3 10
