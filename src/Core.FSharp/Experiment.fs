@@ -60,9 +60,13 @@ let evaluate (f: Model) (points: float[][]) : float[] =
     Tensors.toArray (f (Tensors.ofRows Float64 points))
 
 /// HF training inputs of repetition `seed`: randomized Sobol' offset, 1-D boundary points added.
+/// The repetition is the draw index of one fixed offset permutation, so repetitions 0..9 always use ten
+/// different power-of-two offsets (seeding the permutation with the repetition instead let two of four
+/// repetitions share their HF points).
 let hfPoints (p: Problem) (n: int) (seed: int) =
     if n < 1 then Errors.fail "the number of HF points must be positive (got %d)" n
-    Sampling.sobolRandomized seed 0 p.Domain.Dim n
+    if seed < 0 then Errors.fail "the repetition seed must be non-negative (got %d)" seed
+    Sampling.sobolRandomized 0 seed p.Domain.Dim n
     |> Sampling.withBoundary
     |> Sampling.scaleTo p.Domain.Lower p.Domain.Upper
 

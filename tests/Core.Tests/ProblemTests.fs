@@ -371,3 +371,22 @@ let catalogue =
             TestUtil.throwsUserError [ "nope"; "K1"; "K5"; "2DU"; "GJG9"; "PDE"; "CORR-n" ] (fun () -> Catalogue.find "nope")
         }
     ]
+
+[<Tests>]
+let draws =
+    testList "Repetition draws" [
+        test "repetitions 0..9 of a problem train on ten different HF sets" {
+            for p in [ Forrester.k1; TwoD.u2d ] do
+                let sets = [ for rep in 0 .. 9 -> Experiment.hfPoints p 8 rep ]
+                Expect.equal (List.distinct sets).Length 10 (sprintf "%s: ten distinct HF draws" p.Name)
+        }
+        test "validation points never coincide with the HF training points of the same repetition" {
+            for rep in 0 .. 9 do
+                let hf = Experiment.hfPoints Forrester.k1 32 rep |> Set.ofArray
+                let v = Assessment.Runner.validationPoints Forrester.k1 32 rep |> Set.ofArray
+                Expect.isEmpty (Set.intersect hf v) (sprintf "rep %d: validation and HF points overlap" rep)
+        }
+        test "a negative repetition seed is refused with a message naming it" {
+            TestUtil.throwsUserError [ "seed"; "-1" ] (fun () -> Experiment.hfPoints Forrester.k1 8 (-1))
+        }
+    ]

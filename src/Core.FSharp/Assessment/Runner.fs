@@ -15,9 +15,11 @@ type Progress =
       /// Estimated from the mean time of the runs done so far.
       RemainingSeconds: float }
 
-/// Validation inputs: a separate Sobol' draw (another power-of-two offset), never the test set.
+/// Validation inputs: a separate Sobol' draw, never the test set and never the HF training points. HF draws start
+/// at 2^3..2^12 (Experiment.hfPoints); validation starts at 2^(13 + rep mod 10), past every HF draw of up to
+/// 4096 points.
 let validationPoints (p: Problem) (n: int) (rep: int) =
-    Sampling.sobolRandomized (rep + 104729) 2 p.Domain.Dim (max 8 n) |> Sampling.scaleTo p.Domain.Lower p.Domain.Upper
+    Sampling.sobol p.Domain.Dim (1 <<< (13 + rep % 10)) (max 8 n) |> Sampling.scaleTo p.Domain.Lower p.Domain.Upper
 
 /// Test inputs and truth per problem, computed once (the PDE and 20-D problems make this worth caching).
 let private testCache = Collections.Concurrent.ConcurrentDictionary<string, float[][] * float[]>()

@@ -6,6 +6,11 @@
 /// - [I] the function definitions are Meng & Karniadakis's (the "K" series); they are inferred, not quoted.
 ///   K2 keeps the +4 jump of the HF model (MFKAN's copy drops it and divides by 10).
 /// - [P] 1-D cases: N_H ∈ {8, 16, 32} Sobol' points plus the two boundary points.
+/// - Aliasing (measured, a consequence of the paper's sampling, not a choice): n = 2^m Sobol' points started at a
+///   power-of-two index are x = j/n + δ with one common δ. K3 and K4 oscillate with sin(8πx), so y_L² has period
+///   1/8: at N_H = 8 every Sobol' point sees the same y_L² (and the HF points determine y_H only up to any even
+///   function of y_L), at N_H = 16 two values, at N_H = 32 two to four. The correlation is then identified by
+///   the network's inductive bias rather than by the data; errors at the smallest N_H reflect that.
 /// - Project choices: N_L = 200 LF points and a 1000-point test grid in 1-D (as K1); K5 sizes below.
 /// - NormSq is the domain-averaged squared L2 norm (1/|Ω|)∫ y_H². The 1-D values were computed offline by adaptive
 ///   quadrature at 30 digits (mpmath, splitting at the K2 jump and at every half period); K5's value is exact
