@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Acceptance measurements with full training budgets (`emulators run` defaults: 5,000 Adam epochs + 3,000 L-BFGS
+# iterations, λ = 1e-3, exact LF): every configuration in configs.txt over repetitions 0..3, one JSON line per run
+# in runs.jsonl, medians in summary.md. Already finished runs are skipped, so an interrupted run can be resumed.
+# Usage: paper-figures/acceptance/run.sh [jobs]   (default 2 parallel runs)
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+jobs="${1:-2}"
+dotnet build "$root/src/Cli" -c Release -nologo -clp:ErrorsOnly > /dev/null
+cli="$(ls "$root"/src/Cli/bin/Release/net*/emulators.dll | head -1)"
+touch "$here/runs.jsonl"
+# One job per (configuration, repetition) not yet in runs.jsonl; a run is keyed by its label and seed.
+grep -v '^#' "$here/configs.txt" | grep -v '^\s*$' | while IFS='|' read -r label args; do
+    label="$(echo "$label" | xargs)"
+    for seed in 0 1 2 3; do
+        if ! grep -q "\"label\":\"$label\",\"seed\":$seed," "$here/runs.jsonl"; then
+            printf '%s|%s|%s\n' "$label" "$seed" "$args"
+        fi
+    done
+done | xargs -P "$jobs" -I{} bash -c '
+    IFS="|" read -r label seed args <<< "{}"
+    out="$(dotnet "'"$cli"'" run $args --seed "$seed" --json 2>&1 | tail -1)"
+    case "$out" in
+        "{"*) printf "{\"label\":\"%s\",\"seed\":%s,%s\n" "$label" "$seed" "${out:1}" >> "'"$here"'/runs.jsonl"; echo "done: $label seed $seed" ;;
+        *) echo "FAILED: $label seed $seed: $out" >&2 ;;
+    esac'
+dotnet fsi "$here/summary.fsx" "$here/configs.txt" "$here/runs.jsonl" > "$here/summary.md"
+cat "$here/summary.md"
