@@ -21,6 +21,10 @@ public sealed record EmulatorOptions
     public double LearningRate { get; init; } = 1e-3;
     /// <summary>L2 penalty λ on the weights of the nonlinear correlation network (default 1e-3).</summary>
     public double Lambda { get; init; } = 1e-3;
+    /// <summary>Penalty on the coordinate encoders' distance from their identity (or leading-inputs projection)
+    /// start (default 0: none). With few HF points, a positive value keeps an encoder from drifting to absorb what
+    /// the correlation network has not fitted.</summary>
+    public double EncoderPenalty { get; init; }
     /// <summary>Initialisation seed (default 0).</summary>
     public int Seed { get; init; }
     /// <summary>Deep-ensemble members trained at once as one batched computation (default 1); see

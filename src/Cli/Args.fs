@@ -17,12 +17,14 @@ type RunArgs =
     | Lbfgs of iterations: int
     | Lr of float
     | Lambda of float
+    | Encoder_Lambda of float
     | Precision of string
     | Threads of int
     | Json
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Encoder_Lambda _ -> "penalty on the encoders' distance from their identity start (default 0)"
             | Problem _ -> "problem name (see `emulators problems`)"
             | Arch _ -> "block family of F_nl, the LF surrogates, encoders and the SF baseline: mlp, siren or kan (default mlp)"
             | Depth _ -> "hidden layers of each block (default 3)"
@@ -62,6 +64,7 @@ type TrainArgs =
     | Lbfgs of iterations: int
     | Lr of float
     | Lambda of float
+    | Encoder_Lambda of float
     | Seed of int
     | Members of int
     | Precision of string
@@ -88,6 +91,7 @@ type TrainArgs =
             | Lbfgs _ -> "L-BFGS iterations after Adam (default 3000)"
             | Lr _ -> "Adam learning rate (default 1e-3; with --select auto, restricts the candidates)"
             | Lambda _ -> "L2 penalty on the F_nl weights (default 1e-3; with --select auto, restricts the candidates)"
+            | Encoder_Lambda _ -> "penalty on the encoders' distance from their identity or projection start (default 0)"
             | Seed _ -> "initialisation and fold seed (default 0)"
             | Members _ -> "deep-ensemble members trained at once (default 1); with more, predict also writes the members' spread"
             | Precision _ -> "float64 or float32 (default float64)"

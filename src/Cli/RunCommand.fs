@@ -30,6 +30,7 @@ let execute (args: ParseResults<RunArgs>) =
             Schedule = schedule
             SurrogateSchedule = schedule
             Lambda = args.GetResult(RunArgs.Lambda, defaultValue = d.Lambda)
+            EncoderLambda = args.GetResult(RunArgs.Encoder_Lambda, defaultValue = d.EncoderLambda)
             Strategy = strategy
             Report = progress }
     let cfg: Experiment.RunConfig =

@@ -70,6 +70,19 @@ module Loss =
                   |> fun s -> s * lam) with
                 Penalties = [ name, { Weights = weights; Lambdas = Array.copy lambdas } ] }
 
+    /// λ Σ (w − w₀)² per member, where w₀ are the weights' values now: a pull back towards a starting point (the
+    /// encoders' identity or projection start) rather than towards zero. Autograd differentiates it like any term.
+    let anchored (name: string) (lambda: float) (weights: Tensor list) =
+        if lambda = 0.0 || weights.IsEmpty then Loss.Zero
+        else
+            let anchors =
+                use _ = torch.no_grad ()
+                weights |> List.map (fun w -> w.detach().clone().DetachFromDisposeScope())
+            term name (fun () ->
+                List.map2 (fun (w: Tensor) (a: Tensor) -> (w - a).square().flatten(1L).sum(1L)) weights anchors
+                |> List.reduce (+)
+                |> fun s -> s * lambda)
+
     /// The scalar to minimise (sum over terms and members) and each term's per-member values.
     let evaluate (loss: Loss) : Tensor * (string * Tensor) list =
         if loss.Terms.IsEmpty then Errors.fail "the loss has no terms"

@@ -116,7 +116,7 @@ let private specOf (s: Structure) precision =
     { Workflow.spec o with Precision = precision }
 
 /// Cross-validate every candidate, choose the best, refit it on all HF data (as `members` ensemble members).
-let select (budget: Budget) (space: Space) (refit: Schedule) (members: int) (seed: int) (precision: Tensors.Precision)
+let select (budget: Budget) (space: Space) (refit: Schedule) (encoderLambda: float) (members: int) (seed: int) (precision: Tensors.Precision)
            (hfBox: Box) (hf: HfData) (sources: Workflow.Source list)
            (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) =
     let clock = Stopwatch.StartNew()
@@ -138,6 +138,7 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (members: int) (see
                     Schedule = schedule
                     SurrogateSchedule = schedule
                     Lambda = 0.0
+                    EncoderLambda = encoderLambda
                     MemberLearningRates = Some(Array.init cvMembers (fun e -> fst combos[e / k]))
                     MemberLambdas = Some(Array.init cvMembers (fun e -> snd combos[e / k]))
                     MemberHfMask = Some mask
@@ -167,6 +168,7 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (members: int) (see
             Schedule = { refit with LearningRate = chosen.LearningRate }
             SurrogateSchedule = { refit with LearningRate = chosen.LearningRate }
             Lambda = chosen.Lambda
+            EncoderLambda = encoderLambda
             Report = report |> Option.map (fun f -> fun (r: ProgressReport) -> f { r with Stage = "refit: " + chosen.Structure })
             Cancel = cancel }
     // The refit may be a deep ensemble of the chosen configuration (one seed per member).

@@ -15,6 +15,8 @@ type Options =
       LbfgsIterations: int
       LearningRate: float
       Lambda: float
+      /// Penalty on the encoders' distance from their start (TrainConfig.EncoderLambda).
+      EncoderLambda: float
       Seed: int
       Members: int
       Precision: string
@@ -33,6 +35,7 @@ let defaultOptions =
       LbfgsIterations = TrainConfig.defaults.Schedule.LbfgsIterations
       LearningRate = TrainConfig.defaults.Schedule.LearningRate
       Lambda = TrainConfig.defaults.Lambda
+      EncoderLambda = TrainConfig.defaults.EncoderLambda
       Seed = 0
       Members = 1
       Precision = "float64"
@@ -91,6 +94,7 @@ let trainConfig (o: Options) (report: (ProgressReport -> unit) option) (cancel: 
         Schedule = schedule
         SurrogateSchedule = schedule
         Lambda = o.Lambda
+        EncoderLambda = o.EncoderLambda
         Strategy = Strategy.parse o.Strategy
         Report = report
         Cancel = cancel }

@@ -57,6 +57,7 @@ let tests =
             expectUserError [ "run"; "--problem"; "K1"; "--arch"; "resnet" ] [ "unknown architecture 'resnet'" ]
             expectUserError [ "run"; "--problem"; "K1"; "--encoding"; "fourier" ] [ "unknown encoding 'fourier'" ]
             expectUserError [ "run"; "--problem"; "K1"; "--lf"; "maybe" ] [ "unknown LF mode 'maybe'" ]
+            expectUserError [ "run"; "--problem"; "2DU"; "--encoding"; "affine"; "--encoder-lambda"; "-1"; "--epochs"; "1" ] [ "encoder penalty"; "-1" ]
         }
         test "missing mandatory argument is a usage error" {
             let code, _, err = run [ "train" ]

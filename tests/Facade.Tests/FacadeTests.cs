@@ -162,6 +162,12 @@ public static class FacadeTests
             .AddSource(LowFidelitySource.FromData("wide", wide, new[] { 1.0, 2.0, 3.0 }));
         Check.Throws<EmulatorException>(() => emulator.Fit(), "wide", "2 inputs", "HF model has 1", "encoding");
         Check.Throws<EmulatorException>(() => emulator.Predict(Data.Column(Data.TestPoints)), "not trained");
+
+        // a negative encoder penalty
+        var negative = new MultiFidelityEmulator(new EmulatorOptions { Epochs = 5, LbfgsIterations = 0, Selection = ModelSelection.Off, Encoding = CoordinateEncoding.Affine, EncoderPenalty = -1 })
+            .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray())
+            .AddSource(LowFidelitySource.FromData("lf", Data.Column(Data.LfPoints), Data.LfPoints.Select(Data.Lf).ToArray()));
+        Check.Throws<EmulatorException>(() => negative.Fit(), "encoder penalty", "-1");
     }
 
     [FacadeTest]

@@ -91,4 +91,5 @@ let ofTrainConfig (c: TrainConfig) =
     obj [ "schedule", ofSchedule c.Schedule
           "surrogateSchedule", ofSchedule c.SurrogateSchedule
           "lambda", JsonValue.Create c.Lambda
+          "encoderLambda", JsonValue.Create c.EncoderLambda
           "strategy", JsonValue.Create(Strategy.name c.Strategy) ]

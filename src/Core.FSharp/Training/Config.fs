@@ -29,6 +29,11 @@ type TrainConfig =
       /// L2 penalty λ Σ W² on the weight matrices of F_nl (scaled units).
       Lambda: float
       Strategy: Strategy
+      /// Penalty λ_E Σ (θ − θ₀)² on every encoder's parameters θ, measured from their start θ₀ (the identity or
+      /// the leading-inputs projection), so that an encoder leaves its start only where the HF data pay for it.
+      /// Without it, nothing stops an encoder from drifting to absorb what F_nl's penalty makes expensive.
+      /// 0: no penalty.
+      EncoderLambda: float
       /// Ensemble members with their own hyperparameters and data (all None: every member trains like the others,
       /// differing only in its seed). Each array has one entry per seed passed to `Fit.fit`.
       /// Adam learning rate of each member in the HF (or end-to-end) stage; None: Schedule.LearningRate for all.
@@ -87,6 +92,7 @@ module TrainConfig =
           SurrogateSchedule = { AdamEpochs = 5000; LearningRate = 1e-3; LbfgsIterations = 3000 }
           Lambda = 1e-3
           Strategy = PretrainFreeze
+          EncoderLambda = 0.0
           MemberLearningRates = None
           MemberLambdas = None
           MemberHfMask = None

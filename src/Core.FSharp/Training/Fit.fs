@@ -128,6 +128,13 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
         match cfg.MemberLambdas with
         | None -> Loss.l2 "penalty" cfg.Lambda weights
         | Some ls -> Loss.l2Members "penalty" ls weights
+    if not (cfg.EncoderLambda >= 0.0) || System.Double.IsInfinity cfg.EncoderLambda then
+        Errors.fail "the encoder penalty must be a non-negative number (got %g)" cfg.EncoderLambda
+    let penalty =
+        m.Sources
+        |> List.collect (fun s -> match s.Encoder with Some ep -> Params.tensors ep | None -> [])
+        |> Loss.anchored "encoder-penalty" cfg.EncoderLambda
+        |> (+) penalty
     let learningRates = cfg.MemberLearningRates |> Option.defaultValue (Array.create e cfg.Schedule.LearningRate)
     // LF data terms, one per learned source.
     let lfTerms =
