@@ -42,7 +42,8 @@ let execute (args: ParseResults<RunArgs>) =
           Train = train
           SfTrain = train }
     let clock = System.Diagnostics.Stopwatch.StartNew()
-    let r, _, _ = Experiment.run cfg
+    let r, mf, _ = Experiment.run cfg
+    let encoders = Emulator.affineEncoders mf.Emulator
     let seconds = clock.Elapsed.TotalSeconds
     Progress.clear ()
     printfn "%s  %s  LF %s  encoding %s  strategy %s  N_H = %d (%d with boundary)  seed %d  %s"
@@ -52,6 +53,12 @@ let execute (args: ParseResults<RunArgs>) =
     printfn "%-18s %14s %12s %12s %9.1f" "multi-fidelity" (e r.Mf.NormalizedMse) (e r.Mf.Rmse) (e r.Mf.MaxError) r.MfSeconds
     printfn "%-18s %14s %12s %12s %9.1f" "single-fidelity" (e r.Sf.NormalizedMse) (e r.Sf.Rmse) (e r.Sf.MaxError) r.SfSeconds
     printfn "MF gain over SF: %.1f orders of magnitude" (log10 (r.Sf.NormalizedMse / r.Mf.NormalizedMse))
+    let num (v: float) = v.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)
+    for name, a, c in encoders do
+        for i in 0 .. c.Length - 1 do
+            let terms = a[i] |> Array.mapi (fun j v -> sprintf "%s x%d" (num v) (j + 1)) |> String.concat " + "
+            let sign = if c[i] < 0.0 then "-" else "+"
+            printfn "encoder of %s: z%d = %s %s %s" name (i + 1) terms sign (num (abs c[i]))
     if json then
         printfn "%s"
             (Json.line
@@ -69,5 +76,6 @@ let execute (args: ParseResults<RunArgs>) =
                   "maxError", box r.Mf.MaxError
                   "singleFidelityNormalizedMse", box r.Sf.NormalizedMse
                   "singleFidelityRmse", box r.Sf.Rmse
-                  "seconds", box seconds ])
+                  "seconds", box seconds
+                  "encoders", box [ for name, a, c in encoders -> dict [ "source", box name; "A", box a; "c", box c ] ] ])
     0

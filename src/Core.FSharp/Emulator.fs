@@ -174,6 +174,30 @@ module Emulator =
     /// Prediction of the first (or only) member.
     let predict (m: Emulator) (x: float[][]) : Prediction = (predictMembers m x)[0]
 
+    /// The affine encoders of member 0 in physical units, z = A x + c with A as d_L rows of d_H coefficients (before
+    /// the clamp to the source's domain), for reading what an encoder learned. Empty unless the encoding is affine.
+    let affineEncoders (m: Emulator) : (string * float[][] * float[]) list =
+        match m.Spec.Encoding with
+        | AffineEncoding ->
+            m.Sources
+            |> List.choose (fun s ->
+                s.Encoder
+                |> Option.map (fun p ->
+                    use _ = torch.no_grad ()
+                    let dH = m.Domain.Dim
+                    let dL = s.Domain.Dim
+                    // W is [E, d_H, d_L] (z = x W + b) in scaled units on both sides.
+                    let w = Tensors.toArray ((Params.get "W" p).narrow(0L, 0L, 1L).detach())
+                    let b = Tensors.toArray ((Params.get "b" p).narrow(0L, 0L, 1L).detach())
+                    let aH, sH = m.InputScale.Scale, m.InputScale.Shift
+                    let aL, sL = s.InputScale.Scale, s.InputScale.Shift
+                    let a = Array.init dL (fun i -> Array.init dH (fun j -> aL[i] * w[j * dL + i] / aH[j]))
+                    let c =
+                        Array.init dL (fun i ->
+                            aL[i] * (b[i] - Array.sum (Array.init dH (fun j -> w[j * dL + i] * sH[j] / aH[j]))) + sL[i])
+                    s.Name, a, c))
+        | _ -> []
+
     /// Every trainable tensor, with a name that says where it lives.
     let parameters (m: Emulator) : Params =
         [ for i, s in List.indexed m.Sources do
