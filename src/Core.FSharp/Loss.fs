@@ -43,15 +43,15 @@ module Loss =
     let weightedMse (name: string) (predict: unit -> Tensor) (target: Tensor) (weights: Tensor) (weightSums: Tensor) =
         term name (fun () -> (predict () - target).square().mul(weights).sum([| 1L; 2L |]).div(weightSums))
 
+    /// Σ w² per member over tensors that each have the member axis first: [E].
+    let private sumOfSquares (ts: Tensor list) =
+        ts |> List.map (fun w -> w.square().flatten(1L).sum(1L)) |> List.reduce (+)
+
     /// λ Σ w² per member over the given weight tensors (each [E, ...]); no term at all when λ = 0.
     let l2 (name: string) (lambda: float) (weights: Tensor list) =
         if lambda = 0.0 then Loss.Zero
         else
-            { term name (fun () ->
-                  weights
-                  |> List.map (fun w -> w.square().flatten(1L).sum(1L))
-                  |> List.reduce (+)
-                  |> fun s -> s * lambda) with
+            { term name (fun () -> sumOfSquares weights * lambda) with
                 Penalties = [ name, { Weights = weights; Lambdas = [| lambda |] } ] }
 
     /// λ_e Σ w² for member e, one λ per member; no term at all when every λ is 0. A member with λ = 0 gets a zero
@@ -63,11 +63,7 @@ module Loss =
             let lam =
                 use _ = torch.no_grad ()
                 (Tensors.create lambdas [| int64 lambdas.Length |] w0.dtype).DetachFromDisposeScope()
-            { term name (fun () ->
-                  weights
-                  |> List.map (fun w -> w.square().flatten(1L).sum(1L))
-                  |> List.reduce (+)
-                  |> fun s -> s * lam) with
+            { term name (fun () -> sumOfSquares weights * lam) with
                 Penalties = [ name, { Weights = weights; Lambdas = Array.copy lambdas } ] }
 
     /// λ Σ (w − w₀)² per member, where w₀ are the weights' values now: a pull back towards a starting point (the
@@ -79,9 +75,7 @@ module Loss =
                 use _ = torch.no_grad ()
                 weights |> List.map (fun w -> w.detach().clone().DetachFromDisposeScope())
             term name (fun () ->
-                List.map2 (fun (w: Tensor) (a: Tensor) -> (w - a).square().flatten(1L).sum(1L)) weights anchors
-                |> List.reduce (+)
-                |> fun s -> s * lambda)
+                sumOfSquares (List.map2 (fun (w: Tensor) (a: Tensor) -> w - a) weights anchors) * lambda)
 
     /// The scalar to minimise (sum over terms and members) and each term's per-member values.
     let evaluate (loss: Loss) : Tensor * (string * Tensor) list =

@@ -78,6 +78,8 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
     | Some(n, _) -> Errors.fail "two LF sources are named '%s'" n
     | None -> ()
     if cfg.Lambda < 0.0 then Errors.fail "the penalty lambda must be non-negative (got %g)" cfg.Lambda
+    if not (cfg.EncoderLambda >= 0.0) || System.Double.IsInfinity cfg.EncoderLambda then
+        Errors.fail "the encoder penalty must be a non-negative number (got %g)" cfg.EncoderLambda
     validateMembers cfg seeds.Length hf.X.Length
     let clock = Stopwatch.StartNew()
     let m0 = Emulator.create spec hfBox hf.Y sources seeds
@@ -128,13 +130,8 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
         match cfg.MemberLambdas with
         | None -> Loss.l2 "penalty" cfg.Lambda weights
         | Some ls -> Loss.l2Members "penalty" ls weights
-    if not (cfg.EncoderLambda >= 0.0) || System.Double.IsInfinity cfg.EncoderLambda then
-        Errors.fail "the encoder penalty must be a non-negative number (got %g)" cfg.EncoderLambda
-    let penalty =
-        m.Sources
-        |> List.collect (fun s -> match s.Encoder with Some ep -> Params.tensors ep | None -> [])
-        |> Loss.anchored "encoder-penalty" cfg.EncoderLambda
-        |> (+) penalty
+    let encoderParams = m.Sources |> List.collect (fun s -> match s.Encoder with Some ep -> Params.tensors ep | None -> [])
+    let penalty = penalty + Loss.anchored "encoder-penalty" cfg.EncoderLambda encoderParams
     let learningRates = cfg.MemberLearningRates |> Option.defaultValue (Array.create e cfg.Schedule.LearningRate)
     // LF data terms, one per learned source.
     let lfTerms =
@@ -147,10 +144,7 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
             | _ -> None)
     let surrogateParams = lfTerms |> List.collect (fun (sp, _) -> Params.tensors sp)
     let correlationParams =
-        [ for s in m.Sources do
-              match s.Encoder with
-              | Some ep -> yield! Params.tensors ep
-              | None -> ()
+        [ yield! encoderParams
           match m.Linear with
           | Some lp -> yield! Params.tensors lp
           | None -> ()
