@@ -70,9 +70,12 @@ let hfPoints (p: Problem) (n: int) (seed: int) =
     |> Sampling.withBoundary
     |> Sampling.scaleTo p.Domain.Lower p.Domain.Upper
 
-/// LF training inputs for one source: its own Sobol' points (offset by one power of two past the HF draw).
+/// LF training inputs for one source in repetition `seed`: like `hfPoints`, the repetition indexes one fixed offset
+/// permutation (its own, not the HF one), so repetitions 0..9 always draw ten different LF sets. Entry seed + 1
+/// keeps repetition 0 on the draw it has always had.
 let lfPoints (s: SourceFunction) (n: int) (seed: int) =
-    Sampling.sobolRandomized (seed + 7919) 1 s.Domain.Dim n |> Sampling.scaleTo s.Domain.Lower s.Domain.Upper
+    if seed < 0 then Errors.fail "the repetition seed must be non-negative (got %d)" seed
+    Sampling.sobolRandomized 7919 (seed + 1) s.Domain.Dim n |> Sampling.scaleTo s.Domain.Lower s.Domain.Upper
 
 /// The fixed test set: an even grid in low dimension, otherwise seeded Monte Carlo.
 let testPoints (p: Problem) =

@@ -380,6 +380,10 @@ let draws =
                 let sets = [ for rep in 0 .. 9 -> Experiment.hfPoints p 8 rep ]
                 Expect.equal (List.distinct sets).Length 10 (sprintf "%s: ten distinct HF draws" p.Name)
         }
+        test "repetitions 0..9 of a learned LF source train on ten different LF sets" {
+            let sets = [ for rep in 0 .. 9 -> Experiment.lfPoints Forrester.k1.Sources.Head 200 rep ]
+            Expect.equal (List.distinct sets).Length 10 "ten distinct LF draws"
+        }
         test "validation points never coincide with the HF training points of the same repetition" {
             for rep in 0 .. 9 do
                 let hf = Experiment.hfPoints Forrester.k1 32 rep |> Set.ofArray
