@@ -8,7 +8,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 jobs="${1:-2}"
 dotnet build "$root/src/Cli" -c Release -nologo -clp:ErrorsOnly > /dev/null
-cli="$(ls "$root"/src/Cli/bin/Release/net*/emulators.dll | head -1)"
+# Run a private copy of the build, so that rebuilding the sources while the measurements run cannot disturb them.
+bin="$(mktemp -d)"
+trap 'rm -rf "$bin"' EXIT
+cp -r "$(dirname "$(ls "$root"/src/Cli/bin/Release/net*/emulators.dll | head -1)")"/. "$bin"
+cli="$bin/emulators.dll"
 touch "$here/runs.jsonl"
 # One job per (configuration, repetition) not yet in runs.jsonl; a run is keyed by its label and seed.
 grep -v '^#' "$here/configs.txt" | grep -v '^\s*$' | while IFS='|' read -r label args; do

@@ -25,6 +25,9 @@ public sealed record EmulatorOptions
     /// start (default 0: none). With few HF points, a positive value keeps an encoder from drifting to absorb what
     /// the correlation network has not fitted.</summary>
     public double EncoderPenalty { get; init; }
+    /// <summary>Whether KAN blocks move their spline grids to their training inputs before training (default
+    /// false: the fixed uniform grid on [-1, 1]). Only the KAN architecture has a grid.</summary>
+    public bool KanGridUpdate { get; init; }
     /// <summary>Initialisation seed (default 0).</summary>
     public int Seed { get; init; }
     /// <summary>Deep-ensemble members trained at once as one batched computation (default 1); see

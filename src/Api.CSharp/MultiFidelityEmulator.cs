@@ -65,7 +65,7 @@ public sealed class MultiFidelityEmulator
         var options = new Workflow.Options(
             o.Architecture.ToString().ToLowerInvariant(), o.Depth, o.Width, o.Encoding.ToString().ToLowerInvariant(),
             o.Strategy == TrainingStrategy.EndToEnd ? "end-to-end" : "freeze",
-            o.Epochs, o.LbfgsIterations, o.LearningRate, o.Lambda, o.EncoderPenalty, o.Seed, o.Members,
+            o.Epochs, o.LbfgsIterations, o.LearningRate, o.Lambda, o.EncoderPenalty, o.KanGridUpdate, o.Seed, o.Members,
             o.Precision == Precision.Float32 ? "float32" : "float64",
             o.Selection == ModelSelection.Off ? "off" : "auto",
             o.Budget.ToString().ToLowerInvariant());

@@ -12,12 +12,14 @@ type RunArgs =
     | Strategy of name: string
     | Encoding of name: string
     | Nh of int
+    | Design of name: string
     | Seed of int
     | Epochs of int
     | Lbfgs of iterations: int
     | Lr of float
     | Lambda of float
     | Encoder_Lambda of float
+    | Kan_Grid_Update
     | Precision of string
     | Threads of int
     | Json
@@ -25,6 +27,7 @@ type RunArgs =
         member a.Usage =
             match a with
             | Encoder_Lambda _ -> "penalty on the encoders' distance from their identity start (default 0)"
+            | Kan_Grid_Update -> "KAN blocks move their spline grids to their training inputs before training (default: fixed grid on [-1, 1])"
             | Problem _ -> "problem name (see `emulators problems`)"
             | Arch _ -> "block family of F_nl, the LF surrogates, encoders and the SF baseline: mlp, siren or kan (default mlp)"
             | Depth _ -> "hidden layers of each block (default 3)"
@@ -33,7 +36,8 @@ type RunArgs =
             | Strategy _ -> "freeze (pre-train LF surrogates, then freeze) or end-to-end (default freeze)"
             | Encoding _ -> "coordinate encoding: none, affine or nonlinear (default none)"
             | Nh _ -> "number of Sobol' HF points, before the 1-D boundary points (default: the problem's smallest)"
-            | Seed _ -> "repetition seed: Sobol' offset and initialisation (default 0)"
+            | Design _ -> "HF design: sobol (the paper's power-of-two Sobol' offsets) or scrambled (Owen-scrambled Sobol', no aliasing of oscillations; default sobol)"
+            | Seed _ -> "repetition seed: Sobol' offset or scramble, and initialisation (default 0)"
             | Epochs _ -> "Adam epochs per stage (default 5000)"
             | Lbfgs _ -> "L-BFGS iterations after Adam (default 3000; 0 disables)"
             | Lr _ -> "Adam learning rate (default 1e-3)"
@@ -65,6 +69,7 @@ type TrainArgs =
     | Lr of float
     | Lambda of float
     | Encoder_Lambda of float
+    | Kan_Grid_Update
     | Seed of int
     | Members of int
     | Precision of string
@@ -92,6 +97,7 @@ type TrainArgs =
             | Lr _ -> "Adam learning rate (default 1e-3; with --select auto, restricts the candidates)"
             | Lambda _ -> "L2 penalty on the F_nl weights (default 1e-3; with --select auto, restricts the candidates)"
             | Encoder_Lambda _ -> "penalty on the encoders' distance from their identity or projection start (default 0)"
+            | Kan_Grid_Update -> "KAN blocks move their spline grids to their training inputs before training (default: fixed grid on [-1, 1])"
             | Seed _ -> "initialisation and fold seed (default 0)"
             | Members _ -> "deep-ensemble members trained at once (default 1); with more, predict also writes the members' spread"
             | Precision _ -> "float64 or float32 (default float64)"
@@ -124,6 +130,7 @@ type EvaluateArgs =
 type ExportArgs =
     | [<Mandatory>] Problem of name: string
     | Nh of int
+    | Design of name: string
     | Seed of int
     | [<Mandatory; AltCommandLine("-o")>] Out of dir: string
     interface IArgParserTemplate with
@@ -131,6 +138,7 @@ type ExportArgs =
             match a with
             | Problem _ -> "problem name (see `emulators problems`)"
             | Nh _ -> "number of Sobol' HF points before 1-D boundary points (default: the problem's smallest)"
+            | Design _ -> "HF design: sobol or scrambled, as in `emulators run` (default sobol)"
             | Seed _ -> "repetition seed (default 0)"
             | Out _ -> "directory for hf.csv, one LF file per source, and test.csv"
 

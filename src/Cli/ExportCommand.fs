@@ -18,7 +18,8 @@ let execute (args: ParseResults<ExportArgs>) =
         let path = Path.Combine(dir, file)
         Csv.write path (Array.append (names x[0].Length) [| "y" |]) (Array.map2 (fun r v -> Array.append r [| v |]) x y)
         printfn "wrote %s (%d rows)" path x.Length
-    let xh = Experiment.hfPoints p nh seed
+    let design = Experiment.HfDesign.parse (args.GetResult(ExportArgs.Design, defaultValue = "sobol"))
+    let xh = Experiment.hfPointsIn design p nh seed
     write "hf.csv" xh (Experiment.evaluate p.Hf xh)
     for s in p.Sources do
         let xl = Experiment.lfPoints s p.LfSize seed

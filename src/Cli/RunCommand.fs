@@ -31,6 +31,7 @@ let execute (args: ParseResults<RunArgs>) =
             SurrogateSchedule = schedule
             Lambda = args.GetResult(RunArgs.Lambda, defaultValue = d.Lambda)
             EncoderLambda = args.GetResult(RunArgs.Encoder_Lambda, defaultValue = d.EncoderLambda)
+            KanGridUpdate = args.Contains RunArgs.Kan_Grid_Update
             Strategy = strategy
             Report = progress }
     let cfg: Experiment.RunConfig =
@@ -38,6 +39,7 @@ let execute (args: ParseResults<RunArgs>) =
           Spec = { Correlation = block; Surrogate = block; Encoding = encoding; Precision = precision }
           LfMode = lfMode
           NHf = nh
+          Design = Experiment.HfDesign.parse (args.GetResult(RunArgs.Design, defaultValue = "sobol"))
           Seed = args.GetResult(RunArgs.Seed, defaultValue = 0)
           Train = train
           SfTrain = train }
@@ -46,8 +48,8 @@ let execute (args: ParseResults<RunArgs>) =
     let encoders = Emulator.affineEncoders mf.Emulator
     let seconds = clock.Elapsed.TotalSeconds
     Progress.clear ()
-    printfn "%s  %s  LF %s  encoding %s  strategy %s  N_H = %d (%d with boundary)  seed %d  %s"
-        r.Problem r.Architecture r.LfMode r.Encoding r.Strategy r.NHf r.NHfTotal r.Seed (Tensors.precisionName precision)
+    printfn "%s  %s  LF %s  encoding %s  strategy %s  N_H = %d (%d with boundary, %s design)  seed %d  %s"
+        r.Problem r.Architecture r.LfMode r.Encoding r.Strategy r.NHf r.NHfTotal r.Design r.Seed (Tensors.precisionName precision)
     printfn "%-18s %14s %12s %12s %9s" "model" "normalized MSE" "RMSE" "max error" "seconds"
     let e (v: float) = v.ToString("0.000e+00", System.Globalization.CultureInfo.InvariantCulture)
     printfn "%-18s %14s %12s %12s %9.1f" "multi-fidelity" (e r.Mf.NormalizedMse) (e r.Mf.Rmse) (e r.Mf.MaxError) r.MfSeconds
@@ -69,6 +71,7 @@ let execute (args: ParseResults<RunArgs>) =
                   "strategy", box r.Strategy
                   "nh", box r.NHf
                   "nhTotal", box r.NHfTotal
+                  "design", box r.Design
                   "seed", box r.Seed
                   "precision", box (Tensors.precisionName precision)
                   "normalizedMse", box r.Mf.NormalizedMse

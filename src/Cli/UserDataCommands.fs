@@ -42,6 +42,7 @@ let train (args: ParseResults<TrainArgs>) =
           LearningRate = args.GetResult(TrainArgs.Lr, defaultValue = d.LearningRate)
           Lambda = args.GetResult(TrainArgs.Lambda, defaultValue = d.Lambda)
           EncoderLambda = args.GetResult(TrainArgs.Encoder_Lambda, defaultValue = d.EncoderLambda)
+          KanGridUpdate = args.Contains TrainArgs.Kan_Grid_Update || d.KanGridUpdate
           Seed = args.GetResult(TrainArgs.Seed, defaultValue = d.Seed)
           Members = args.GetResult(TrainArgs.Members, defaultValue = d.Members)
           Precision = args.GetResult(TrainArgs.Precision, defaultValue = d.Precision)

@@ -24,12 +24,33 @@ module LfMode =
         | ExactLf -> "exact"
         | LearnedLf -> "learned"
 
+/// How the HF training inputs of a repetition are drawn.
+type HfDesign =
+    /// The paper's repeated Sobol' sets: consecutive unscrambled points from a power-of-two index.
+    | SobolOffset
+    /// Owen-scrambled Sobol' points, one scramble per repetition: the same stratification without the aliasing
+    /// of the offset sets, whose 2^m points all sit at one phase of any oscillation with period 2^-m.
+    | ScrambledSobol
+
+module HfDesign =
+    let parse (s: string) =
+        match s.Trim().ToLowerInvariant() with
+        | "sobol" | "offset" -> SobolOffset
+        | "scrambled" | "owen" -> ScrambledSobol
+        | other -> Errors.fail "unknown HF design '%s' (expected sobol or scrambled)" other
+
+    let name =
+        function
+        | SobolOffset -> "sobol"
+        | ScrambledSobol -> "scrambled"
+
 type RunConfig =
     { Problem: Problem
       Spec: EmulatorSpec
       LfMode: LfMode
       /// Sobol' HF points before the 1-D boundary augmentation.
       NHf: int
+      Design: HfDesign
       /// Repetition seed: selects the Sobol' offset and the network initialisation.
       Seed: int
       Train: TrainConfig
@@ -43,6 +64,7 @@ type RunResult =
       Encoding: string
       Strategy: string
       NHf: int
+      Design: string
       /// HF points actually used (boundary points included).
       NHfTotal: int
       Seed: int
@@ -59,16 +81,21 @@ let evaluate (f: Model) (points: float[][]) : float[] =
     use _ = torch.no_grad ()
     Tensors.toArray (f (Tensors.ofRows Float64 points))
 
-/// HF training inputs of repetition `seed`: randomized Sobol' offset, 1-D boundary points added.
-/// The repetition is the draw index of one fixed offset permutation, so repetitions 0..9 always use ten
-/// different power-of-two offsets (seeding the permutation with the repetition instead let two of four
-/// repetitions share their HF points).
-let hfPoints (p: Problem) (n: int) (seed: int) =
+/// HF training inputs of repetition `seed` in the given design, 1-D boundary points added.
+/// With offsets, the repetition is the draw index of one fixed offset permutation, so repetitions 0..9 always use
+/// ten different power-of-two offsets (seeding the permutation with the repetition instead let two of four
+/// repetitions share their HF points); scrambled, the repetition selects the scramble.
+let hfPointsIn (design: HfDesign) (p: Problem) (n: int) (seed: int) =
     if n < 1 then Errors.fail "the number of HF points must be positive (got %d)" n
     if seed < 0 then Errors.fail "the repetition seed must be non-negative (got %d)" seed
-    Sampling.sobolRandomized 0 seed p.Domain.Dim n
+    match design with
+    | SobolOffset -> Sampling.sobolRandomized 0 seed p.Domain.Dim n
+    | ScrambledSobol -> Sampling.sobolScrambled 0 seed p.Domain.Dim n
     |> Sampling.withBoundary
     |> Sampling.scaleTo p.Domain.Lower p.Domain.Upper
+
+/// HF training inputs of repetition `seed` in the paper's design (randomized power-of-two Sobol' offsets).
+let hfPoints (p: Problem) (n: int) (seed: int) = hfPointsIn SobolOffset p n seed
 
 /// LF training inputs for one source in repetition `seed`: like `hfPoints`, the repetition indexes one fixed offset
 /// permutation (its own, not the HF one), so repetitions 0..9 always draw ten different LF sets. Entry seed + 1
@@ -98,7 +125,7 @@ let private memberSeeds (seed: int) (salt: int) = [| 1000 + 97 * seed + salt |]
 /// Train and score the MF emulator and its single-fidelity baseline.
 let run (cfg: RunConfig) : RunResult * FitResult * FitResult =
     let p = cfg.Problem
-    let xh = hfPoints p cfg.NHf cfg.Seed
+    let xh = hfPointsIn cfg.Design p cfg.NHf cfg.Seed
     let hf = { X = xh; Y = evaluate p.Hf xh }
     let xt = testPoints p
     let yt = evaluate p.Hf xt
@@ -116,6 +143,7 @@ let run (cfg: RunConfig) : RunResult * FitResult * FitResult =
          | NonlinearEncoding _ -> "nonlinear")
       Strategy = Strategy.name cfg.Train.Strategy
       NHf = cfg.NHf
+      Design = HfDesign.name cfg.Design
       NHfTotal = xh.Length
       Seed = cfg.Seed
       Lambda = cfg.Train.Lambda

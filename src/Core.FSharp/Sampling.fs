@@ -254,6 +254,42 @@ let sobolRandomized (seed: int) (rep: int) (dim: int) (n: int) : float[][] =
         ks.[r] <- tmp
     sobol dim (1 <<< ks.[rep % ks.Length]) n
 
+/// SplitMix64 finalizer: a bijective 64-bit mix whose output bits all depend on every input bit.
+let private mix64 (z: uint64) =
+    let z = (z ^^^ (z >>> 30)) * 0xbf58476d1ce4e5b9UL
+    let z = (z ^^^ (z >>> 27)) * 0x94d049bb133111ebUL
+    z ^^^ (z >>> 31)
+
+/// Owen's nested uniform scrambling of one 32-bit coordinate: bit b (counted from the most significant) is
+/// flipped by a pseudo-random bit drawn for the node of the binary tree that the bits above it select. Points in
+/// the same dyadic interval of width 2^-b therefore share the flips of their first b bits (so every (t,m,s)-net
+/// stays a net), while their lower bits are permuted independently per interval.
+let private owenScramble (key: uint64) (v: uint32) : uint32 =
+    let mutable out = 0u
+    for b in 0 .. Bits - 1 do
+        let prefix = if b = 0 then 0UL else uint64 (v >>> (Bits - b))
+        let node = (uint64 b <<< 32) ||| prefix
+        let flip = uint32 (mix64 (key ^^^ mix64 node) &&& 1UL)
+        let bit = (v >>> (Bits - 1 - b)) &&& 1u
+        out <- out ||| ((bit ^^^ flip) <<< (Bits - 1 - b))
+    out
+
+/// Owen-scrambled Sobol' points: the first n points of the sequence, each coordinate scrambled with its own
+/// random tree; repetition `rep` of stream `seed` draws its own trees. Like the offset sets of `sobolRandomized`,
+/// every block of 2^m points starting at index 0 keeps one point in each dyadic interval of width 2^-m per
+/// coordinate, but the position inside each interval varies from interval to interval. Unscrambled sets started
+/// at index 2^k (k >= m) put all 2^m points at the same offset inside their intervals, so a function with
+/// period 2^-m (K3 and K4 at N_H = 8) is sampled at one phase only; scrambled sets do not alias that way.
+let sobolScrambled (seed: int) (rep: int) (dim: int) (n: int) : float[][] =
+    if rep < 0 then invalidArg "rep" (sprintf "rep must be non-negative, got %d" rep)
+    checkSobolDim dim
+    checkN n
+    let stream = mix64 ((uint64 (uint32 seed) <<< 32) ||| uint64 (uint32 rep))
+    let keys = Array.init dim (fun j -> mix64 (stream ^^^ uint64 (j + 1)))
+    // Every unscrambled coordinate is an exact multiple of 2^-32, so its 32-bit integer is recovered exactly.
+    sobol dim 0 n
+    |> Array.map (Array.mapi (fun j x -> float (owenScramble keys.[j] (uint32 (x * 4294967296.0))) * scale))
+
 /// 1-D boundary augmentation: append the points x = 0 and x = 1 (as [|0.0|], [|1.0|]) when the
 /// points are 1-dimensional, because a 1-D emulator otherwise has to extrapolate to the ends of
 /// the interval. Any other input (including an empty set, whose dimension is unknown) is returned

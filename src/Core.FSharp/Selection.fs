@@ -116,7 +116,9 @@ let private specOf (s: Structure) precision =
     { Workflow.spec o with Precision = precision }
 
 /// Cross-validate every candidate, choose the best, refit it on all HF data (as `members` ensemble members).
-let select (budget: Budget) (space: Space) (refit: Schedule) (encoderLambda: float) (members: int) (seed: int) (precision: Tensors.Precision)
+/// `fixedOptions` carries the training options the search does not vary (encoder penalty, KAN grid update); its
+/// schedules, penalties and member settings are replaced by the search's own.
+let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: TrainConfig) (members: int) (seed: int) (precision: Tensors.Precision)
            (hfBox: Box) (hf: HfData) (sources: Workflow.Source list)
            (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) =
     let clock = Stopwatch.StartNew()
@@ -134,11 +136,10 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (encoderLambda: flo
             let mask = Array.init cvMembers (fun e -> let f = e % k in Array.init n (fun j -> if foldOf[j] = f then 0.0 else 1.0))
             let schedule = { AdamEpochs = cvEpochs budget; LearningRate = fst combos[0]; LbfgsIterations = 0 }
             let cfg =
-                { TrainConfig.defaults with
+                { fixedOptions with
                     Schedule = schedule
                     SurrogateSchedule = schedule
                     Lambda = 0.0
-                    EncoderLambda = encoderLambda
                     MemberLearningRates = Some(Array.init cvMembers (fun e -> fst combos[e / k]))
                     MemberLambdas = Some(Array.init cvMembers (fun e -> snd combos[e / k]))
                     MemberHfMask = Some mask
@@ -164,11 +165,13 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (encoderLambda: flo
         |> List.concat
     let chosen, structure = results |> List.minBy (fun (c, _) -> c.CvError)
     let cfg =
-        { TrainConfig.defaults with
+        { fixedOptions with
             Schedule = { refit with LearningRate = chosen.LearningRate }
             SurrogateSchedule = { refit with LearningRate = chosen.LearningRate }
             Lambda = chosen.Lambda
-            EncoderLambda = encoderLambda
+            MemberLearningRates = None
+            MemberLambdas = None
+            MemberHfMask = None
             Report = report |> Option.map (fun f -> fun (r: ProgressReport) -> f { r with Stage = "refit: " + chosen.Structure })
             Cancel = cancel }
     // The refit may be a deep ensemble of the chosen configuration (one seed per member).

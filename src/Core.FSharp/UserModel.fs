@@ -44,7 +44,7 @@ let train (o: Workflow.Options) (restrict: (Selection.Space -> Selection.Space) 
         let refit = { AdamEpochs = o.AdamEpochs; LearningRate = o.LearningRate; LbfgsIterations = o.LbfgsIterations }
         let box = Workflow.inputBox hf sources
         let fit, cfg, rep =
-            Selection.select budget space refit o.EncoderLambda o.Members o.Seed (Tensors.parsePrecision o.Precision) box hf sources report cancel
+            Selection.select budget space refit { TrainConfig.defaults with EncoderLambda = o.EncoderLambda; KanGridUpdate = o.KanGridUpdate } o.Members o.Seed (Tensors.parsePrecision o.Precision) box hf sources report cancel
         { Emulator = fit.Emulator
           Fit = fit
           Metadata = { Workflow.metadata hfInputNames hfOutputName sources cfg with Extra = Some(obj [ "selection", reportJson rep ]) }

@@ -17,6 +17,8 @@ type Options =
       Lambda: float
       /// Penalty on the encoders' distance from their start (TrainConfig.EncoderLambda).
       EncoderLambda: float
+      /// KAN grid update from the training data (TrainConfig.KanGridUpdate).
+      KanGridUpdate: bool
       Seed: int
       Members: int
       Precision: string
@@ -36,6 +38,7 @@ let defaultOptions =
       LearningRate = TrainConfig.defaults.Schedule.LearningRate
       Lambda = TrainConfig.defaults.Lambda
       EncoderLambda = TrainConfig.defaults.EncoderLambda
+      KanGridUpdate = TrainConfig.defaults.KanGridUpdate
       Seed = 0
       Members = 1
       Precision = "float64"
@@ -95,6 +98,7 @@ let trainConfig (o: Options) (report: (ProgressReport -> unit) option) (cancel: 
         SurrogateSchedule = schedule
         Lambda = o.Lambda
         EncoderLambda = o.EncoderLambda
+        KanGridUpdate = o.KanGridUpdate
         Strategy = Strategy.parse o.Strategy
         Report = report
         Cancel = cancel }

@@ -26,9 +26,10 @@ let private std (t: Tensor) =
 /// the largest gradient entry of its tensor: entries whose gradient is tiny next to the rest of the tensor (a
 /// spline basis that barely touches the data) are judged against the tensor's gradient scale rather than against
 /// rounding noise. Returns the worst error and a description of it.
-let private gradientCheck (ps: Params) (f: unit -> Tensor) (probes: int) (seed: int) =
+let gradientCheck (ps: Params) (f: unit -> Tensor) (probes: int) (seed: int) =
     let rng = System.Random seed
     let tensors = Params.tensors ps |> Array.ofList
+    let names = ps |> List.map fst |> List.filter (Params.isBuffer >> not) |> Array.ofList
     let loss () = (f ()).sum()
     let grads = torch.autograd.grad([| loss () |], tensors) |> Seq.map Tensors.toArray |> Array.ofSeq
     let h = 1e-6
@@ -50,7 +51,7 @@ let private gradientCheck (ps: Params) (f: unit -> Tensor) (probes: int) (seed: 
             let ad = grads[ti][k]
             let err = abs (fd - ad) / List.max [ abs fd; abs ad; 1e-3 * scale; 1e-12 ]
             if err > fst worst then
-                worst <- err, sprintf "%s[%d]: fd %g, autograd %g" (fst ps[ti]) k fd ad
+                worst <- err, sprintf "%s[%d]: fd %g, autograd %g" names[ti] k fd ad
     worst
 
 /// Sizes and a seed for one random case of the contract property.

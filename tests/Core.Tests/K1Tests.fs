@@ -17,6 +17,7 @@ let config lfMode strategy (t: TrainConfig) : Experiment.RunConfig =
       Spec = { Correlation = mlp; Surrogate = mlp; Encoding = NoEncoding; Precision = Tensors.Float64 }
       LfMode = lfMode
       NHf = 8
+      Design = Experiment.SobolOffset
       Seed = 0
       Train = { t with Strategy = strategy }
       SfTrain = { t with Strategy = strategy } }

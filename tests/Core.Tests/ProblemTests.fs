@@ -390,7 +390,21 @@ let draws =
                 let v = Assessment.Runner.validationPoints Forrester.k1 32 rep |> Set.ofArray
                 Expect.isEmpty (Set.intersect hf v) (sprintf "rep %d: validation and HF points overlap" rep)
         }
+        test "scrambled HF designs: ten different sets, boundary points added, inside the domain" {
+            for p in [ Forrester.k1; TwoD.u2d ] do
+                let sets = [ for rep in 0 .. 9 -> Experiment.hfPointsIn Experiment.ScrambledSobol p 8 rep ]
+                Expect.equal (List.distinct sets).Length 10 (sprintf "%s: ten distinct HF draws" p.Name)
+                for x in List.concat (List.map List.ofArray sets) do
+                    Expect.isTrue (Box.contains p.Domain x) (sprintf "%s: %A inside the domain" p.Name x)
+            let k1 = Experiment.hfPointsIn Experiment.ScrambledSobol Forrester.k1 8 0
+            Expect.equal k1.Length 10 "1-D: 8 scrambled points + x = 0 and x = 1"
+            Expect.equal k1.[8..] [| [| 0.0 |]; [| 1.0 |] |] "boundary points last"
+        }
         test "a negative repetition seed is refused with a message naming it" {
             TestUtil.throwsUserError [ "seed"; "-1" ] (fun () -> Experiment.hfPoints Forrester.k1 8 (-1))
+            TestUtil.throwsUserError [ "seed"; "-1" ] (fun () -> Experiment.hfPointsIn Experiment.ScrambledSobol Forrester.k1 8 (-1))
+        }
+        test "an unknown HF design is refused with a message naming it and the known ones" {
+            TestUtil.throwsUserError [ "halton"; "sobol"; "scrambled" ] (fun () -> Experiment.HfDesign.parse "halton" |> ignore)
         }
     ]

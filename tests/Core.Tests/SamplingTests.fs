@@ -128,6 +128,46 @@ let tests =
                 Expect.equal (List.distinct sets).Length 10 (sprintf "seed %d: reps 0..9 all differ" seed)
                 Expect.isTrue (sets.[0] <> sets.[1]) (sprintf "seed %d: rep 0 <> rep 1" seed)
 
+        testCase "scrambled Sobol' sets keep one point per interval of width 2^-m in every coordinate" <| fun () ->
+            for rep in 0 .. 3 do
+                let points = Sampling.sobolScrambled 0 rep 20 256
+                Expect.isTrue (inUnitCube points) (sprintf "rep %d in [0,1)" rep)
+                for m in 1 .. 8 do
+                    let count = 1 <<< m
+                    for j in 0 .. 19 do
+                        let cells = points.[.. count - 1] |> Array.map (fun p -> int (p.[j] * float count)) |> Array.sort
+                        Expect.equal cells (Array.init count id) (sprintf "rep %d, coordinate %d, m = %d" rep j m)
+
+        testCase "scrambled Sobol' sets keep the (0,m,2)-net of the first two coordinates" <| fun () ->
+            // Every elementary box of area 2^-m, [a/2^i, (a+1)/2^i) x [b/2^(m-i), (b+1)/2^(m-i)), holds one point.
+            for rep in 0 .. 3 do
+                let points = Sampling.sobolScrambled 5 rep 2 64
+                for m in 1 .. 6 do
+                    let count = 1 <<< m
+                    for i in 0 .. m do
+                        let boxes =
+                            points.[.. count - 1]
+                            |> Array.map (fun p -> int (p.[0] * float (1 <<< i)), int (p.[1] * float (1 <<< (m - i))))
+                        Expect.equal (Array.distinct boxes).Length count (sprintf "rep %d, m = %d, split %d" rep m i)
+
+        testCase "scrambled sets vary the position inside each interval; offset sets do not (aliasing)" <| fun () ->
+            let phases (points: float[][]) = points |> Array.map (fun p -> p.[0] * 8.0 - floor (p.[0] * 8.0))
+            for rep in 0 .. 9 do
+                let offset = phases (Sampling.sobolRandomized 0 rep 1 8)
+                Expect.equal (Array.distinct offset).Length 1 (sprintf "rep %d: offset set has one phase" rep)
+                let scrambled = phases (Sampling.sobolScrambled 0 rep 1 8)
+                Expect.equal (Array.distinct scrambled).Length 8 (sprintf "rep %d: scrambled set has 8 phases" rep)
+
+        testCase "scrambled Sobol' sets are deterministic, differ between repetitions and seeds, and are centred" <| fun () ->
+            Expect.equal (Sampling.sobolScrambled 3 2 4 16) (Sampling.sobolScrambled 3 2 4 16) "same seed and rep"
+            let sets = [ for rep in 0 .. 9 -> Sampling.sobolScrambled 0 rep 2 8 ]
+            Expect.equal (List.distinct sets).Length 10 "reps 0..9 all differ"
+            Expect.notEqual (Sampling.sobolScrambled 0 0 2 8) (Sampling.sobolScrambled 1 0 2 8) "seeds 0 and 1 differ"
+            // Each scrambled point is uniform on [0,1): over 400 scrambles the first point averages 1/2
+            // (standard error 0.014; the bound is 5 of them).
+            let mean = [ for rep in 0 .. 399 -> (Sampling.sobolScrambled 9 rep 1 1).[0].[0] ] |> List.average
+            Expect.isLessThan (abs (mean - 0.5)) 0.07 (sprintf "mean of the first point %g" mean)
+
         testCase "1-D boundary augmentation appends 0 and 1" <| fun () ->
             let points = Sampling.sobol 1 1 4
             let augmented = Sampling.withBoundary points
@@ -199,6 +239,9 @@ let tests =
             throwsNaming "dim" (string big) (fun () -> Sampling.sobolRandomized 1 0 big 4 |> ignore)
             throwsNaming "n" "-1" (fun () -> Sampling.sobolRandomized 1 0 2 (-1) |> ignore)
             throwsNaming "rep" "-2" (fun () -> Sampling.sobolRandomized 1 (-2) 2 4 |> ignore)
+            throwsNaming "dim" (string big) (fun () -> Sampling.sobolScrambled 1 0 big 4 |> ignore)
+            throwsNaming "n" "-1" (fun () -> Sampling.sobolScrambled 1 0 2 (-1) |> ignore)
+            throwsNaming "rep" "-2" (fun () -> Sampling.sobolScrambled 1 (-2) 2 4 |> ignore)
             throwsNaming "dim" "0" (fun () -> Sampling.uniform 1 0 4 |> ignore)
             throwsNaming "n" "-1" (fun () -> Sampling.uniform 1 2 (-1) |> ignore)
             throwsNaming "dim" "-4" (fun () -> Sampling.latinHypercube 1 (-4) 4 |> ignore)

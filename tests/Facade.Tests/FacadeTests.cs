@@ -69,6 +69,28 @@ public static class FacadeTests
     }
 
     [FacadeTest]
+    public static void AKanWithGridUpdateTrainsSavesAndReloads()
+    {
+        var dir = Data.TempDir();
+        var emulator = new MultiFidelityEmulator(new EmulatorOptions
+            {
+                Architecture = Architecture.Kan, Depth = 1, Width = 4, Epochs = 50, LbfgsIterations = 0,
+                Selection = ModelSelection.Off, KanGridUpdate = true
+            })
+            .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray())
+            .AddSource(LowFidelitySource.FromData("lf", Data.Column(Data.LfPoints), Data.LfPoints.Select(Data.Lf).ToArray()));
+        emulator.Fit();
+        var model = Path.Combine(dir, "kan");
+        emulator.Save(model);
+        var here = emulator.Predict(Data.Column(Data.TestPoints));
+        var there = MultiFidelityEmulator.Load(model).Predict(Data.Column(Data.TestPoints));
+        for (var i = 0; i < here.Value.Length; i++)
+            Check.That(BitConverter.DoubleToInt64Bits(here.Value[i]) == BitConverter.DoubleToInt64Bits(there.Value[i]),
+                $"point {i}: {there.Value[i]:R} after reloading vs {here.Value[i]:R}");
+        Check.That(File.ReadAllText(Path.Combine(model, "model.json")).Contains("@knots"), "the adapted knots are saved");
+    }
+
+    [FacadeTest]
     public static void PredictionIsTheSumOfItsBranches()
     {
         var emulator = new MultiFidelityEmulator(new EmulatorOptions { Epochs = 50, LbfgsIterations = 0 })

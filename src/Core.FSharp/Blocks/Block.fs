@@ -36,6 +36,13 @@ module Block =
         | SirenBlock s -> Siren.weights s p
         | KanBlock s -> Kan.weights s p
 
+    /// Grid update from the block's inputs x [E, N, dIn] for the families that have a grid (KAN, see
+    /// Kan.updateGrid, with efficient-kan's defaults); every other block is returned unchanged.
+    let updateGrid (spec: BlockSpec) (p: Params) (x: Tensors.Tensor) : Params =
+        match spec with
+        | KanBlock s -> Kan.updateGrid s Kan.gridEps Kan.gridMargin p x
+        | _ -> p
+
     let name =
         function
         | AffineBlock -> "affine"

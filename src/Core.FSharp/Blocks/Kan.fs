@@ -6,7 +6,13 @@
 /// single bmm of [E, N, in·nbases] with [E, in·nbases, out].
 ///
 /// Outside the extended grid every basis vanishes, so such inputs reach the next layer only through the SiLU path;
-/// outputs stay finite. The grid is fixed (no grid update).
+/// outputs stay finite.
+///
+/// Grid update from data (efficient-kan's `update_grid`, optional): `updateGrid` moves each layer's knots, per
+/// member and input, to a blend of the data's quantiles and a uniform grid over the data's range, and refits the
+/// spline coefficients by least squares so that the layer's output at the data stays as it was. The knots are then
+/// stored with the parameters as buffers "@knots<i>" [E, in, knots] (saved with the model, never trained); a layer
+/// without them uses the spec's uniform grid.
 ///
 /// Initialisation:
 ///   base weights   U(±1/sqrt(in)): efficient-kan's kaiming_uniform_(a = √5 · scale_base) with scale_base = 1.
@@ -79,6 +85,21 @@ let bases (s: KanSpec) (x: Tensors.Tensor) : Tensors.Tensor =
         left + right
     List.fold step b0 [ 1 .. s.SplineOrder ]
 
+/// B-spline bases of order `order` on per-member, per-input knots g [E, in, nk]: x [E, N, in] -> [E, N, in, nk - 1 - order]
+/// (Cox–de Boor with the general, non-uniform denominators).
+let basesOn (order: int) (g: Tensors.Tensor) (x: Tensors.Tensor) : Tensors.Tensor =
+    let nk = int g.shape[2]
+    let xu = x.unsqueeze(-1L)
+    let t = g.unsqueeze(1L)
+    let knot (start: int) (m: int) = t.narrow(-1L, int64 start, int64 m)
+    let b0 = xu.ge(knot 0 (nk - 1)).logical_and(xu.lt(knot 1 (nk - 1))).to_type(x.dtype)
+    let step (b: Tensors.Tensor) (j: int) =
+        let m = nk - j - 1
+        let left = (xu - knot 0 m) / (knot j m - knot 0 m) * b.narrow(-1L, 0L, int64 m)
+        let right = (knot (j + 1) m - xu) / (knot (j + 1) m - knot 1 m) * b.narrow(-1L, 1L, int64 m)
+        left + right
+    List.fold step b0 [ 1 .. order ]
+
 let private sizes (s: KanSpec) dIn dOut = [ dIn ] @ List.replicate s.Depth s.Width @ [ dOut ]
 
 let init (s: KanSpec) (ctx: InitContext) (dIn: int) (dOut: int) : Params =
@@ -96,18 +117,83 @@ let init (s: KanSpec) (ctx: InitContext) (dIn: int) (dOut: int) : Params =
 
 let private silu (x: Tensors.Tensor) = x * torch.sigmoid x
 
+/// Name of layer i's data-adapted knots buffer.
+let knotsName (i: int) = sprintf "@knots%d" i
+
+/// Bases of layer i's input: on its data-adapted knots if `updateGrid` has set them, else on the uniform grid.
+let private layerBases (s: KanSpec) (knots: Tensors.Tensor option) (x: Tensors.Tensor) =
+    match knots with
+    | Some g -> basesOn s.SplineOrder g x
+    | None -> bases s x
+
 /// One KAN layer: x [E, N, in] -> [E, N, out].
-let layer (s: KanSpec) (baseW: Tensors.Tensor) (splineW: Tensors.Tensor) (x: Tensors.Tensor) =
+let layer (s: KanSpec) (baseW: Tensors.Tensor) (splineW: Tensors.Tensor) (knots: Tensors.Tensor option) (x: Tensors.Tensor) =
     let e, n, din = x.shape[0], x.shape[1], x.shape[2]
-    let flat = (bases s x).reshape(e, n, din * int64 (basisCount s))
+    let flat = (layerBases s knots x).reshape(e, n, din * int64 (basisCount s))
     torch.bmm(silu x, baseW) + torch.bmm(flat, splineW)
+
+let private layerOf (s: KanSpec) (p: Params) (i: int) =
+    layer s (Params.get (sprintf "base%d" i) p) (Params.get (sprintf "spline%d" i) p) (Params.tryGet (knotsName i) p)
 
 /// x [E, N, dIn] -> [E, N, dOut].
 let apply (s: KanSpec) (p: Params) (x: Tensors.Tensor) =
-    List.fold
-        (fun h i -> layer s (Params.get (sprintf "base%d" i) p) (Params.get (sprintf "spline%d" i) p) h)
-        x
-        [ 0 .. s.Depth ]
+    List.fold (fun h i -> layerOf s p i h) x [ 0 .. s.Depth ]
+
+/// efficient-kan's update_grid defaults: knots 98% at data quantiles, 2% uniform; the uniform part spans the data
+/// range widened by `margin` on each side.
+let gridEps = 0.02
+let gridMargin = 0.01
+
+/// Knots adapted to layer inputs h [E, N, in]: per member and input, GridSize + 1 knots blending the quantiles of
+/// the data (weight 1 − eps) with a uniform grid over the data's range ± margin (weight eps), extended by
+/// SplineOrder uniform steps on each side. With eps > 0 the knots increase strictly even where an input is constant.
+let adaptiveKnots (s: KanSpec) (eps: float) (margin: float) (h: Tensors.Tensor) : Tensors.Tensor =
+    let n = int h.shape[1]
+    let struct (sorted: Tensors.Tensor, _) = h.sort(1L)
+    let idx = torch.tensor(Array.init (s.GridSize + 1) (fun k -> int64 (float k * float (n - 1) / float s.GridSize)))
+    let adaptive = sorted.index_select(1L, idx).permute(0L, 2L, 1L)
+    let lo = sorted.narrow(1L, 0L, 1L).permute(0L, 2L, 1L)
+    let hi = sorted.narrow(1L, int64 (n - 1), 1L).permute(0L, 2L, 1L)
+    let step = (hi - lo + 2.0 * margin) / float s.GridSize
+    let ramp (values: float[]) = Tensors.create values [| 1L; 1L; int64 values.Length |] h.dtype
+    let uniform = lo - margin + step * ramp (Array.init (s.GridSize + 1) float)
+    let grid = uniform * eps + adaptive * (1.0 - eps)
+    let first = grid.narrow(-1L, 0L, 1L)
+    let last = grid.narrow(-1L, int64 s.GridSize, 1L)
+    let left = first - step * ramp (Array.init s.SplineOrder (fun k -> float (s.SplineOrder - k)))
+    let right = last + step * ramp (Array.init s.SplineOrder (fun k -> float (k + 1)))
+    torch.cat([| left; grid; right |], -1L)
+
+/// Grid update from data x [E, N, dIn] (the block's inputs): every layer gets knots adapted to its inputs and
+/// spline coefficients refitted by least squares (pseudo-inverse, minimum norm where the data do not determine
+/// them) to the spline part of its old output at those inputs; base weights are kept. Returns new parameters;
+/// the given ones are not modified. Layer i's inputs are computed with the already updated layers before it.
+let updateGrid (s: KanSpec) (eps: float) (margin: float) (p: Params) (x: Tensors.Tensor) : Params =
+    if not (eps > 0.0 && eps <= 1.0) then Errors.fail "kan grid update: eps must be in (0, 1] (got %g)" eps
+    if not (margin >= 0.0) then Errors.fail "kan grid update: margin must be non-negative (got %g)" margin
+    use _ = torch.no_grad ()
+    let nb = int64 (basisCount s)
+    let e = x.shape[0]
+    let mutable h = x
+    let updated =
+        [ for i in 0 .. s.Depth do
+              let baseW = Params.get (sprintf "base%d" i) p
+              let splineW = Params.get (sprintf "spline%d" i) p
+              let din, dout = h.shape[2], splineW.shape[2]
+              let perInput (b: Tensors.Tensor) = b.permute(0L, 2L, 1L, 3L) // [E, N, in, nb] -> [E, in, N, nb]
+              let coef = splineW.reshape(e, din, nb, dout)
+              let target = torch.matmul(perInput (layerBases s (Params.tryGet (knotsName i) p) h), coef)
+              let knots = adaptiveKnots s eps margin h
+              let refit = torch.matmul(torch.linalg.pinv (perInput (basesOn s.SplineOrder knots h)), target)
+              // a fresh leaf, not a view of the solve's output
+              let spline = refit.reshape(e, din * nb, dout).clone()
+              h <- layer s baseW spline (Some knots) h
+              yield sprintf "base%d" i, baseW
+              yield sprintf "spline%d" i, spline.requires_grad_(true).DetachFromDisposeScope()
+              yield knotsName i, knots.contiguous().DetachFromDisposeScope() ]
+    // Entries the update does not know about (none today) are kept as they were.
+    let names = updated |> List.map fst |> Set.ofList
+    updated @ (p |> List.filter (fun (n, _) -> not (names.Contains n)))
 
 /// The weights an L2 penalty acts on: base and spline weights of every layer.
 let weights (s: KanSpec) (p: Params) =

@@ -47,8 +47,17 @@ module Params =
         | Some(_, t) -> t
         | None -> failwithf "parameter '%s' not found (have: %s)" name (p |> List.map fst |> String.concat ", ")
 
-    let tensors (p: Params) = p |> List.map snd
+    /// Buffers are entries that travel with the parameters (saved, sliced per member) but are not trained: a
+    /// KAN's data-adapted knots. Their last name segment starts with '@' ("@knots0", "nonlinear.@knots0").
+    let isBuffer (name: string) = name.Substring(name.LastIndexOf '.' + 1).StartsWith "@"
+
+    /// The trainable tensors: what optimizers, penalties and gradient checks act on (buffers excluded).
+    let tensors (p: Params) = p |> List.filter (fun (n, _) -> not (isBuffer n)) |> List.map snd
 
     let prefix (pre: string) (p: Params) : Params = p |> List.map (fun (n, t) -> pre + "." + n, t)
 
-    let count (p: Params) = p |> List.sumBy (fun (_, t) -> int (t.numel()))
+    /// Number of trainable values (buffers excluded).
+    let count (p: Params) = p |> List.filter (fun (n, _) -> not (isBuffer n)) |> List.sumBy (fun (_, t) -> int (t.numel()))
+
+    /// The entry `name`, if present.
+    let tryGet (name: string) (p: Params) = p |> List.tryFind (fun (n, _) -> n = name) |> Option.map snd

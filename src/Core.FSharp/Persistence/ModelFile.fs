@@ -162,7 +162,8 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
                 if offset < 0L || offset + int64 count > int64 weights.Length then
                     Errors.fail "%s is corrupted: parameter '%s' lies outside %s" metaPath (o["name"].GetValue<string>()) weightsFile
                 let t = bytesToTensor precision shape weights[int offset .. int offset + count - 1]
-                o["name"].GetValue<string>(), t.requires_grad_(true).DetachFromDisposeScope())
+                let name = o["name"].GetValue<string>()
+                name, t.requires_grad_(not (Params.isBuffer name)).DetachFromDisposeScope())
             |> List.ofSeq
         let group (prefix: string) : Params =
             tensors

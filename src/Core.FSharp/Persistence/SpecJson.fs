@@ -92,4 +92,5 @@ let ofTrainConfig (c: TrainConfig) =
           "surrogateSchedule", ofSchedule c.SurrogateSchedule
           "lambda", JsonValue.Create c.Lambda
           "encoderLambda", JsonValue.Create c.EncoderLambda
+          "kanGridUpdate", JsonValue.Create c.KanGridUpdate
           "strategy", JsonValue.Create(Strategy.name c.Strategy) ]

@@ -11,6 +11,8 @@
 ///   1/8: at N_H = 8 every Sobol' point sees the same y_L² (and the HF points determine y_H only up to any even
 ///   function of y_L), at N_H = 16 two values, at N_H = 32 two to four. The correlation is then identified by
 ///   the network's inductive bias rather than by the data; errors at the smallest N_H reflect that.
+///   `emulators run --design scrambled` (Experiment.ScrambledSobol) draws Owen-scrambled Sobol' sets instead, which
+///   keep one point per interval of width 1/n but vary the phase inside each (paper-figures/README.md compares both).
 /// - Project choices: N_L = 200 LF points and a 1000-point test grid in 1-D (as K1); K5 sizes below.
 /// - NormSq is the domain-averaged squared L2 norm (1/|Ω|)∫ y_H². The 1-D values were computed offline by adaptive
 ///   quadrature at 30 digits (mpmath, splitting at the K2 jump and at every half period); K5's value is exact

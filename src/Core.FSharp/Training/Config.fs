@@ -34,6 +34,11 @@ type TrainConfig =
       /// Without it, nothing stops an encoder from drifting to absorb what F_nl's penalty makes expensive.
       /// 0: no penalty.
       EncoderLambda: float
+      /// KAN grid update from data (Kan.updateGrid): before a KAN block trains, its knots move to its training
+      /// inputs (LF surrogates: the LF points; encoders: the HF points; F_nl: the HF features [x, y_L], after the
+      /// surrogates are pre-trained). The uniform grid over [-1, 1] does not cover the standardized LF values F_nl
+      /// sees, nor hidden activations. No effect on other block families. false: the fixed uniform grid.
+      KanGridUpdate: bool
       /// Ensemble members with their own hyperparameters and data (all None: every member trains like the others,
       /// differing only in its seed). Each array has one entry per seed passed to `Fit.fit`.
       /// Adam learning rate of each member in the HF (or end-to-end) stage; None: Schedule.LearningRate for all.
@@ -93,6 +98,7 @@ module TrainConfig =
           Lambda = 1e-3
           Strategy = PretrainFreeze
           EncoderLambda = 0.0
+          KanGridUpdate = false
           MemberLearningRates = None
           MemberLambdas = None
           MemberHfMask = None

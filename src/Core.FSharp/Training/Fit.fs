@@ -106,9 +106,34 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
             use shift = column (fun s -> s.Shift[0])
             use scale = column (fun s -> s.Scale[0])
             xs, ((y - shift) / scale).DetachFromDisposeScope()
+    // KAN grid update of the LF surrogates (on their LF points) and encoders (on the HF points), before they train.
+    let m =
+        if not cfg.KanGridUpdate then m
+        else
+            let encoderBlock = match spec.Encoding with NonlinearEncoding b -> Some b | _ -> None
+            let links =
+                List.zip sources m.Sources
+                |> List.map (fun (src, link) ->
+                    let surrogate =
+                        match src, link.Surrogate with
+                        | Learned(_, _, x, _), Some sp -> Some(Block.updateGrid spec.Surrogate sp (inputTensor p e link.InputScale x))
+                        | _ -> link.Surrogate
+                    let encoder =
+                        match encoderBlock, link.Encoder with
+                        | Some b, Some ep -> Some(Block.updateGrid b ep xH)
+                        | _ -> link.Encoder
+                    { link with Surrogate = surrogate; Encoder = encoder })
+            { m with Sources = links }
+    // F_nl's grid update on the HF features, once the surrogates it reads are trained (or at the start end to end).
+    let regridCorrelation (m: Emulator) =
+        if not cfg.KanGridUpdate then m
+        else
+            use _ = torch.NewDisposeScope()
+            let u = (use _ = torch.no_grad () in Emulator.features m xH)
+            { m with Nonlinear = Block.updateGrid spec.Correlation m.Nonlinear u }
     // HF term. When nothing upstream of F_l and F_nl trains (no encoders; LF exact or frozen), the features
     // u = [x, y_L] are constants: compute them once instead of at every step.
-    let hfTerm (frozenSurrogates: bool) =
+    let hfTerm (m: Emulator) (frozenSurrogates: bool) =
         let constant = m.Sources |> List.forall (fun s -> s.Encoder.IsNone && (s.Exact.IsSome || frozenSurrogates))
         let u =
             lazy
@@ -125,13 +150,14 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
             let w = Tensors.create (Array.concat mask) [| int64 e; int64 n; 1L |] (scalarType p)
             let sums = Tensors.create (mask |> Array.map Array.sum) [| int64 e |] (scalarType p)
             Loss.weightedMse "hf" forward yH (w.DetachFromDisposeScope()) (sums.DetachFromDisposeScope())
-    let penalty =
-        let weights = Block.weights spec.Correlation m.Nonlinear
-        match cfg.MemberLambdas with
-        | None -> Loss.l2 "penalty" cfg.Lambda weights
-        | Some ls -> Loss.l2Members "penalty" ls weights
     let encoderParams = m.Sources |> List.collect (fun s -> match s.Encoder with Some ep -> Params.tensors ep | None -> [])
-    let penalty = penalty + Loss.anchored "encoder-penalty" cfg.EncoderLambda encoderParams
+    let penalty (m: Emulator) =
+        let weights = Block.weights spec.Correlation m.Nonlinear
+        let l2 =
+            match cfg.MemberLambdas with
+            | None -> Loss.l2 "penalty" cfg.Lambda weights
+            | Some ls -> Loss.l2Members "penalty" ls weights
+        l2 + Loss.anchored "encoder-penalty" cfg.EncoderLambda encoderParams
     let learningRates = cfg.MemberLearningRates |> Option.defaultValue (Array.create e cfg.Schedule.LearningRate)
     // LF data terms, one per learned source.
     let lfTerms =
@@ -143,13 +169,13 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
                 Some(sp, Loss.mse ("lf:" + name) (fun () -> Block.apply spec.Surrogate sp xL) yL)
             | _ -> None)
     let surrogateParams = lfTerms |> List.collect (fun (sp, _) -> Params.tensors sp)
-    let correlationParams =
+    let correlationParams (m: Emulator) =
         [ yield! encoderParams
           match m.Linear with
           | Some lp -> yield! Params.tensors lp
           | None -> ()
           yield! Params.tensors m.Nonlinear ]
-    let stages =
+    let m, stages =
         match cfg.Strategy with
         | PretrainFreeze ->
             let pre =
@@ -157,12 +183,14 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
                 |> List.mapi (fun i (sp, term) -> Stage.run cfg (sprintf "surrogate %d" i) cfg.SurrogateSchedule e (Params.tensors sp) term)
             // Frozen surrogates: no gradient is asked of them any more.
             for t in surrogateParams do t.requires_grad_(false) |> ignore
-            let main = Stage.runWith cfg "correlation" cfg.Schedule learningRates correlationParams (hfTerm true + penalty)
+            let m = regridCorrelation m
+            let main = Stage.runWith cfg "correlation" cfg.Schedule learningRates (correlationParams m) (hfTerm m true + penalty m)
             for t in surrogateParams do t.requires_grad_(true) |> ignore
-            pre @ [ main ]
+            m, pre @ [ main ]
         | EndToEnd ->
+            let m = regridCorrelation m
             let lfLoss = lfTerms |> List.map snd |> List.fold (+) Loss.Zero
-            [ Stage.runWith cfg "end-to-end" cfg.Schedule learningRates (surrogateParams @ correlationParams) (lfLoss + hfTerm false + penalty) ]
+            m, [ Stage.runWith cfg "end-to-end" cfg.Schedule learningRates (surrogateParams @ correlationParams m) (lfLoss + hfTerm m false + penalty m) ]
     { Emulator = m
       History = stages |> List.collect fst
       Stages = stages |> List.map snd
