@@ -9,6 +9,16 @@ public sealed record EmulatorOptions
     public int Depth { get; init; } = 3;
     /// <summary>Units per hidden layer (default 16).</summary>
     public int Width { get; init; } = 16;
+    /// <summary>SIREN first-layer frequency ω0 (default 30); only SIREN blocks use it.</summary>
+    public double SirenOmega0 { get; init; } = 30.0;
+    /// <summary>KAN grid intervals (default 5); only KAN blocks use it.</summary>
+    public int KanGridSize { get; init; } = 5;
+    /// <summary>KAN B-spline order (default 3, cubic); only KAN blocks use it.</summary>
+    public int KanSplineOrder { get; init; } = 3;
+    /// <summary>Lower end of the KAN grid range (default -1); network inputs are mapped onto the range.</summary>
+    public double KanGridMin { get; init; } = -1.0;
+    /// <summary>Upper end of the KAN grid range (default 1).</summary>
+    public double KanGridMax { get; init; } = 1.0;
     /// <summary>Coordinate encoding per LF source (default none).</summary>
     public CoordinateEncoding Encoding { get; init; } = CoordinateEncoding.None;
     /// <summary>Training strategy (default pre-train and freeze).</summary>

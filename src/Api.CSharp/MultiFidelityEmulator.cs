@@ -63,7 +63,9 @@ public sealed class MultiFidelityEmulator
             throw new EmulatorException("no HF data: call SetHighFidelityData first");
         var o = Options;
         var options = new Workflow.Options(
-            o.Architecture.ToString().ToLowerInvariant(), o.Depth, o.Width, o.Encoding.ToString().ToLowerInvariant(),
+            o.Architecture.ToString().ToLowerInvariant(), o.Depth, o.Width,
+            new BlockSettings(o.SirenOmega0, o.KanGridSize, o.KanSplineOrder, o.KanGridMin, o.KanGridMax),
+            o.Encoding.ToString().ToLowerInvariant(),
             o.Strategy == TrainingStrategy.EndToEnd ? "end-to-end" : "freeze",
             o.Epochs, o.LbfgsIterations, o.LearningRate, o.Lambda, o.EncoderPenalty, o.KanGridUpdate, o.Seed, o.Members,
             o.Precision == Precision.Float32 ? "float32" : "float64",

@@ -8,6 +8,10 @@ type RunArgs =
     | Arch of name: string
     | Depth of int
     | Width of int
+    | Omega0 of float
+    | Kan_Grid of intervals: int
+    | Kan_Order of order: int
+    | Kan_Range of lo_hi: string
     | Lf of mode: string
     | Strategy of name: string
     | Encoding of name: string
@@ -32,6 +36,10 @@ type RunArgs =
             | Arch _ -> "block family of F_nl, the LF surrogates, encoders and the SF baseline: mlp, siren or kan (default mlp)"
             | Depth _ -> "hidden layers of each block (default 3)"
             | Width _ -> "units per hidden layer (default 16)"
+            | Omega0 _ -> "SIREN first-layer frequency ω0 (default 30)"
+            | Kan_Grid _ -> "KAN grid intervals (default 5)"
+            | Kan_Order _ -> "KAN spline order (default 3)"
+            | Kan_Range _ -> "KAN grid range as LO,HI (default -1,1); network inputs are mapped onto it"
             | Lf _ -> "LF information: exact or learned (default exact)"
             | Strategy _ -> "freeze (pre-train LF surrogates, then freeze) or end-to-end (default freeze)"
             | Encoding _ -> "coordinate encoding: none, affine or nonlinear (default none)"
@@ -62,6 +70,10 @@ type TrainArgs =
     | Arch of name: string
     | Depth of int
     | Width of int
+    | Omega0 of float
+    | Kan_Grid of intervals: int
+    | Kan_Order of order: int
+    | Kan_Range of lo_hi: string
     | Encoding of name: string
     | Strategy of name: string
     | Epochs of int
@@ -90,6 +102,10 @@ type TrainArgs =
             | Arch _ -> "block family: mlp, siren or kan (with --select auto, restricts the candidates to it)"
             | Depth _ -> "hidden layers per block (default 3; with --select auto, restricts the candidates)"
             | Width _ -> "units per hidden layer (default 16; with --select auto, restricts the candidates)"
+            | Omega0 _ -> "SIREN first-layer frequency ω0 (default 30)"
+            | Kan_Grid _ -> "KAN grid intervals (default 5)"
+            | Kan_Order _ -> "KAN spline order (default 3)"
+            | Kan_Range _ -> "KAN grid range as LO,HI (default -1,1); network inputs are mapped onto it"
             | Encoding _ -> "none, affine or nonlinear (needed when an LF file has other inputs; with --select auto, restricts the candidates)"
             | Strategy _ -> "freeze or end-to-end (default freeze)"
             | Epochs _ -> "Adam epochs per stage (default 5000)"

@@ -9,12 +9,15 @@ let execute (args: ParseResults<RunArgs>) =
     let threads = args.GetResult(RunArgs.Threads, defaultValue = 1)
     Native.init threads
     let problem = Problems.Catalogue.find (args.GetResult RunArgs.Problem)
-    let block = Block.ofName (args.GetResult(RunArgs.Arch, defaultValue = "mlp")) (args.GetResult(RunArgs.Depth, defaultValue = 3)) (args.GetResult(RunArgs.Width, defaultValue = 16))
+    let blocks =
+        BlockOptions.settings (args.TryGetResult RunArgs.Omega0) (args.TryGetResult RunArgs.Kan_Grid)
+            (args.TryGetResult RunArgs.Kan_Order) (args.TryGetResult RunArgs.Kan_Range)
+    let block = Block.ofNameWith blocks (args.GetResult(RunArgs.Arch, defaultValue = "mlp")) (args.GetResult(RunArgs.Depth, defaultValue = 3)) (args.GetResult(RunArgs.Width, defaultValue = 16))
     let precision = Tensors.parsePrecision (args.GetResult(RunArgs.Precision, defaultValue = "float64"))
     let lfMode = Experiment.LfMode.parse (args.GetResult(RunArgs.Lf, defaultValue = "exact"))
     let strategy = Strategy.parse (args.GetResult(RunArgs.Strategy, defaultValue = "freeze"))
     let encoding =
-        Workflow.encodingOf (args.GetResult(RunArgs.Encoding, defaultValue = "none")) { Workflow.defaultOptions with Architecture = Block.family block }
+        Workflow.encodingOf (args.GetResult(RunArgs.Encoding, defaultValue = "none")) { Workflow.defaultOptions with Architecture = Block.family block; Blocks = blocks }
     let nh = args.GetResult(RunArgs.Nh, defaultValue = List.head problem.HfSizes)
     let d = TrainConfig.defaults
     let schedule =

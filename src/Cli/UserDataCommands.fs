@@ -35,6 +35,9 @@ let train (args: ParseResults<TrainArgs>) =
         { Architecture = args.GetResult(TrainArgs.Arch, defaultValue = d.Architecture)
           Depth = args.GetResult(TrainArgs.Depth, defaultValue = d.Depth)
           Width = args.GetResult(TrainArgs.Width, defaultValue = d.Width)
+          Blocks =
+            BlockOptions.settings (args.TryGetResult TrainArgs.Omega0) (args.TryGetResult TrainArgs.Kan_Grid)
+                (args.TryGetResult TrainArgs.Kan_Order) (args.TryGetResult TrainArgs.Kan_Range)
           Encoding = args.GetResult(TrainArgs.Encoding, defaultValue = d.Encoding)
           Strategy = args.GetResult(TrainArgs.Strategy, defaultValue = d.Strategy)
           AdamEpochs = args.GetResult(TrainArgs.Epochs, defaultValue = d.AdamEpochs)

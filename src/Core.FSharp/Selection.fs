@@ -111,14 +111,15 @@ let private structures (space: Space) (sources: Workflow.Source list) (hfDim: in
         if l.IsEmpty then Errors.fail "model selection: no candidate fits these sources (an LF source with other inputs needs the affine or nonlinear encoding)"
         l
 
-let private specOf (s: Structure) precision =
-    let o = { Workflow.defaultOptions with Architecture = s.Family; Depth = s.Depth; Width = s.Width; Encoding = s.Encoding }
+let private specOf (s: Structure) (blocks: BlockSettings) precision =
+    let o = { Workflow.defaultOptions with Architecture = s.Family; Depth = s.Depth; Width = s.Width; Blocks = blocks; Encoding = s.Encoding }
     { Workflow.spec o with Precision = precision }
 
 /// Cross-validate every candidate, choose the best, refit it on all HF data (as `members` ensemble members).
 /// `fixedOptions` carries the training options the search does not vary (encoder penalty, KAN grid update); its
-/// schedules, penalties and member settings are replaced by the search's own.
-let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: TrainConfig) (members: int) (seed: int) (precision: Tensors.Precision)
+/// schedules, penalties and member settings are replaced by the search's own. `blocks` sets SIREN's ω0 and the KAN
+/// grid of every candidate of those families.
+let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: TrainConfig) (blocks: BlockSettings) (members: int) (seed: int) (precision: Tensors.Precision)
            (hfBox: Box) (hf: HfData) (sources: Workflow.Source list)
            (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) =
     let clock = Stopwatch.StartNew()
@@ -147,7 +148,7 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: Trai
                     Report = report |> Option.map (fun f -> fun (r: ProgressReport) -> f { r with Stage = sprintf "candidate %d/%d: %s" (si + 1) structs.Length s.Label })
                     Cancel = cancel }
             let seeds = Array.init cvMembers (fun e -> seed * 7919 + 31 * (e / k) + 1)
-            let fit = Fit.fit cfg (specOf s precision) hfBox hf s.Sources seeds
+            let fit = Fit.fit cfg (specOf s blocks precision) hfBox hf s.Sources seeds
             let preds = Emulator.predictMembers fit.Emulator hf.X
             combos
             |> Array.mapi (fun c (lr, lam) ->
@@ -175,7 +176,7 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: Trai
             Report = report |> Option.map (fun f -> fun (r: ProgressReport) -> f { r with Stage = "refit: " + chosen.Structure })
             Cancel = cancel }
     // The refit may be a deep ensemble of the chosen configuration (one seed per member).
-    let fit = Fit.fit cfg (specOf structure precision) hfBox hf structure.Sources (Array.init (max 1 members) (fun e -> seed * 7919 + 13 * e))
+    let fit = Fit.fit cfg (specOf structure blocks precision) hfBox hf structure.Sources (Array.init (max 1 members) (fun e -> seed * 7919 + 13 * e))
     let rep: SelectionReport =
         { Method = (if k = n then "leave-one-out" else sprintf "%d-fold" k)
           Folds = k

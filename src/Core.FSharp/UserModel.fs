@@ -38,13 +38,13 @@ let train (o: Workflow.Options) (restrict: (Selection.Space -> Selection.Space) 
         let space = (defaultArg restrict id) (Selection.defaultSpace budget)
         // option checks (epochs, learning rate, names) before any cross-validation work
         Workflow.trainConfig o None cancel |> ignore
-        Block.ofName o.Architecture o.Depth o.Width |> ignore
-        for f in space.Families do Block.ofName f 1 1 |> ignore
+        Block.ofNameWith o.Blocks o.Architecture o.Depth o.Width |> ignore
+        for f in space.Families do Block.ofNameWith o.Blocks f 1 1 |> ignore
         for e in space.Encodings do Workflow.encodingOf e o |> ignore
         let refit = { AdamEpochs = o.AdamEpochs; LearningRate = o.LearningRate; LbfgsIterations = o.LbfgsIterations }
         let box = Workflow.inputBox hf sources
         let fit, cfg, rep =
-            Selection.select budget space refit { TrainConfig.defaults with EncoderLambda = o.EncoderLambda; KanGridUpdate = o.KanGridUpdate } o.Members o.Seed (Tensors.parsePrecision o.Precision) box hf sources report cancel
+            Selection.select budget space refit { TrainConfig.defaults with EncoderLambda = o.EncoderLambda; KanGridUpdate = o.KanGridUpdate } o.Blocks o.Members o.Seed (Tensors.parsePrecision o.Precision) box hf sources report cancel
         { Emulator = fit.Emulator
           Fit = fit
           Metadata = { Workflow.metadata hfInputNames hfOutputName sources cfg with Extra = Some(obj [ "selection", reportJson rep ]) }

@@ -9,6 +9,8 @@ type Options =
     { Architecture: string
       Depth: int
       Width: int
+      /// SIREN ω0 and the KAN grid.
+      Blocks: BlockSettings
       Encoding: string
       Strategy: string
       AdamEpochs: int
@@ -31,6 +33,7 @@ let defaultOptions =
     { Architecture = "mlp"
       Depth = 3
       Width = 16
+      Blocks = BlockSettings.defaults
       Encoding = "none"
       Strategy = "freeze"
       AdamEpochs = TrainConfig.defaults.Schedule.AdamEpochs
@@ -77,11 +80,11 @@ let encodingOf (name: string) (o: Options) =
     match name.Trim().ToLowerInvariant() with
     | "none" -> NoEncoding
     | "affine" | "linear" -> AffineEncoding
-    | "nonlinear" -> NonlinearEncoding(Block.ofName o.Architecture 1 16)
+    | "nonlinear" -> NonlinearEncoding(Block.ofNameWith o.Blocks o.Architecture 1 16)
     | other -> Errors.fail "unknown encoding '%s' (expected none, affine or nonlinear)" other
 
 let spec (o: Options) : EmulatorSpec =
-    let block = Block.ofName o.Architecture o.Depth o.Width
+    let block = Block.ofNameWith o.Blocks o.Architecture o.Depth o.Width
     { Correlation = block
       Surrogate = block
       Encoding = encodingOf o.Encoding o

@@ -59,6 +59,22 @@ let tests =
             expectUserError [ "run"; "--problem"; "K1"; "--lf"; "maybe" ] [ "unknown LF mode 'maybe'" ]
             expectUserError [ "run"; "--problem"; "2DU"; "--encoding"; "affine"; "--encoder-lambda"; "-1"; "--epochs"; "1" ] [ "encoder penalty"; "-1" ]
         }
+        test "family settings reach the blocks, and bad ones are user errors naming the setting" {
+            let code, out, err = run [ "run"; "--problem"; "K1"; "--arch"; "kan"; "--depth"; "1"; "--width"; "4"; "--kan-grid"; "3"
+                                       "--kan-order"; "2"; "--kan-range"; "0,2"; "--kan-grid-update"; "--design"; "scrambled"
+                                       "--epochs"; "5"; "--lbfgs"; "0" ]
+            Expect.equal code 0 (sprintf "exit code (stderr: %s)" err)
+            Expect.stringContains out "kan 1x4 grid=3 order=2 range=[0,2]" "the KAN settings are used"
+            Expect.stringContains out "scrambled design" "the HF design is reported"
+            let code, out, err = run [ "run"; "--problem"; "K1"; "--arch"; "siren"; "--omega0"; "10"; "--epochs"; "5"; "--lbfgs"; "0" ]
+            Expect.equal code 0 (sprintf "exit code (stderr: %s)" err)
+            Expect.stringContains out "w0=10" "the SIREN frequency is used"
+            expectUserError [ "run"; "--problem"; "K1"; "--arch"; "kan"; "--kan-range"; "1" ] [ "--kan-range"; "LO,HI"; "'1'" ]
+            expectUserError [ "run"; "--problem"; "K1"; "--arch"; "kan"; "--kan-range"; "1,1" ] [ "grid range"; "[1, 1]" ]
+            expectUserError [ "run"; "--problem"; "K1"; "--arch"; "kan"; "--kan-grid"; "0" ] [ "grid size"; "0" ]
+            expectUserError [ "run"; "--problem"; "K1"; "--arch"; "siren"; "--omega0"; "-3" ] [ "omega0"; "-3" ]
+            expectUserError [ "run"; "--problem"; "K3"; "--design"; "halton" ] [ "unknown HF design 'halton'"; "scrambled" ]
+        }
         test "missing mandatory argument is a usage error" {
             let code, _, err = run [ "train" ]
             Expect.equal code 2 "exit code"

@@ -123,6 +123,21 @@ let tests =
             Expect.isLessThan worst 1e-5 (sprintf "worst relative gradient error %g at %s" worst where)
         }
 
+        test "inputs are mapped onto a grid range other than [-1, 1]" {
+            // B-splines are invariant under a common affine map of knots and inputs: once the inputs are mapped onto
+            // [lo, hi], the first layer's spline part equals the default [-1, 1] layer's with the same coefficients.
+            let x = uniform 14 [| 1L; 60L; 2L |] -1.0 1.0
+            let d = Kan.defaults 1 3
+            let p = kanParams d [| 41 |] 2 3 |> withLargeSplines 2 |> List.filter (fun (n, _) -> n.EndsWith "0")
+            let splineOnly = p |> List.map (fun (n, t) -> if n = "base0" then n, torch.zeros_like t else n, t)
+            use _ = torch.no_grad ()
+            let reference = Kan.apply { d with Depth = 0 } splineOnly x
+            for lo, hi in [ 0.0, 2.0; -3.0, 5.0; 10.0, 10.5 ] do
+                let s = { d with Depth = 0; GridMin = lo; GridMax = hi }
+                let diff = maxAbsDiff (Kan.apply s splineOnly x) reference
+                Expect.isLessThan diff 1e-9 (sprintf "range [%g, %g]: max difference %g" lo hi diff)
+        }
+
         test "bad update settings are refused with messages naming them" {
             let s = Kan.defaults 1 2
             let p = kanParams s [| 1 |] 1 1

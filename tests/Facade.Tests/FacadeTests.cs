@@ -190,6 +190,14 @@ public static class FacadeTests
             .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray())
             .AddSource(LowFidelitySource.FromData("lf", Data.Column(Data.LfPoints), Data.LfPoints.Select(Data.Lf).ToArray()));
         Check.Throws<EmulatorException>(() => negative.Fit(), "encoder penalty", "-1");
+
+        // family settings out of range
+        var badGrid = new MultiFidelityEmulator(new EmulatorOptions { Architecture = Architecture.Kan, KanGridSize = 0, Epochs = 5, LbfgsIterations = 0, Selection = ModelSelection.Off })
+            .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray());
+        Check.Throws<EmulatorException>(() => badGrid.Fit(), "grid size", "0");
+        var badOmega = new MultiFidelityEmulator(new EmulatorOptions { Architecture = Architecture.Siren, SirenOmega0 = -2, Epochs = 5, LbfgsIterations = 0, Selection = ModelSelection.Off })
+            .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray());
+        Check.Throws<EmulatorException>(() => badOmega.Fit(), "omega0", "-2");
     }
 
     [FacadeTest]

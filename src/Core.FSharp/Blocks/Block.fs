@@ -12,6 +12,20 @@ type BlockSpec =
     | SirenBlock of SirenSpec
     | KanBlock of KanSpec
 
+/// Family-specific settings: SIREN's first-layer frequency and the KAN grid. A family ignores the others' settings.
+type BlockSettings =
+    { /// SIREN ω0 (default 30).
+      Omega0: float
+      /// KAN grid intervals (default 5), spline order (default 3) and grid range (default [-1, 1]).
+      KanGridSize: int
+      KanSplineOrder: int
+      KanGridMin: float
+      KanGridMax: float }
+
+module BlockSettings =
+    let defaults =
+        { Omega0 = 30.0; KanGridSize = 5; KanSplineOrder = 3; KanGridMin = -1.0; KanGridMax = 1.0 }
+
 module Block =
     let init (spec: BlockSpec) (ctx: InitContext) (dIn: int) (dOut: int) : Params =
         match spec with
@@ -64,13 +78,28 @@ module Block =
         | SirenBlock _ -> "siren"
         | KanBlock _ -> "kan"
 
-    /// A block of the named family with the given depth and width (SIREN and KAN with their defaults).
-    let ofName (name: string) (depth: int) (width: int) =
+    /// A block of the named family with the given depth, width and family settings (checked here, so a bad
+    /// setting is reported before any training).
+    let ofNameWith (settings: BlockSettings) (name: string) (depth: int) (width: int) =
         if depth < 1 then Errors.fail "depth must be at least 1 (got %d)" depth
         if width < 1 then Errors.fail "width must be at least 1 (got %d)" width
         match name.Trim().ToLowerInvariant() with
         | "mlp" -> MlpBlock { Depth = depth; Width = width }
-        | "siren" -> SirenBlock(Siren.defaults depth width)
-        | "kan" -> KanBlock(Kan.defaults depth width)
+        | "siren" ->
+            if not (settings.Omega0 > 0.0) || System.Double.IsInfinity settings.Omega0 then
+                Errors.fail "siren: omega0 must be a positive finite number (got %g)" settings.Omega0
+            SirenBlock { Siren.defaults depth width with Omega0 = settings.Omega0 }
+        | "kan" ->
+            let s =
+                { Kan.defaults depth width with
+                    GridSize = settings.KanGridSize
+                    SplineOrder = settings.KanSplineOrder
+                    GridMin = settings.KanGridMin
+                    GridMax = settings.KanGridMax }
+            Kan.validate s
+            KanBlock s
         | "affine" | "linear" -> AffineBlock
         | other -> Errors.fail "unknown architecture '%s' (expected one of: mlp, siren, kan)" other
+
+    /// A block of the named family with the given depth and width (SIREN and KAN with their defaults).
+    let ofName (name: string) (depth: int) (width: int) = ofNameWith BlockSettings.defaults name depth width

@@ -49,7 +49,7 @@ let defaults (depth: int) (width: int) =
 /// scale_noise of efficient-kan: spline coefficients start with std scaleNoise / GridSize.
 let scaleNoise = 0.1
 
-let private validate (s: KanSpec) =
+let validate (s: KanSpec) =
     if s.Depth < 1 then Errors.fail "kan: depth must be at least 1 (got %d)" s.Depth
     if s.Width < 1 then Errors.fail "kan: width must be at least 1 (got %d)" s.Width
     if s.GridSize < 1 then Errors.fail "kan: grid size must be at least 1 (got %d)" s.GridSize
@@ -135,9 +135,15 @@ let layer (s: KanSpec) (baseW: Tensors.Tensor) (splineW: Tensors.Tensor) (knots:
 let private layerOf (s: KanSpec) (p: Params) (i: int) =
     layer s (Params.get (sprintf "base%d" i) p) (Params.get (sprintf "spline%d" i) p) (Params.tryGet (knotsName i) p)
 
+/// The block's inputs arrive in [-1, 1] (the emulator scales every network input there); a grid range other than
+/// [-1, 1] gets them mapped linearly onto [GridMin, GridMax], so the first layer's grid covers the inputs.
+let private toGridRange (s: KanSpec) (x: Tensors.Tensor) =
+    if s.GridMin = -1.0 && s.GridMax = 1.0 then x
+    else (x + 1.0) * ((s.GridMax - s.GridMin) / 2.0) + s.GridMin
+
 /// x [E, N, dIn] -> [E, N, dOut].
 let apply (s: KanSpec) (p: Params) (x: Tensors.Tensor) =
-    List.fold (fun h i -> layerOf s p i h) x [ 0 .. s.Depth ]
+    List.fold (fun h i -> layerOf s p i h) (toGridRange s x) [ 0 .. s.Depth ]
 
 /// efficient-kan's update_grid defaults: knots 98% at data quantiles, 2% uniform; the uniform part spans the data
 /// range widened by `margin` on each side.
@@ -174,7 +180,7 @@ let updateGrid (s: KanSpec) (eps: float) (margin: float) (p: Params) (x: Tensors
     use _ = torch.no_grad ()
     let nb = int64 (basisCount s)
     let e = x.shape[0]
-    let mutable h = x
+    let mutable h = toGridRange s x
     let updated =
         [ for i in 0 .. s.Depth do
               let baseW = Params.get (sprintf "base%d" i) p
