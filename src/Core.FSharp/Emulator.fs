@@ -12,9 +12,10 @@ open Emulators.Tensors
 type Encoding =
     /// The HF point itself (the source must share the HF input dimension).
     | NoEncoding
-    /// E(x) = A x + c, starting at the identity, or at the leading-inputs projection when the dimensions differ.
+    /// E(x) = A x + c, starting at the identity in physical units, or at the leading-inputs projection when the
+    /// dimensions differ (see Emulator.passThrough).
     | AffineEncoding
-    /// A block g added to the identity (equal dimensions) or to the leading-inputs projection: E(x) = P x + g(x).
+    /// A block g added to the physical identity (equal dimensions) or to the leading-inputs projection: E(x) = P x + g(x).
     | NonlinearEncoding of BlockSpec
 
 /// An LF source as the user supplies it.
@@ -63,6 +64,16 @@ type Prediction =
       Nonlinear: float[] }
 
 module Emulator =
+    /// The pass-through start of an encoder in scaled units: LF input i reads HF input i in physical units,
+    /// z_i = scale[i] x_i + shift[i] with x and z the scaled HF and LF coordinates, for i below both dimensions;
+    /// LF inputs beyond the HF ones start at the centre of their range (scale and shift 0). With equal input boxes
+    /// this is the identity (the leading-inputs projection when the dimensions differ).
+    let passThrough (hfScale: Affine1) (lfScale: Affine1) : float[] * float[] =
+        let dH = hfScale.Shift.Length
+        let dL = lfScale.Shift.Length
+        Array.init dL (fun i -> if i < dH then hfScale.Scale[i] / lfScale.Scale[i] else 0.0),
+        Array.init dL (fun i -> if i < dH then (hfScale.Shift[i] - lfScale.Shift[i]) / lfScale.Scale[i] else 0.0)
+
     let private encoderBlock (enc: Encoding) =
         match enc with
         | NoEncoding -> None
@@ -81,12 +92,13 @@ module Emulator =
                 match enc with
                 | NonlinearEncoding _ when s.Domain.Dim = m.Domain.Dim -> Affine1.apply s.InputScale (Affine1.invert m.InputScale xs) + g
                 | NonlinearEncoding _ ->
-                    // Residual on the leading-coordinates projection (see Affine.initProjection), scaled units.
+                    // Residual on the pass-through of the leading inputs (see passThrough).
                     let dL = int64 s.Domain.Dim
                     let dH = int64 m.Domain.Dim
                     let lead = xs.narrow(-1L, 0L, min dL dH)
-                    let proj = if dL <= dH then lead else torch.cat([| lead; torch.zeros_like(xs.narrow(-1L, 0L, 1L)).expand(-1L, -1L, dL - dH) |], -1L)
-                    proj + g
+                    let padded = if dL <= dH then lead else torch.cat([| lead; torch.zeros_like(xs.narrow(-1L, 0L, 1L)).expand(-1L, -1L, dL - dH) |], -1L)
+                    let scale, shift = passThrough m.InputScale s.InputScale
+                    padded * Tensors.create scale [| dL |] xs.dtype + Tensors.create shift [| dL |] xs.dtype + g
                 | _ -> g
             // LF surrogates extrapolate badly: keep encoded points inside the source's domain.
             z.clamp(scalar -1.0, scalar 1.0)
@@ -240,8 +252,9 @@ module Emulator =
                     if box.Dim <> dH then
                         Errors.fail "LF source '%s' has %d inputs but the HF model has %d: choose an encoding (affine or nonlinear) to map between them" name box.Dim dH
                     None
-                | AffineEncoding when box.Dim = dH -> Some(Affine.initIdentity ctx dH)
-                | AffineEncoding -> Some(Affine.initProjection ctx dH box.Dim)
+                | AffineEncoding ->
+                    let scale, shift = passThrough (Affine1.ofBox hfBox) (Affine1.ofBox box)
+                    Some(Affine.initDiagonal ctx dH scale shift)
                 | NonlinearEncoding b -> Some(Block.init b ctx dH box.Dim)
             { Name = name
               Domain = box

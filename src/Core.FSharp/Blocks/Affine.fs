@@ -7,22 +7,27 @@ let init (ctx: InitContext) (dIn: int) (dOut: int) : Params =
     [ "W", Params.xavierNormal ctx dIn dOut
       "b", Params.zeros ctx [ 1; dOut ] ]
 
-/// Projection start: A[i, j] = 1 where i = j, else 0, and c = 0. For equal dimensions this is the identity
-/// (the encoder starts as "no encoding"); for an LF source with fewer inputs it starts by passing the leading HF
-/// inputs through (an LF model usually has a subset of the HF parameters, listed first); with more, the extra
+/// Diagonal start: A[i, i] = scale[i], c[i] = shift[i] for the dOut outputs (A zero off the diagonal and in rows
+/// beyond dIn). An affine encoder starts here, at the pass-through of the leading inputs in physical units
+/// (Emulator.passThrough): the identity when the HF and LF input spaces agree; for an LF source with fewer inputs
+/// the leading HF inputs (an LF model usually has a subset of the HF parameters, listed first); with more, the extra
 /// LF inputs start at the centre of their range.
-let initProjection (ctx: InitContext) (dIn: int) (dOut: int) : Params =
+let initDiagonal (ctx: InitContext) (dIn: int) (scale: float[]) (shift: float[]) : Params =
+    let dOut = scale.Length
     let k = ref 0
-    // member-major [E, dIn, dOut] data with ones where row = column
     let w =
         Params.draw ctx [ dIn; dOut ] (fun _ ->
             let within = k.Value % (dIn * dOut)
             k.Value <- k.Value + 1
-            if within / dOut = within % dOut then 1.0 else 0.0)
-    [ "W", w; "b", Params.zeros ctx [ 1; dOut ] ]
-
-/// Identity start (A = I, c = 0), used for encoders whose input and output spaces agree.
-let initIdentity (ctx: InitContext) (d: int) : Params = initProjection ctx d d
+            let row, col = within / dOut, within % dOut
+            if row = col then scale[col] else 0.0)
+    let j = ref 0
+    let b =
+        Params.draw ctx [ 1; dOut ] (fun _ ->
+            let col = j.Value % dOut
+            j.Value <- j.Value + 1
+            shift[col])
+    [ "W", w; "b", b ]
 
 let apply (p: Params) (x: Tensors.Tensor) = Layers.dense (Params.get "W" p) (Params.get "b" p) x
 
