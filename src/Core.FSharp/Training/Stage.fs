@@ -24,6 +24,9 @@ let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRat
         | None -> ()
     let mutable last = nan
     let mutable epoch = 0
+    // Progress also goes out every couple of seconds between logged epochs (with the last logged loss), so a slow
+    // stage (a large batched ensemble) never looks stalled; it changes no number.
+    let sinceReport = Stopwatch.StartNew()
     let logEvery = max 1 cfg.LogEvery
     if schedule.AdamEpochs > 0 then
         // Adam adds the L2 penalties' gradients itself; autograd sees only the data terms.
@@ -50,7 +53,9 @@ let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRat
                     (Loss.total dataLoss).backward(null, false, false, inputs)
                 Adam.step adam
                 epoch <- epoch + 1
-                if logged then report epoch schedule.AdamEpochs last
+                if logged || sinceReport.Elapsed.TotalSeconds >= 2.0 then
+                    report epoch schedule.AdamEpochs last
+                    sinceReport.Restart()
         finally
             Adam.release adam
     let outcome =
