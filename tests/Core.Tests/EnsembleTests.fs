@@ -34,6 +34,24 @@ let subset (mask: float[]) (d: HfData) =
 [<Tests>]
 let tests =
     testList "Ensemble" [
+        test "members that share a seed share one surrogate pre-training, which equals the lone model's" {
+            let lfX = Experiment.lfPoints k1.Sources.Head 100 0
+            let learned = [ Learned("LF", Some k1.Sources.Head.Domain, lfX, Experiment.evaluate k1.Sources.Head.Eval lfX) ]
+            let cfg = { adamOnly 200 1e-3 1e-3 with SurrogateSchedule = { AdamEpochs = 200; LearningRate = 1e-3; LbfgsIterations = 0 } }
+            let seeds = [| 21; 22; 21; 21 |]
+            let lambdas = [| 1e-3; 1e-3; 1e-1; 0.0 |]
+            let ens = Fit.fit { cfg with MemberLambdas = Some lambdas } spec k1.Domain hf learned seeds
+            let surrogate = ens.Emulator.Sources.Head.Surrogate.Value |> List.map (fun (n, t) -> n, t)
+            for n, t in surrogate do
+                let rows = Tensors.toArray t |> Array.chunkBySize (int (t.numel ()) / seeds.Length)
+                Expect.equal rows[2] rows[0] (sprintf "%s: members 0 and 2 (seed 21) hold the same surrogate" n)
+                Expect.equal rows[3] rows[0] (sprintf "%s: members 0 and 3 (seed 21) hold the same surrogate" n)
+                Expect.notEqual rows[1] rows[0] (sprintf "%s: member 1 (seed 22) has its own" n)
+            let members = Emulator.predictMembers ens.Emulator grid
+            for e in 0 .. seeds.Length - 1 do
+                let alone = Fit.fit { cfg with Lambda = lambdas[e] } spec k1.Domain hf learned [| seeds[e] |]
+                Expect.isLessThan (relDiff members[e].Value (Emulator.predict alone.Emulator grid).Value) 1e-10 (sprintf "member %d vs alone" e)
+        }
         test "each member of a mixed ensemble equals the same model trained alone" {
             let seeds = [| 11; 12; 13; 14 |]
             let lrs = [| 1e-3; 3e-3; 5e-4; 2e-3 |]

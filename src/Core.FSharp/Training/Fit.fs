@@ -159,16 +159,41 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
             | Some ls -> Loss.l2Members "penalty" ls weights
         l2 + Loss.anchored "encoder-penalty" cfg.EncoderLambda encoderParams
     let learningRates = cfg.MemberLearningRates |> Option.defaultValue (Array.create e cfg.Schedule.LearningRate)
-    // LF data terms, one per learned source.
-    let lfTerms =
+    // LF data terms, one per learned source, over `members` members of the surrogate parameters sp.
+    let lfTerm (members: int) (sp: Params) (link: SourceLink) (name: string) (x: float[][]) (y: float[]) =
+        let xL, yL = dataTensors p members link.InputScale link.OutputScale x y
+        Loss.mse ("lf:" + name) (fun () -> Block.apply spec.Surrogate sp xL) yL
+    let learnedSources =
         List.zip sources m.Sources
         |> List.choose (fun (src, link) ->
             match src, link.Surrogate with
-            | Learned(name, _, x, y), Some sp ->
-                let xL, yL = dataTensors p e link.InputScale link.OutputScale x y
-                Some(sp, Loss.mse ("lf:" + name) (fun () -> Block.apply spec.Surrogate sp xL) yL)
+            | Learned(name, _, x, y), Some sp -> Some(sp, link, name, x, y)
             | _ -> None)
+    let lfTerms = learnedSources |> List.map (fun (sp, link, name, x, y) -> sp, lfTerm e sp link name x y)
     let surrogateParams = lfTerms |> List.collect (fun (sp, _) -> Params.tensors sp)
+    // Pre-training a surrogate depends only on its member's seed (same start, same LF data, one learning rate for
+    // all members), so members that share a seed, like the folds of one candidate in model selection, share one
+    // training run: train one member per distinct seed and copy its result to the others.
+    let distinctSeeds = Array.distinct seeds
+    let pretrain (i: int) (sp: Params, link: SourceLink, name: string, x: float[][], y: float[]) =
+        let stage = sprintf "surrogate %d" i
+        if distinctSeeds.Length = e then Stage.run cfg stage cfg.SurrogateSchedule e (Params.tensors sp) (lfTerm e sp link name x y)
+        else
+            let firsts = distinctSeeds |> Array.map (fun s -> int64 (Array.findIndex ((=) s) seeds))
+            let groups = seeds |> Array.map (fun s -> int64 (Array.findIndex ((=) s) distinctSeeds))
+            let reduced : Params =
+                use _ = torch.no_grad ()
+                use idx = torch.tensor firsts
+                sp |> List.map (fun (n, t) ->
+                    let r = t.index_select(0L, idx).clone()
+                    n, (if Params.isBuffer n then r else r.requires_grad_(true)).DetachFromDisposeScope())
+            let result = Stage.run cfg stage cfg.SurrogateSchedule distinctSeeds.Length (Params.tensors reduced) (lfTerm distinctSeeds.Length reduced link name x y)
+            use _ = torch.no_grad ()
+            use idx = torch.tensor groups
+            for (_, t), (_, r) in List.zip sp reduced do
+                t.copy_(r.index_select(0L, idx)) |> ignore
+                r.Dispose()
+            result
     let correlationParams (m: Emulator) =
         [ yield! encoderParams
           match m.Linear with
@@ -178,9 +203,7 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
     let m, stages =
         match cfg.Strategy with
         | PretrainFreeze ->
-            let pre =
-                lfTerms
-                |> List.mapi (fun i (sp, term) -> Stage.run cfg (sprintf "surrogate %d" i) cfg.SurrogateSchedule e (Params.tensors sp) term)
+            let pre = learnedSources |> List.mapi pretrain
             // Frozen surrogates: no gradient is asked of them any more.
             for t in surrogateParams do t.requires_grad_(false) |> ignore
             let m = regridCorrelation m
