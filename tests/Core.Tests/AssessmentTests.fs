@@ -8,7 +8,7 @@ open Emulators.Assessment
 
 let record key : RunRecord =
     { Key = key; Experiment = "e"; Problem = "K1"; Architecture = "mlp"; Depth = 3; Width = 16; Model = "mf"
-      Encoding = "none"; Lf = "exact"; Strategy = "none"; Nh = 8; NhTotal = 10; Rep = 0; Corrupted = -1
+      Encoding = "none"; Lf = "exact"; Strategy = "none"; Nh = 8; NhTotal = 10; Rep = 0; Corrupted = -1; Design = "sobol"
       NormalizedMse = 1e-20; Rmse = 1e-9; MaxError = 1e-9; LearningRate = 1e-3; Lambda = 1e-3; SearchCandidates = 2
       ValidationNormalizedMse = 1e-20; Seconds = 1.0; LibraryVersion = "x"; FinishedUtc = "t"; Example = None }
 
@@ -63,6 +63,21 @@ let tests =
             Expect.equal (runs |> List.filter (fun r -> r.Model = "sf")).Length 2 "SF per repetition"
             Expect.equal (runs |> List.distinctBy (fun r -> r.Key)).Length runs.Length "keys distinct"
             TestUtil.throwsUserError [ "no preset 'huge'" ] (fun () -> Sweep.load path "huge")
+        }
+        test "an experiment's HF design: default sobol with unchanged keys, a preset can choose scrambled" {
+            let path = Path.Combine(Path.GetTempPath(), System.Guid.NewGuid().ToString("N") + ".json")
+            File.WriteAllText(path, """{ "name": "t", "problems": ["K3"], "nh": [8], "repetitions": 1,
+                "presets": { "quick": {}, "scrambled": { "design": "scrambled" }, "bad": { "design": "halton" } } }""")
+            let plain = Sweep.expand (Sweep.load path "quick")
+            Expect.isTrue (plain |> List.forall (fun r -> r.Design = "sobol")) "default design"
+            Expect.isTrue (plain |> List.forall (fun r -> r.Key.EndsWith "c16x2")) "keys of the paper's design end as before"
+            let scrambled = Sweep.expand (Sweep.load path "scrambled")
+            Expect.isTrue (scrambled |> List.forall (fun r -> r.Design = "scrambled" && r.Key.EndsWith "|scrambled")) "scrambled runs"
+            Expect.equal (List.map (fun (r: Sweep.RunConfig) -> r.Key + "|scrambled") plain) (scrambled |> List.map (fun r -> r.Key)) "same runs, own keys"
+            TestUtil.throwsUserError [ Path.GetFileName path; "unknown HF design 'halton'" ] (fun () -> Sweep.load path "bad")
+            let line = (RunRecord.toJson (record "k")).Replace("\"design\":\"sobol\",", "")
+            Expect.isFalse (line.Contains "design") "a record written before the option"
+            Expect.isNull (RunRecord.tryParse line).Value.Design "reads with no design"
         }
         test "the search improves on its first round and stays in the paper's space" {
             // validation error minimal at lr = 1e-4, λ = 1e-3

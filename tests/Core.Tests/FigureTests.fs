@@ -22,6 +22,7 @@ let private baseRecord =
       NhTotal = 10
       Rep = 0
       Corrupted = -1
+      Design = "sobol"
       NormalizedMse = 1e-3
       Rmse = 0.0
       MaxError = 0.0

@@ -17,7 +17,9 @@ type GroupKey =
       Strategy: string
       Nh: int
       /// Number of corrupted LF sources, or -1 outside the corrupted-sources experiment.
-      Corrupted: int }
+      Corrupted: int
+      /// HF design (records without one used the paper's "sobol" sets).
+      Design: string }
 
 /// Median, minimum and maximum of the normalized test MSE over the repetitions of one configuration.
 /// Only finite values count; `Failed` is the number of repetitions whose error was NaN or infinite.
@@ -42,7 +44,8 @@ let keyOf (r: RunRecord) : GroupKey =
       Lf = norm r.Lf
       Strategy = norm r.Strategy
       Nh = r.Nh
-      Corrupted = r.Corrupted }
+      Corrupted = r.Corrupted
+      Design = (if String.IsNullOrWhiteSpace r.Design then "sobol" else r.Design.Trim().ToLowerInvariant()) }
 
 /// Median of a non-empty array (mean of the two middle values for an even count); NaN when empty.
 let median (xs: float[]) =

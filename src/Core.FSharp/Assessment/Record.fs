@@ -36,6 +36,9 @@ type RunRecord =
       Rep: int
       /// Number of corrupted LF sources, for the corrupted-sources experiment (-1 otherwise).
       Corrupted: int
+      /// HF design: "sobol" (the paper's offset sets) or "scrambled"; absent (null) in records written before the
+      /// option existed, which all used "sobol".
+      Design: string
       NormalizedMse: float
       Rmse: float
       MaxError: float

@@ -31,6 +31,8 @@ type Experiment =
       Nh: int list
       Repetitions: int
       SingleFidelity: bool
+      /// HF design: "sobol" (the paper's offset sets, the default) or "scrambled" (Experiment.HfDesign).
+      Design: string
       Budget: Budget }
 
 /// One training run to do.
@@ -45,11 +47,14 @@ type RunConfig =
       Strategy: string
       Nh: int
       Rep: int
+      Design: string
       Budget: Budget }
+    /// Stable key of the run; the paper's HF design adds nothing to it, so keys of existing results stay valid.
     member c.Key =
-        sprintf "%s|%s|%d|%s|%dx%d|%s|%s|%s|%s|%d|%d|e%d-l%d-c%dx%d"
+        sprintf "%s|%s|%d|%s|%dx%d|%s|%s|%s|%s|%d|%d|e%d-l%d-c%dx%d%s"
             c.Experiment c.Problem c.Corrupted c.Architecture c.Budget.Depth c.Budget.Width c.Model c.Encoding c.Lf
             c.Strategy c.Nh c.Rep c.Budget.AdamEpochs c.Budget.LbfgsIterations c.Budget.SearchCandidates c.Budget.SearchRounds
+            (if c.Design = "sobol" then "" else "|" + c.Design)
 
 let private strings (o: JsonObject) (key: string) (fallback: string list) =
     match o[key] with
@@ -116,6 +121,14 @@ let load (path: string) (preset: string) : Experiment =
               Nh = pick ints "nh" []
               Repetitions = pick int' "repetitions" 4
               SingleFidelity = pick bool' "singleFidelity" true
+              Design =
+                (match over["design"], root["design"] with
+                 | null, null -> Experiment.SobolOffset
+                 | null, n
+                 | n, _ ->
+                     try Experiment.HfDesign.parse (n.GetValue<string>())
+                     with EmulatorError msg -> Errors.fail "%s: %s" path msg)
+                |> Experiment.HfDesign.name
               Budget = budgetOf over (budgetOf root defaultBudget) }
         if exp.Problems.IsEmpty then Errors.fail "%s: no problems listed" path
         exp
@@ -138,7 +151,7 @@ let expand (e: Experiment) : RunConfig list =
                   for rep in 0 .. e.Repetitions - 1 do
                       let basis =
                           { Experiment = e.Name; Problem = problem; Corrupted = corrupted; Architecture = arch
-                            Model = "mf"; Encoding = "none"; Lf = "none"; Strategy = "none"; Nh = nh; Rep = rep; Budget = e.Budget }
+                            Model = "mf"; Encoding = "none"; Lf = "none"; Strategy = "none"; Nh = nh; Rep = rep; Design = e.Design; Budget = e.Budget }
                       for enc in e.Encodings do
                           for lf in e.LfModes do
                               let strategies = if lf = "learned" then e.Strategies else [ "none" ]
