@@ -22,17 +22,6 @@ let private validateSource (src: SourceSpec) =
         Errors.requireMatrix (sprintf "LF source '%s' inputs" name) d x
         Errors.requireFinite (sprintf "LF source '%s' outputs" name) y
 
-/// Inputs of one data set in a link's scaled coordinates, repeated for every member: [E, N, d].
-let private inputTensor (p: Precision) (members: int) (inScale: Affine1) (x: float[][]) =
-    use _ = torch.no_grad ()
-    (Affine1.apply inScale (Tensors.ofRows p x)).unsqueeze(0).expand(int64 members, -1L, -1L).contiguous().DetachFromDisposeScope()
-
-/// Tensors of one data set in a link's scaled coordinates: x [E, N, d] and standardized y [1, N, 1].
-let private dataTensors (p: Precision) (members: int) (inScale: Affine1) (outScale: Affine1) (x: float[][]) (y: float[]) =
-    use _ = torch.no_grad ()
-    let ys = (Affine1.apply outScale ((Tensors.ofVector p y).unsqueeze(-1))).unsqueeze(0)
-    inputTensor p members inScale x, ys.DetachFromDisposeScope()
-
 /// Check the per-member options of the configuration against the number of members and HF points.
 let private validateMembers (cfg: TrainConfig) (members: int) (nHf: int) =
     let perMember (what: string) (n: int) =
@@ -93,7 +82,7 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
             { m0 with OutputScale = scales[0]; MemberOutputScales = Some scales }
         | None -> m0
     let xH, yH =
-        let xs = inputTensor p e m.InputScale hf.X
+        let xs = Surrogates.inputTensor p e m.InputScale hf.X
         use _ = torch.no_grad ()
         match m.MemberOutputScales with
         | None ->
@@ -107,23 +96,7 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
             use scale = column (fun s -> s.Scale[0])
             xs, ((y - shift) / scale).DetachFromDisposeScope()
     // KAN grid update of the LF surrogates (on their LF points) and encoders (on the HF points), before they train.
-    let m =
-        if not cfg.KanGridUpdate then m
-        else
-            let encoderBlock = match spec.Encoding with NonlinearEncoding b -> Some b | _ -> None
-            let links =
-                List.zip sources m.Sources
-                |> List.map (fun (src, link) ->
-                    let surrogate =
-                        match src, link.Surrogate with
-                        | Learned(_, _, x, _), Some sp -> Some(Block.updateGrid spec.Surrogate sp (inputTensor p e link.InputScale x))
-                        | _ -> link.Surrogate
-                    let encoder =
-                        match encoderBlock, link.Encoder with
-                        | Some b, Some ep -> Some(Block.updateGrid b ep xH)
-                        | _ -> link.Encoder
-                    { link with Surrogate = surrogate; Encoder = encoder })
-            { m with Sources = links }
+    let m = if cfg.KanGridUpdate then Surrogates.regridSources spec sources m xH else m
     // F_nl's grid update on the HF features, once the surrogates it reads are trained (or at the start end to end).
     let regridCorrelation (m: Emulator) =
         if not cfg.KanGridUpdate then m
@@ -159,41 +132,8 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
             | Some ls -> Loss.l2Members "penalty" ls weights
         l2 + Loss.anchored "encoder-penalty" cfg.EncoderLambda encoderParams
     let learningRates = cfg.MemberLearningRates |> Option.defaultValue (Array.create e cfg.Schedule.LearningRate)
-    // LF data terms, one per learned source, over `members` members of the surrogate parameters sp.
-    let lfTerm (members: int) (sp: Params) (link: SourceLink) (name: string) (x: float[][]) (y: float[]) =
-        let xL, yL = dataTensors p members link.InputScale link.OutputScale x y
-        Loss.mse ("lf:" + name) (fun () -> Block.apply spec.Surrogate sp xL) yL
-    let learnedSources =
-        List.zip sources m.Sources
-        |> List.choose (fun (src, link) ->
-            match src, link.Surrogate with
-            | Learned(name, _, x, y), Some sp -> Some(sp, link, name, x, y)
-            | _ -> None)
-    let lfTerms = learnedSources |> List.map (fun (sp, link, name, x, y) -> sp, lfTerm e sp link name x y)
-    let surrogateParams = lfTerms |> List.collect (fun (sp, _) -> Params.tensors sp)
-    // Pre-training a surrogate depends only on its member's seed (same start, same LF data, one learning rate for
-    // all members), so members that share a seed, like the folds of one candidate in model selection, share one
-    // training run: train one member per distinct seed and copy its result to the others.
-    let distinctSeeds = Array.distinct seeds
-    let pretrain (i: int) (sp: Params, link: SourceLink, name: string, x: float[][], y: float[]) =
-        let stage = sprintf "surrogate %d" i
-        if distinctSeeds.Length = e then Stage.run cfg stage cfg.SurrogateSchedule e (Params.tensors sp) (lfTerm e sp link name x y)
-        else
-            let firsts = distinctSeeds |> Array.map (fun s -> int64 (Array.findIndex ((=) s) seeds))
-            let groups = seeds |> Array.map (fun s -> int64 (Array.findIndex ((=) s) distinctSeeds))
-            let reduced : Params =
-                use _ = torch.no_grad ()
-                use idx = torch.tensor firsts
-                sp |> List.map (fun (n, t) ->
-                    let r = t.index_select(0L, idx).clone()
-                    n, (if Params.isBuffer n then r else r.requires_grad_(true)).DetachFromDisposeScope())
-            let result = Stage.run cfg stage cfg.SurrogateSchedule distinctSeeds.Length (Params.tensors reduced) (lfTerm distinctSeeds.Length reduced link name x y)
-            use _ = torch.no_grad ()
-            use idx = torch.tensor groups
-            for (_, t), (_, r) in List.zip sp reduced do
-                t.copy_(r.index_select(0L, idx)) |> ignore
-                r.Dispose()
-            result
+    let learnedSources = Surrogates.learned sources m
+    let surrogateParams = learnedSources |> List.collect (fun (sp, _, _, _, _) -> Params.tensors sp)
     let correlationParams (m: Emulator) =
         [ yield! encoderParams
           match m.Linear with
@@ -203,7 +143,7 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
     let m, stages =
         match cfg.Strategy with
         | PretrainFreeze ->
-            let pre = learnedSources |> List.mapi pretrain
+            let pre = learnedSources |> List.mapi (Surrogates.pretrain cfg spec.Surrogate p seeds)
             // Frozen surrogates: no gradient is asked of them any more.
             for t in surrogateParams do t.requires_grad_(false) |> ignore
             let m = regridCorrelation m
@@ -212,7 +152,10 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
             m, pre @ [ main ]
         | EndToEnd ->
             let m = regridCorrelation m
-            let lfLoss = lfTerms |> List.map snd |> List.fold (+) Loss.Zero
+            let lfLoss =
+                learnedSources
+                |> List.map (fun (sp, link, name, x, y) -> Surrogates.lfTerm spec.Surrogate p e sp link name x y)
+                |> List.fold (+) Loss.Zero
             m, [ Stage.runWith cfg "end-to-end" cfg.Schedule learningRates (surrogateParams @ correlationParams m) (lfLoss + hfTerm m false + penalty m) ]
     { Emulator = m
       History = stages |> List.collect fst
