@@ -5,12 +5,12 @@
 /// for all edges at once with the Cox–de Boor recursion on [E, N, in, nbases] tensors; the spline sum is then a
 /// single bmm of [E, N, in·nbases] with [E, in·nbases, out].
 ///
-/// Outside the extended grid every basis vanishes, so such inputs reach the next layer only through the SiLU path;
-/// outputs stay finite.
+/// The block's inputs arrive in [-1, 1] and are mapped linearly onto [GridMin, GridMax]. Outside the extended grid
+/// every basis vanishes, so such inputs reach the next layer only through the SiLU path; outputs stay finite.
 ///
 /// Grid update from data (efficient-kan's `update_grid`, optional): `updateGrid` moves each layer's knots, per
 /// member and input, to a blend of the data's quantiles and a uniform grid over the data's range, and refits the
-/// spline coefficients by least squares so that the layer's output at the data stays as it was. The knots are then
+/// spline coefficients by least squares so that the layer's output at the data stays close to what it was. The knots are then
 /// stored with the parameters as buffers "@knots<i>" [E, in, knots] (saved with the model, never trained); a layer
 /// without them uses the spec's uniform grid.
 ///
