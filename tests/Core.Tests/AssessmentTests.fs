@@ -69,10 +69,10 @@ let tests =
             File.WriteAllText(path, """{ "name": "t", "problems": ["K3"], "nh": [8], "repetitions": 1,
                 "presets": { "quick": {}, "scrambled": { "design": "scrambled" }, "bad": { "design": "halton" } } }""")
             let plain = Sweep.expand (Sweep.load path "quick")
-            Expect.isTrue (plain |> List.forall (fun r -> r.Design = "sobol")) "default design"
+            Expect.isTrue (plain |> List.forall (fun r -> r.Design = Experiment.SobolOffset)) "default design"
             Expect.isTrue (plain |> List.forall (fun r -> r.Key.EndsWith "c16x2")) "keys of the paper's design end as before"
             let scrambled = Sweep.expand (Sweep.load path "scrambled")
-            Expect.isTrue (scrambled |> List.forall (fun r -> r.Design = "scrambled" && r.Key.EndsWith "|scrambled")) "scrambled runs"
+            Expect.isTrue (scrambled |> List.forall (fun r -> r.Design = Experiment.ScrambledSobol && r.Key.EndsWith "|scrambled")) "scrambled runs"
             Expect.equal (List.map (fun (r: Sweep.RunConfig) -> r.Key + "|scrambled") plain) (scrambled |> List.map (fun r -> r.Key)) "same runs, own keys"
             TestUtil.throwsUserError [ Path.GetFileName path; "unknown HF design 'halton'" ] (fun () -> Sweep.load path "bad")
             let line = (RunRecord.toJson (record "k")).Replace("\"design\":\"sobol\",", "")

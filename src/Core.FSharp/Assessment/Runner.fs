@@ -67,7 +67,7 @@ let private evaluateCandidates (c: Sweep.RunConfig) (p: Problem) (hf: HfData) (s
 let runOne (c: Sweep.RunConfig) : RunRecord =
     let clock = Stopwatch.StartNew()
     let p = Problems.Catalogue.find c.Problem
-    let xh = Experiment.hfPointsIn (Experiment.HfDesign.parse c.Design) p c.Nh c.Rep
+    let xh = Experiment.hfPointsIn c.Design p c.Nh c.Rep
     let hf = { X = xh; Y = Experiment.evaluate p.Hf xh }
     let xv = validationPoints p c.Nh c.Rep
     let yv = Experiment.evaluate p.Hf xv
@@ -108,7 +108,7 @@ let runOne (c: Sweep.RunConfig) : RunRecord =
       NhTotal = xh.Length
       Rep = c.Rep
       Corrupted = c.Corrupted
-      Design = c.Design
+      Design = Experiment.HfDesign.name c.Design
       NormalizedMse = errors.NormalizedMse
       Rmse = errors.Rmse
       MaxError = errors.MaxError

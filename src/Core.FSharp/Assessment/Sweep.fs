@@ -31,8 +31,8 @@ type Experiment =
       Nh: int list
       Repetitions: int
       SingleFidelity: bool
-      /// HF design: "sobol" (the paper's offset sets, the default) or "scrambled" (Experiment.HfDesign).
-      Design: string
+      /// HF design: the paper's offset sets (default) or scrambled sets.
+      Design: Experiment.HfDesign
       Budget: Budget }
 
 /// One training run to do.
@@ -47,14 +47,16 @@ type RunConfig =
       Strategy: string
       Nh: int
       Rep: int
-      Design: string
+      Design: Experiment.HfDesign
       Budget: Budget }
     /// Stable key of the run; the paper's HF design adds nothing to it, so keys of existing results stay valid.
     member c.Key =
         sprintf "%s|%s|%d|%s|%dx%d|%s|%s|%s|%s|%d|%d|e%d-l%d-c%dx%d%s"
             c.Experiment c.Problem c.Corrupted c.Architecture c.Budget.Depth c.Budget.Width c.Model c.Encoding c.Lf
             c.Strategy c.Nh c.Rep c.Budget.AdamEpochs c.Budget.LbfgsIterations c.Budget.SearchCandidates c.Budget.SearchRounds
-            (if c.Design = "sobol" then "" else "|" + c.Design)
+            (match c.Design with
+             | Experiment.SobolOffset -> ""
+             | d -> "|" + Experiment.HfDesign.name d)
 
 let private strings (o: JsonObject) (key: string) (fallback: string list) =
     match o[key] with
@@ -128,7 +130,6 @@ let load (path: string) (preset: string) : Experiment =
                  | n, _ ->
                      try Experiment.HfDesign.parse (n.GetValue<string>())
                      with EmulatorError msg -> Errors.fail "%s: %s" path msg)
-                |> Experiment.HfDesign.name
               Budget = budgetOf over (budgetOf root defaultBudget) }
         if exp.Problems.IsEmpty then Errors.fail "%s: no problems listed" path
         exp

@@ -86,9 +86,9 @@ module Block =
         match name.Trim().ToLowerInvariant() with
         | "mlp" -> MlpBlock { Depth = depth; Width = width }
         | "siren" ->
-            if not (settings.Omega0 > 0.0) || System.Double.IsInfinity settings.Omega0 then
-                Errors.fail "siren: omega0 must be a positive finite number (got %g)" settings.Omega0
-            SirenBlock { Siren.defaults depth width with Omega0 = settings.Omega0 }
+            let s = { Siren.defaults depth width with Omega0 = settings.Omega0 }
+            Siren.validate s
+            SirenBlock s
         | "kan" ->
             let s =
                 { Kan.defaults depth width with

@@ -42,22 +42,26 @@ module Params =
         let std = sqrt (2.0 / float (fanIn + fanOut))
         draw ctx [ fanIn; fanOut ] (fun r -> MathNet.Numerics.Distributions.Normal.Sample(r, 0.0, std))
 
+
+    /// The entry `name`, if present.
+    let tryGet (name: string) (p: Params) = p |> List.tryFind (fun (n, _) -> n = name) |> Option.map snd
+
     let get (name: string) (p: Params) =
-        match List.tryFind (fun (n, _) -> n = name) p with
-        | Some(_, t) -> t
+        match tryGet name p with
+        | Some t -> t
         | None -> failwithf "parameter '%s' not found (have: %s)" name (p |> List.map fst |> String.concat ", ")
 
     /// Buffers are entries that travel with the parameters (saved, sliced per member) but are not trained: a
     /// KAN's data-adapted knots. Their last name segment starts with '@' ("@knots0", "nonlinear.@knots0").
     let isBuffer (name: string) = name.Substring(name.LastIndexOf '.' + 1).StartsWith "@"
 
+    let private trainable (p: Params) = p |> List.filter (fun (n, _) -> not (isBuffer n))
+
     /// The trainable tensors: what optimizers, penalties and gradient checks act on (buffers excluded).
-    let tensors (p: Params) = p |> List.filter (fun (n, _) -> not (isBuffer n)) |> List.map snd
+    let tensors (p: Params) = trainable p |> List.map snd
 
     let prefix (pre: string) (p: Params) : Params = p |> List.map (fun (n, t) -> pre + "." + n, t)
 
     /// Number of trainable values (buffers excluded).
-    let count (p: Params) = p |> List.filter (fun (n, _) -> not (isBuffer n)) |> List.sumBy (fun (_, t) -> int (t.numel()))
+    let count (p: Params) = trainable p |> List.sumBy (fun (_, t) -> int (t.numel()))
 
-    /// The entry `name`, if present.
-    let tryGet (name: string) (p: Params) = p |> List.tryFind (fun (n, _) -> n = name) |> Option.map snd

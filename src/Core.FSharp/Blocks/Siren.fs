@@ -20,7 +20,7 @@ type SirenSpec = { Depth: int; Width: int; Omega0: float }
 /// ω0 = 30, as in the paper and `siren-pytorch`'s `w0_initial`.
 let defaults (depth: int) (width: int) = { Depth = depth; Width = width; Omega0 = 30.0 }
 
-let private validate (s: SirenSpec) =
+let validate (s: SirenSpec) =
     if s.Depth < 1 then Errors.fail "siren: depth must be at least 1 (got %d)" s.Depth
     if s.Width < 1 then Errors.fail "siren: width must be at least 1 (got %d)" s.Width
     if not (s.Omega0 > 0.0) || System.Double.IsInfinity s.Omega0 then
