@@ -120,7 +120,8 @@ let sources (p: Problem) (mode: LfMode) (seed: int) : SourceSpec list =
             let x = lfPoints s p.LfSize seed
             Learned(s.Name, Some s.Domain, x, evaluate s.Eval x))
 
-let private memberSeeds (seed: int) (salt: int) = [| 1000 + 97 * seed + salt |]
+/// Initialisation seeds of a repetition's networks: salt 0 for the MF emulator, 1 for the SF baseline.
+let memberSeeds (seed: int) (salt: int) = [| 1000 + 97 * seed + salt |]
 
 /// Train and score the MF emulator and its single-fidelity baseline.
 let run (cfg: RunConfig) : RunResult * FitResult * FitResult =
