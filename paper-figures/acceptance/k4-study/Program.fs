@@ -115,38 +115,39 @@ let report (lambda: float) (reps: int) (rows: Row list) =
     add ""
     add "| rep | SF test | no encoder test | trained affine: a, b | loss | test | exact shift: loss | LOO | test | grid min loss: a, b | test | grid min LOO: a, b | test |"
     add "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-    let columns =
+    let summaries =
         [ for rep in 0 .. reps - 1 ->
             let sf = at rep "sf" |> List.head
-            let tr = at rep "trained" |> List.head
+            let trained = at rep "trained" |> List.head
             let none = fixedAt rep (1.0, 0.0)
             let exact = fixedAt rep exactShift
             let byLoss = at rep "fixed" |> List.minBy (fun r -> r.Loss)
             let byLoo = at rep "fixed" |> List.minBy (fun r -> r.Loo)
-            let lossBelowExact = at rep "fixed" |> List.filter (fun r -> r.Loss < exact.Loss) |> List.length
             add (sprintf "| %d | %s | %s | %.4f, %.4f | %s | %s | %s | %s | %s | %.2f, %.4f | %s | %.2f, %.4f | %s |"
-                    rep (sci sf.Test) (sci none.Test) tr.A tr.B (sci tr.Loss) (sci tr.Test) (sci exact.Loss) (sci exact.Loo) (sci exact.Test)
-                    byLoss.A byLoss.B (sci byLoss.Test) byLoo.A byLoo.B (sci byLoo.Test))
-            sf.Test, none.Test, tr.Test, exact.Test, byLoss.Test, byLoo.Test, (tr.Loss < exact.Loss), lossBelowExact ]
-    let med f = columns |> List.map f |> median
-    let sfMed = med (fun (s, _, _, _, _, _, _, _) -> s)
+                    rep (sci sf.Test) (sci none.Test) trained.A trained.B (sci trained.Loss) (sci trained.Test)
+                    (sci exact.Loss) (sci exact.Loo) (sci exact.Test) byLoss.A byLoss.B (sci byLoss.Test) byLoo.A byLoo.B (sci byLoo.Test))
+            {| Sf = sf.Test; NoEncoder = none.Test; Trained = trained.Test; Exact = exact.Test; LeastLoss = byLoss.Test; LeastLoo = byLoo.Test
+               TrainedBelowExact = trained.Loss < exact.Loss
+               GridBelowExact = at rep "fixed" |> List.filter (fun r -> r.Loss < exact.Loss) |> List.length |} ]
+    let med f = summaries |> List.map f |> median
+    let sfMedian = med (fun r -> r.Sf)
     let line name f =
         let m = med f
-        add (sprintf "| %s | %s | %.1f× |" name (sci m) (sfMed / m))
+        add (sprintf "| %s | %s | %.1f× |" name (sci m) (sfMedian / m))
     add ""
     add "Medians over the repetitions, and the SF median divided by each (the acceptance asks for 10×):"
     add ""
     add "| model | median test | SF / model |"
     add "|---|---|---|"
-    line "SF baseline" (fun (s, _, _, _, _, _, _, _) -> s)
-    line "MF, no encoder" (fun (_, n, _, _, _, _, _, _) -> n)
-    line "MF, trained affine encoder" (fun (_, _, t, _, _, _, _, _) -> t)
-    line "MF, encoder fixed at the exact shift" (fun (_, _, _, e, _, _, _, _) -> e)
-    line "MF, grid encoder of least training loss" (fun (_, _, _, _, l, _, _, _) -> l)
-    line "MF, grid encoder of least LOO error" (fun (_, _, _, _, _, o, _, _) -> o)
+    line "SF baseline" (fun r -> r.Sf)
+    line "MF, no encoder" (fun r -> r.NoEncoder)
+    line "MF, trained affine encoder" (fun r -> r.Trained)
+    line "MF, encoder fixed at the exact shift" (fun r -> r.Exact)
+    line "MF, grid encoder of least training loss" (fun r -> r.LeastLoss)
+    line "MF, grid encoder of least LOO error" (fun r -> r.LeastLoo)
     add ""
-    let trainedBelow = columns |> List.filter (fun (_, _, _, _, _, _, b, _) -> b) |> List.length
-    let gridBelow = columns |> List.map (fun (_, _, _, _, _, _, _, k) -> string k) |> String.concat ", "
+    let trainedBelow = summaries |> List.filter (fun r -> r.TrainedBelowExact) |> List.length
+    let gridBelow = summaries |> List.map (fun r -> string r.GridBelowExact) |> String.concat ", "
     add (sprintf "The trained encoder ends with a lower training loss than the exact shift in %d of %d repetitions; grid" trainedBelow reps)
     add (sprintf "encoders with a lower training loss than the exact shift, per repetition: %s (of %d)." gridBelow (aGrid.Length * bGrid.Length))
     String.Join("\n", lines) + "\n"
