@@ -123,10 +123,12 @@ let report (lambda: float) (reps: int) (rows: Row list) =
             let exact = fixedAt rep exactShift
             let byLoss = at rep "fixed" |> List.minBy (fun r -> r.Loss)
             let byLoo = at rep "fixed" |> List.minBy (fun r -> r.Loo)
+            // A shift-only encoder: the scale held at 1, the shift of least training loss.
+            let shiftOnly = at rep "fixed" |> List.filter (fun r -> r.A = 1.0) |> List.minBy (fun r -> r.Loss)
             add (sprintf "| %d | %s | %s | %.4f, %.4f | %s | %s | %s | %s | %s | %.2f, %.4f | %s | %.2f, %.4f | %s |"
                     rep (sci sf.Test) (sci none.Test) trained.A trained.B (sci trained.Loss) (sci trained.Test)
                     (sci exact.Loss) (sci exact.Loo) (sci exact.Test) byLoss.A byLoss.B (sci byLoss.Test) byLoo.A byLoo.B (sci byLoo.Test))
-            {| Sf = sf.Test; NoEncoder = none.Test; Trained = trained.Test; Exact = exact.Test; LeastLoss = byLoss.Test; LeastLoo = byLoo.Test
+            {| Sf = sf.Test; NoEncoder = none.Test; Trained = trained.Test; Exact = exact.Test; LeastLoss = byLoss.Test; LeastLoo = byLoo.Test; ShiftOnly = shiftOnly.Test
                TrainedBelowExact = trained.Loss < exact.Loss
                GridBelowExact = at rep "fixed" |> List.filter (fun r -> r.Loss < exact.Loss) |> List.length |} ]
     let med f = summaries |> List.map f |> median
@@ -145,6 +147,7 @@ let report (lambda: float) (reps: int) (rows: Row list) =
     line "MF, encoder fixed at the exact shift" (fun r -> r.Exact)
     line "MF, grid encoder of least training loss" (fun r -> r.LeastLoss)
     line "MF, grid encoder of least LOO error" (fun r -> r.LeastLoo)
+    line "MF, shift-only grid encoder (a = 1) of least training loss" (fun r -> r.ShiftOnly)
     add ""
     let trainedBelow = summaries |> List.filter (fun r -> r.TrainedBelowExact) |> List.length
     let gridBelow = summaries |> List.map (fun r -> string r.GridBelowExact) |> String.concat ", "
