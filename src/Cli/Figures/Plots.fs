@@ -157,21 +157,24 @@ type Style =
       Marker: MarkerType
       Line: LineStyle }
 
+/// A line with markers in a curve style (also the legend entry of that curve).
+let styledLine (title: string) (style: Style) =
+    LineSeries(
+        Title = title,
+        Color = style.Colour,
+        StrokeThickness = 2.0,
+        LineStyle = style.Line,
+        MarkerType = style.Marker,
+        MarkerSize = 5.0,
+        MarkerFill = style.Colour,
+        MarkerStroke = style.Colour
+    )
+
 /// Median line with markers, plus the min–max band (semi-transparent, not in the legend) when `band` is set.
 /// Points: (x, median, min, max); non-positive or non-finite values are left out (log axes).
 let curve (title: string) (style: Style) (band: bool) (points: (float * float * float * float) list) : Series list =
     let ok v = v > 0.0 && Aggregate.isFiniteValue v
-    let line =
-        LineSeries(
-            Title = title,
-            Color = style.Colour,
-            StrokeThickness = 2.0,
-            LineStyle = style.Line,
-            MarkerType = style.Marker,
-            MarkerSize = 5.0,
-            MarkerFill = style.Colour,
-            MarkerStroke = style.Colour
-        )
+    let line = styledLine title style
     for x, med, _, _ in points do
         if ok med then line.Points.Add(DataPoint(x, med))
     if band then
@@ -198,18 +201,7 @@ let legendPanel (entries: (string * Style) list) =
     m.Axes.Add(LinearAxis(Position = AxisPosition.Bottom, IsAxisVisible = false, Minimum = 0.0, Maximum = 1.0))
     m.Axes.Add(LinearAxis(Position = AxisPosition.Left, IsAxisVisible = false, Minimum = 0.0, Maximum = 1.0))
     for title, style in entries do
-        m.Series.Add(
-            LineSeries(
-                Title = title,
-                Color = style.Colour,
-                StrokeThickness = 2.0,
-                LineStyle = style.Line,
-                MarkerType = style.Marker,
-                MarkerSize = 5.0,
-                MarkerFill = style.Colour,
-                MarkerStroke = style.Colour
-            )
-        )
+        m.Series.Add(styledLine title style)
     m.Legends.Add(
         Legend(
             LegendPlacement = LegendPlacement.Inside,
