@@ -48,7 +48,8 @@ let defaultSpace budget =
         { Families = [ "mlp"; "kan"; "siren" ]; Sizes = [ 1, 16; 3, 16 ]; Encodings = [ "none"; "affine" ]
           LearningRates = [ 3e-3; 1e-3; 1e-4 ]; Lambdas = [ 0.0; 1e-5; 1e-3; 1.0 ]; SingleFidelity = true }
 
-/// CV training schedule per budget (Adam only: members must not share an L-BFGS line search), and the refit's.
+/// CV training schedule per budget (Adam only: a per-member L-BFGS polish of every fold x hyperparameter member would
+/// multiply the cost), and the refit's.
 let private cvEpochs = function Small -> 2000 | Medium -> 3000 | Large -> 5000
 
 /// Fold index of each HF point: leave-one-out up to 10 points, else 5 folds, shuffled with the seed.

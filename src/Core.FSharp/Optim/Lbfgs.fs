@@ -35,8 +35,9 @@ let minimizeOver (part: Tensor -> Tensor) (maxIterations: int) (cancel: Threadin
     let mutable evals = 0
     let valueAndGradient (x: Vector<float>) =
         cancel.ThrowIfCancellationRequested()
-        // A line search that keeps failing can evaluate without end: bound the work per iteration.
-        if evals >= 4 * maxIterations + 20 then raise (EvaluationLimit evals)
+        // A line search that keeps failing can evaluate without end: bound the work per iteration (plus about 50
+        // evaluations for the first line search, see below).
+        if evals >= 4 * maxIterations + 70 then raise (EvaluationLimit evals)
         use _ = torch.NewDisposeScope()
         let xs = x.ToArray()
         assign part ps xs
@@ -56,9 +57,16 @@ let minimizeOver (part: Tensor -> Tensor) (maxIterations: int) (cancel: Threadin
         if maxIterations <= 0 then "skipped", 0
         else
             try
-                let m = LimitedMemoryBfgsMinimizer(1e-300, 0.0, 0.0, 20, maxIterations)
+                // MathNet's first step is 100·tolerance/|g0|² along −g0, which its weak-Wolfe line search doubles
+                // (at most 1000 times) until it is long enough: a fixed tolerance of 1e-300 cost about 980
+                // evaluations before the first step, and a search of fewer than about 245 iterations hit the
+                // evaluation bound without moving at all. 1e-16·|g0| starts at a displacement of 1e-14 (about 47
+                // doublings to unit length) and, at float64's round-off level, still never stops a search early.
+                let struct (_, g0) = valueAndGradient (Vector<float>.Build.DenseOfArray start)
+                let m = LimitedMemoryBfgsMinimizer(max 1e-300 (1e-16 * g0.L2Norm()), 0.0, 0.0, 20, maxIterations)
                 let r = m.FindMinimum(ObjectiveFunction.Gradient(Func<_, _>(valueAndGradient)), Vector<float>.Build.DenseOfArray start)
-                string r.ReasonForExit, r.Iterations
+                // MathNet reports AbsoluteGradient also when its loop ran out of iterations.
+                (if r.Iterations >= maxIterations then "iteration limit" else string r.ReasonForExit), min r.Iterations maxIterations
             with
             | :? OperationCanceledException -> "cancelled", -1
             | :? MaximumIterationsException -> "iteration limit", maxIterations

@@ -54,7 +54,7 @@ let private validateMembers (cfg: TrainConfig) (members: int) (nHf: int) =
 /// `seeds` holds one seed per ensemble member; members train as one batched computation. Members may differ in
 /// learning rate, penalty and HF subset (TrainConfig.MemberLearningRates, MemberLambdas, MemberHfMask); with
 /// Adam alone, member e then ends where a lone model with its seed, learning rate, λ and subset ends, up to
-/// round-off. L-BFGS minimises the sum of the member losses, which couples the members' line searches.
+/// round-off. The L-BFGS polish runs member by member (see Stage.runWith).
 let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sources: SourceSpec list) (seeds: int[]) : FitResult =
     validateHf hfBox hf
     sources |> List.iter validateSource

@@ -12,9 +12,10 @@ let private record (stage: string) (step: int) (terms: (string * Tensor) list) :
 
 /// Minimise `loss` over `trainable`, with one Adam learning rate per ensemble member, one dispose scope per step
 /// so native memory stays flat. The Adam phase is separable: member e follows exactly the path a lone model with
-/// its seed, learning rate and data would follow (up to round-off). The L-BFGS polish that follows minimises the
-/// sum of the member losses with one shared line search, so it couples the members: the Adam-only path is the
-/// reference for member-versus-alone equality.
+/// its seed, learning rate and data would follow (up to round-off). The L-BFGS polish that follows runs member by
+/// member (Lbfgs.minimizeMembers), so members stay independent there too; L-BFGS amplifies round-off, though, so a
+/// member on an HF subset (whose weighted loss rounds differently from a lone model's) ends near, not at, its lone
+/// twin.
 let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRates: float[]) (trainable: Tensor list) (loss: Loss) =
     let clock = Stopwatch.StartNew()
     let history = ResizeArray<HistoryEntry>()
