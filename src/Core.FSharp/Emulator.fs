@@ -101,7 +101,7 @@ module Emulator =
                     padded * Tensors.create scale [| dL |] xs.dtype + Tensors.create shift [| dL |] xs.dtype + g
                 | _ -> g
             // LF surrogates extrapolate badly: keep encoded points inside the source's domain.
-            z.clamp(scalar -1.0, scalar 1.0)
+            Tensors.clampTo -1.0 1.0 z
 
     /// Standardized LF value of source `s` at scaled source coordinates z: [E, N, 1].
     let sourceValue (s: SourceLink) (z: Tensor) (spec: EmulatorSpec) : Tensor =

@@ -51,7 +51,7 @@ module Loss =
     let l2 (name: string) (lambda: float) (weights: Tensor list) =
         if lambda = 0.0 then Loss.Zero
         else
-            { term name (fun () -> sumOfSquares weights * lambda) with
+            { term name (fun () -> Tensors.mulBy lambda (sumOfSquares weights)) with
                 Penalties = [ name, { Weights = weights; Lambdas = [| lambda |] } ] }
 
     /// λ_e Σ w² for member e, one λ per member; no term at all when every λ is 0. A member with λ = 0 gets a zero
@@ -75,7 +75,7 @@ module Loss =
                 use _ = torch.no_grad ()
                 weights |> List.map (fun w -> w.detach().clone().DetachFromDisposeScope())
             term name (fun () ->
-                sumOfSquares (List.map2 (fun (w: Tensor) (a: Tensor) -> w - a) weights anchors) * lambda)
+                Tensors.mulBy lambda (sumOfSquares (List.map2 (fun (w: Tensor) (a: Tensor) -> w - a) weights anchors)))
 
     /// The scalar to minimise (sum over terms and members) and each term's per-member values.
     let evaluate (loss: Loss) : Tensor * (string * Tensor) list =

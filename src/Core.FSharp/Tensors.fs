@@ -34,6 +34,31 @@ let create (data: float[]) (shape: int64[]) (st: torch.ScalarType) : Tensor =
 
 let inline scalar (x: float) : TorchSharp.Scalar = TorchSharp.Scalar.op_Implicit x
 
+// Tensor-by-number arithmetic that disposes its native Scalar after the call. `t * 2.0` makes a Scalar that only the
+// garbage collector frees, and a collection on another thread during the native call can free it while it is in
+// use (a rare crash inside libtorch); `use` keeps it alive until the call has returned. Same arithmetic, same bits.
+
+/// t · v
+let mulBy (v: float) (t: Tensor) : Tensor =
+    use s = scalar v
+    t.mul(s)
+
+/// t / v
+let divBy (v: float) (t: Tensor) : Tensor =
+    use s = scalar v
+    t.div(s)
+
+/// t + v
+let addBy (v: float) (t: Tensor) : Tensor =
+    use s = scalar v
+    t.add(s)
+
+/// t clamped to [lo, hi]
+let clampTo (lo: float) (hi: float) (t: Tensor) : Tensor =
+    use l = scalar lo
+    use h = scalar hi
+    t.clamp(l, h)
+
 /// Rows (points) to a [rows, cols] tensor.
 let ofRows (p: Precision) (rows: float[][]) : Tensor =
     let n = rows.Length

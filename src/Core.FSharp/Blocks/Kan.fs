@@ -80,8 +80,8 @@ let bases (s: KanSpec) (x: Tensors.Tensor) : Tensors.Tensor =
         // b holds n - j bases of order j - 1; the result n - j - 1 bases of order j. On a uniform grid both
         // denominators of the recursion are j·h.
         let m = int64 (n - j - 1)
-        let left = (xu - grid.narrow(0L, 0L, m)) / (float j * h) * b.narrow(-1L, 0L, m)
-        let right = (grid.narrow(0L, int64 (j + 1), m) - xu) / (float j * h) * b.narrow(-1L, 1L, m)
+        let left = Tensors.divBy (float j * h) (xu - grid.narrow(0L, 0L, m)) * b.narrow(-1L, 0L, m)
+        let right = Tensors.divBy (float j * h) (grid.narrow(0L, int64 (j + 1), m) - xu) * b.narrow(-1L, 1L, m)
         left + right
     List.fold step b0 [ 1 .. s.SplineOrder ]
 
@@ -139,7 +139,7 @@ let private layerOf (s: KanSpec) (p: Params) (i: int) =
 /// [-1, 1] gets them mapped linearly onto [GridMin, GridMax], so the first layer's grid covers the inputs.
 let private toGridRange (s: KanSpec) (x: Tensors.Tensor) =
     if s.GridMin = -1.0 && s.GridMax = 1.0 then x
-    else (x + 1.0) * ((s.GridMax - s.GridMin) / 2.0) + s.GridMin
+    else Tensors.addBy s.GridMin (Tensors.mulBy ((s.GridMax - s.GridMin) / 2.0) (Tensors.addBy 1.0 x))
 
 /// x [E, N, dIn] -> [E, N, dOut].
 let apply (s: KanSpec) (p: Params) (x: Tensors.Tensor) =

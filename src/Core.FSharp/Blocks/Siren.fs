@@ -44,7 +44,7 @@ let private forward (s: SirenSpec) (p: Params) (x: Tensors.Tensor) =
     let pre, hidden =
         List.fold
             (fun (pres, h) i ->
-                let z = if i = 0 then layer i h * s.Omega0 else layer i h
+                let z = if i = 0 then Tensors.mulBy s.Omega0 (layer i h) else layer i h
                 z :: pres, torch.sin z)
             ([], x)
             [ 0 .. s.Depth - 1 ]
