@@ -53,3 +53,14 @@ let setThreads (n: int) =
 let init (threads: int) =
     ensure ()
     setThreads threads
+
+/// Run `work`, repeating it (at most `repeats` times) when libtorch rejects a native Scalar that the garbage
+/// collector freed during the call. TorchSharp 0.107 leaves implicit Scalars (a number in tensor arithmetic, and the
+/// alpha of every tensor addition) to the collector; with work in parallel threads, a collection triggered by one
+/// thread can free a Scalar that another thread's native call is still reading ("Expected false to be true ...
+/// toDouble"). Only for work that is deterministic and starts from scratch, so a repeat gives what the first attempt
+/// would have given.
+let rec repeatOnFreedScalar (repeats: int) (cancel: System.Threading.CancellationToken) (work: unit -> 'a) : 'a =
+    try work ()
+    with :? ExternalException when repeats > 0 && not cancel.IsCancellationRequested ->
+        repeatOnFreedScalar (repeats - 1) cancel work

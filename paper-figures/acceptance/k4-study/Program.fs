@@ -196,13 +196,11 @@ let main argv =
         let gate = obj ()
         let mutable finished = 0
         let options = Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = max 1 jobs)
-        // A fit that libtorch rejects because a GC-freed implicit Scalar reached it (TorchSharp 0.107, parallel
-        // threads; see paper-figures/README.md) is repeated: fits are deterministic and start from scratch.
-        let rec attempt rep key repeats =
-            try (match key with Some ab -> fixedEncoder train rep ab | None -> trainedEncoder train rep)
-            with :? Runtime.InteropServices.ExternalException when repeats > 0 -> attempt rep key (repeats - 1)
         Threading.Tasks.Parallel.ForEach(todo, options, fun (rep, key) ->
-            let rows = attempt rep key 2
+            // Fits in parallel threads can meet TorchSharp's freed-Scalar race; a fit is deterministic, so it is repeated.
+            let rows =
+                Native.repeatOnFreedScalar 2 Threading.CancellationToken.None (fun () ->
+                    match key with Some ab -> fixedEncoder train rep ab | None -> trainedEncoder train rep)
             lock gate (fun () ->
                 File.AppendAllLines(csv, rows |> List.map toCsv)
                 finished <- finished + 1

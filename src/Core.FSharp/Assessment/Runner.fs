@@ -144,16 +144,10 @@ let runAll (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * 
                 { Done = completed; Total = total; Skipped = skipped; Current = current; ElapsedSeconds = elapsed
                   RemainingSeconds = (if completed = 0 then nan else elapsed / float completed * float (total - completed)) })
     let options = Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = jobs, CancellationToken = cancel)
-    // TorchSharp 0.107 leaves implicit native Scalars (a number in tensor arithmetic, and the alpha of every tensor
-    // addition) to the garbage collector. With runs in parallel threads, a collection can free one during a native
-    // call, and libtorch then rejects it ("Expected false to be true ... toDouble"). A run is deterministic and
-    // starts from scratch, so repeating it (twice at most) gives the record it would have given.
-    let rec attempt (c: Sweep.RunConfig) (repeats: int) =
-        try runOne c
-        with :? Runtime.InteropServices.ExternalException when repeats > 0 && not cancel.IsCancellationRequested -> attempt c (repeats - 1)
     let body (c: Sweep.RunConfig) =
         progress (sprintf "%s %s %s %s/%s/%s N_H=%d rep %d" c.Experiment c.Problem c.Architecture c.Model c.Encoding c.Lf c.Nh c.Rep)
-        let r = attempt c 2
+        // Runs in parallel threads can meet TorchSharp's freed-Scalar race; a run is deterministic, so it is repeated.
+        let r = Native.repeatOnFreedScalar 2 cancel (fun () -> runOne c)
         Store.append resultsPath r
         lock gate (fun () -> completed <- completed + 1)
     try
