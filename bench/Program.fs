@@ -9,7 +9,7 @@ open System
 open System.Diagnostics
 open System.IO
 open System.Text.Json
-open Emulators
+open Emulators.Core
 
 let private k1 = Problems.Forrester.k1
 

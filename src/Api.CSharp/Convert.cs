@@ -1,3 +1,4 @@
+using Emulators.Core;
 using Microsoft.FSharp.Core;
 
 namespace Emulators;

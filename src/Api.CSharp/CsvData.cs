@@ -1,3 +1,4 @@
+using Emulators.Core;
 namespace Emulators;
 
 /// <summary>A numeric CSV table with a header row, split into inputs and one output.</summary>

@@ -1,3 +1,4 @@
+using Emulators.Core;
 namespace Emulators;
 
 /// <summary>A problem with what was supplied (data, options, files). The message names what is wrong and where.</summary>

@@ -1,3 +1,4 @@
+using Emulators.Core;
 namespace Emulators;
 
 /// <summary>Options of a multi-fidelity emulator. Every property has a sensible default.</summary>

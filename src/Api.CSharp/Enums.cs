@@ -1,3 +1,4 @@
+using Emulators.Core;
 namespace Emulators;
 
 /// <summary>Block family used for the nonlinear correlation network, the LF surrogates and the encoders.</summary>

@@ -1,3 +1,4 @@
+using Emulators.Core;
 namespace Emulators;
 
 /// <summary>A low-fidelity source: samples (a surrogate is trained on them) or a function (evaluated exactly).</summary>

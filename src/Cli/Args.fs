@@ -1,6 +1,8 @@
 /// The command line, declared with Argu.
 module Emulators.Cli.Args
 
+open Emulators.Core
+
 open Argu
 
 type RunArgs =

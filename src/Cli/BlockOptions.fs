@@ -2,7 +2,7 @@
 module Emulators.Cli.BlockOptions
 
 open System.Globalization
-open Emulators
+open Emulators.Core
 
 /// "LO,HI" -> (LO, HI), with a message naming the flag when the text is not two numbers.
 let private range (text: string) =

@@ -3,7 +3,7 @@ module Emulators.Cli.ExportCommand
 
 open System.IO
 open Argu
-open Emulators
+open Emulators.Core
 open Emulators.Cli.Args
 
 let execute (args: ParseResults<ExportArgs>) =

@@ -1,6 +1,8 @@
 /// Minimal JSON output for machine-readable CLI results.
 module Emulators.Cli.Json
 
+open Emulators.Core
+
 open System.Text.Json
 
 /// One JSON object on one line from (name, value) pairs; values may be numbers, strings, booleans or nested lists.

@@ -2,7 +2,7 @@
 module Emulators.Cli.ProblemsCommand
 
 open Argu
-open Emulators
+open Emulators.Core
 open Emulators.Cli.Args
 
 let execute (args: ParseResults<ProblemsArgs>) =

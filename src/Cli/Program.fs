@@ -1,7 +1,7 @@
 module Emulators.Cli.Program
 
 open Argu
-open Emulators
+open Emulators.Core
 open Emulators.Cli.Args
 
 [<EntryPoint>]

@@ -2,7 +2,7 @@
 module Emulators.Cli.Progress
 
 open System
-open Emulators
+open Emulators.Core
 
 let private interactive = not Console.IsErrorRedirected
 let mutable private lastPlain = DateTime.MinValue

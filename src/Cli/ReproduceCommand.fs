@@ -4,8 +4,8 @@ module Emulators.Cli.ReproduceCommand
 open System
 open System.IO
 open Argu
-open Emulators
-open Emulators.Assessment
+open Emulators.Core
+open Emulators.Core.Assessment
 open Emulators.Cli.Args
 
 /// The paper-figures directory: given, or found by walking up from the working directory.

@@ -2,7 +2,7 @@
 module Emulators.Cli.RunCommand
 
 open Argu
-open Emulators
+open Emulators.Core
 open Emulators.Cli.Args
 
 let execute (args: ParseResults<RunArgs>) =

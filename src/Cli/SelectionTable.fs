@@ -1,7 +1,7 @@
 /// The model-selection report as a console table.
 module Emulators.Cli.SelectionTable
 
-open Emulators
+open Emulators.Core
 
 let private e (v: float) =
     if System.Double.IsFinite v then v.ToString("0.00e+00", System.Globalization.CultureInfo.InvariantCulture) else "failed"

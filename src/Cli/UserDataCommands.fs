@@ -3,7 +3,7 @@ module Emulators.Cli.UserDataCommands
 
 open System
 open Argu
-open Emulators
+open Emulators.Core
 open Emulators.Cli.Args
 
 let private parseLf (spec: string) =

@@ -1,8 +1,8 @@
 /// Input spaces (boxes) and the affine maps that scale inputs and outputs for the networks.
-namespace Emulators
+namespace Emulators.Core
 
 open TorchSharp
-open Emulators.Tensors
+open Emulators.Core.Tensors
 
 /// An axis-aligned box: the input space of a model or data source.
 type Box =

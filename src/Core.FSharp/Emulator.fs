@@ -3,10 +3,10 @@
 /// with F_l affine, F_nl any block, each LF source exact (a function) or learned (a surrogate block), and an
 /// optional encoder E_i per source mapping HF coordinates into that source's input space.
 /// All networks work in scaled coordinates: inputs in [-1, 1], outputs standardized.
-namespace Emulators
+namespace Emulators.Core
 
 open TorchSharp
-open Emulators.Tensors
+open Emulators.Core.Tensors
 
 /// How HF coordinates reach an LF source.
 type Encoding =

@@ -1,5 +1,5 @@
 /// One exception type for every user mistake, so front ends can print the message without a stack trace.
-namespace Emulators
+namespace Emulators.Core
 
 /// A problem with what the user supplied (data, names, options). The message names what is wrong and where.
 exception EmulatorError of string

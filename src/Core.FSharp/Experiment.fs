@@ -1,10 +1,10 @@
 /// One assessment run on a built-in problem: sample the data, train the MF emulator and its single-fidelity
 /// baseline, score both on the test set.
-module Emulators.Experiment
+module Emulators.Core.Experiment
 
 open System.Diagnostics
 open TorchSharp
-open Emulators.Tensors
+open Emulators.Core.Tensors
 
 type LfMode =
     /// The LF functions themselves (the paper's upper bound).

@@ -1,9 +1,9 @@
 /// A loss is a value: a list of named terms, each evaluated on demand to one value per ensemble member ([E]).
 /// Losses add with `+`, so the composite loss of the paper (§2.4) is literally LF terms + HF term + penalty.
-namespace Emulators
+namespace Emulators.Core
 
 open TorchSharp
-open Emulators.Tensors
+open Emulators.Core.Tensors
 
 /// An L2 penalty λ_e Σ w² over weight tensors (each [E, ...]): one λ for every member, or one per member.
 type Penalty = { Weights: Tensor list; Lambdas: float[] }

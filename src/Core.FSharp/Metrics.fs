@@ -1,5 +1,5 @@
 /// Error measures (paper §7).
-module Emulators.Metrics
+module Emulators.Core.Metrics
 
 let private check (pred: float[]) (truth: float[]) =
     if pred.Length <> truth.Length then

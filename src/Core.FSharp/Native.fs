@@ -1,5 +1,5 @@
 /// Process-wide native settings: the allocator, MKL reproducibility and libtorch's thread count.
-module Emulators.Native
+module Emulators.Core.Native
 
 open System.Runtime.InteropServices
 

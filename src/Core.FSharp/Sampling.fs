@@ -1,7 +1,7 @@
 /// Design-of-experiments point sets on the unit cube: Sobol', uniform, Latin hypercube, grid.
 /// Every generator is deterministic (seeded or unseeded by construction) so that an experiment
 /// can be re-run and get exactly the same training inputs.
-module Emulators.Sampling
+module Emulators.Core.Sampling
 
 open System
 open System.Numerics

@@ -3,7 +3,7 @@
 /// exact or learned LF, learning rate and penalty λ, and include the single-fidelity network itself. Each
 /// structure trains all its (fold × learning rate × λ) members as one batched ensemble; the best candidate by CV
 /// error is refitted on all HF data.
-module Emulators.Selection
+module Emulators.Core.Selection
 
 open System.Diagnostics
 

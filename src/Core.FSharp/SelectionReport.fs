@@ -1,5 +1,5 @@
 /// What automatic model selection reports: every candidate with its cross-validation error, and the choice.
-namespace Emulators
+namespace Emulators.Core
 
 type SelectionCandidate =
     { Structure: string

@@ -1,5 +1,5 @@
 /// Small helpers between .NET arrays and TorchSharp tensors.
-module Emulators.Tensors
+module Emulators.Core.Tensors
 
 open TorchSharp
 

@@ -1,7 +1,7 @@
 /// Deep-ensemble uncertainty: an emulator trained with several seeds (and, if wanted, different learning rates,
 /// penalties or bootstrap subsets per member; see TrainConfig) predicts with every member, and the spread of the
 /// members says how far the data pin the prediction down.
-namespace Emulators
+namespace Emulators.Core
 
 /// Ensemble prediction at N points.
 type EnsemblePrediction =

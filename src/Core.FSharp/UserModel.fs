@@ -1,9 +1,9 @@
 /// Training on a user's data: automatic model selection by cross-validation (the default), or exactly the given
 /// options. The CLI's `train` and the C# facade's `Fit` both come here.
-module Emulators.UserModel
+module Emulators.Core.UserModel
 
 open System.Text.Json.Nodes
-open Emulators.SpecJson
+open Emulators.Core.SpecJson
 
 /// The selection report as JSON (stored in the model file and printed by `train --json`).
 let reportJson (r: SelectionReport) : JsonNode =

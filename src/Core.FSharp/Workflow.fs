@@ -1,8 +1,8 @@
 /// The user-data workflow shared by the CLI and the C# facade: options by name, sources from data or functions,
 /// train, evaluate, save and load. Front ends only translate their types to these.
-module Emulators.Workflow
+module Emulators.Core.Workflow
 
-open Emulators.Tensors
+open Emulators.Core.Tensors
 
 /// Training options with plain names (the CLI's flags and the facade's properties map onto these).
 type Options =

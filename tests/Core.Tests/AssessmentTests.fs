@@ -3,8 +3,8 @@ module AssessmentTests
 
 open System.IO
 open Expecto
-open Emulators
-open Emulators.Assessment
+open Emulators.Core
+open Emulators.Core.Assessment
 
 let record key : RunRecord =
     { Key = key; Experiment = "e"; Problem = "K1"; Architecture = "mlp"; Depth = 3; Width = 16; Model = "mf"

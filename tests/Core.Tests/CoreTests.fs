@@ -2,8 +2,8 @@ module CoreTests
 
 open Expecto
 open TorchSharp
-open Emulators
-open Emulators.Tensors
+open Emulators.Core
+open Emulators.Core.Tensors
 
 let ctx seeds = InitContext.create Float64 seeds
 

@@ -3,7 +3,7 @@ module EncoderMapTests
 
 open Expecto
 open TorchSharp
-open Emulators
+open Emulators.Core
 
 let private fitAffine (p: Problem) (nh: int) (epochs: int) =
     let xh = Experiment.hfPoints p nh 0

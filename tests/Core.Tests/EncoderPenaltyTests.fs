@@ -3,7 +3,7 @@ module EncoderPenaltyTests
 
 open Expecto
 open TorchSharp
-open Emulators
+open Emulators.Core
 
 let private f64 = torch.ScalarType.Float64
 

@@ -5,7 +5,7 @@ module EncodingTests
 
 open Expecto
 open TorchSharp
-open Emulators
+open Emulators.Core
 
 let private f64 = torch.ScalarType.Float64
 

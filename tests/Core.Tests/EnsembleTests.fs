@@ -3,7 +3,7 @@
 module EnsembleTests
 
 open Expecto
-open Emulators
+open Emulators.Core
 open TestUtil
 
 let k1 = Problems.Forrester.k1

@@ -4,7 +4,7 @@ module FigureTests
 open System
 open System.IO
 open Expecto
-open Emulators.Assessment
+open Emulators.Core.Assessment
 open Emulators.Cli.Figures
 
 let private baseRecord =

@@ -2,7 +2,7 @@
 module InputTests
 
 open Expecto
-open Emulators
+open Emulators.Core
 open TestUtil
 
 let mlp = MlpBlock { Depth = 1; Width = 4 }

@@ -2,7 +2,7 @@
 module K1Tests
 
 open Expecto
-open Emulators
+open Emulators.Core
 
 let mlp = MlpBlock { Depth = 3; Width = 16 }
 

@@ -4,8 +4,8 @@ module KanGridTests
 
 open Expecto
 open TorchSharp
-open Emulators
-open Emulators.Tensors
+open Emulators.Core
+open Emulators.Core.Tensors
 
 let private f64 = torch.ScalarType.Float64
 

@@ -4,7 +4,7 @@ open Expecto
 
 [<EntryPoint>]
 let main argv =
-    Emulators.Native.init 1
+    Emulators.Core.Native.init 1
     let mutable counts = None
     let printer =
         { defaultConfig.printer with

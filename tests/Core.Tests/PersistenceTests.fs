@@ -3,7 +3,7 @@ module PersistenceTests
 
 open System.IO
 open Expecto
-open Emulators
+open Emulators.Core
 
 let private hf = { X = Array.init 12 (fun i -> [| float i / 11.0; float ((i * 7) % 12) / 11.0 |]); Y = Array.init 12 (fun i -> sin (float i)) }
 let private lf =

@@ -2,8 +2,8 @@ module ProblemTests
 
 open Expecto
 open TorchSharp
-open Emulators
-open Emulators.Problems
+open Emulators.Core
+open Emulators.Core.Problems
 
 // ---------------------------------------------------------------------------------------------------------------
 // Independent estimators

@@ -5,7 +5,7 @@ open System
 open System.Diagnostics
 open System.IO
 open Expecto
-open Emulators.Assessment
+open Emulators.Core.Assessment
 
 let private tinyExperiment (root: string) =
     Directory.CreateDirectory(Path.Combine(root, "experiments")) |> ignore

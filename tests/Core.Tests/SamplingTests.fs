@@ -2,7 +2,7 @@
 module SamplingTests
 
 open Expecto
-open Emulators
+open Emulators.Core
 
 /// The first 8 unscrambled Sobol' points in 3 dimensions (SciPy, scramble=False).
 let sobol3First8 =

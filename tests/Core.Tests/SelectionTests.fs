@@ -2,7 +2,7 @@
 module SelectionTests
 
 open Expecto
-open Emulators
+open Emulators.Core
 
 let private k1 = Problems.Forrester.k1
 let private hfX = Experiment.hfPoints k1 8 0

@@ -2,7 +2,7 @@
 module TestUtil
 
 open TorchSharp
-open Emulators
+open Emulators.Core
 
 /// Expect an EmulatorError whose message contains every fragment.
 let throwsUserError (fragments: string list) (f: unit -> 'a) =

@@ -19,8 +19,8 @@ module K4Study
 
 open System
 open System.IO
-open Emulators
-open Emulators.Problems
+open Emulators.Core
+open Emulators.Core.Problems
 
 let aGrid = [ 0.96; 0.97; 0.98; 0.99; 1.0; 1.01; 1.02 ]
 let bGrid = [ -0.01; -0.005; 0.0; 0.005; 0.01; 0.0125; 0.015; 0.02; 0.025 ]

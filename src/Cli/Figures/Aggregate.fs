@@ -2,8 +2,10 @@
 /// Pure functions: no plotting, no files.
 module Emulators.Cli.Figures.Aggregate
 
+open Emulators.Core
+
 open System
-open Emulators.Assessment
+open Emulators.Core.Assessment
 
 /// Everything that identifies a configuration except the repetition.
 type GroupKey =

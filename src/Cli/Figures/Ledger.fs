@@ -11,6 +11,8 @@
 /// - best SF error = lowest SF median of the same architecture at the same N_H; gain = SF / MF, also as log10.
 module Emulators.Cli.Figures.Ledger
 
+open Emulators.Core
+
 open System
 open System.Text
 open Emulators.Cli.Figures.Aggregate

@@ -2,6 +2,8 @@
 /// panels composed side by side).
 module Emulators.Cli.Figures.Plots
 
+open Emulators.Core
+
 open System
 open System.IO
 open System.Text

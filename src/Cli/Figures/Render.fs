@@ -20,8 +20,8 @@ open System.IO
 open OxyPlot
 open OxyPlot.Axes
 open OxyPlot.Series
-open Emulators
-open Emulators.Assessment
+open Emulators.Core
+open Emulators.Core.Assessment
 open Emulators.Cli.Figures.Aggregate
 open Emulators.Cli.Figures.Plots
 

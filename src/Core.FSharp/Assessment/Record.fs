@@ -1,5 +1,5 @@
 /// One finished assessment run, as stored (one JSON object per line) in a results file.
-namespace Emulators.Assessment
+namespace Emulators.Core.Assessment
 
 open System.Text.Json
 open System.Text.Json.Serialization

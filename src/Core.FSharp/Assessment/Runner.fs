@@ -1,10 +1,10 @@
 /// Runs assessment configurations: data, hyperparameter search on separate validation data, test scoring, and
 /// one record appended per finished run. Finished keys are skipped, so a rerun resumes where a crash stopped.
-module Emulators.Assessment.Runner
+module Emulators.Core.Assessment.Runner
 
 open System
 open System.Diagnostics
-open Emulators
+open Emulators.Core
 
 type Progress =
     { Done: int

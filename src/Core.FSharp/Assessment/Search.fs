@@ -2,7 +2,7 @@
 /// {0, 1e-5, 1e-3, 1}. A small tree-structured Parzen estimator (TPE): the first round spreads candidates evenly,
 /// later rounds draw many proposals and keep those most likely under the good observations relative to the bad
 /// ones. Each round's candidates are evaluated together, so a batched ensemble can train them as one graph.
-module Emulators.Assessment.Search
+module Emulators.Core.Assessment.Search
 
 type Candidate = { LearningRate: float; Lambda: float }
 
@@ -70,7 +70,7 @@ let private nextRound (rng: System.Random) (n: int) (history: (Candidate * float
 /// error with whatever it produced; non-finite errors count as infinitely bad. Returns the best candidate, its
 /// error and product, and every (candidate, error) evaluated.
 let run (seed: int) (n: int) (rounds: int) (evaluate: Candidate[] -> (float * 'T)[]) =
-    if n < 1 then Emulators.Errors.fail "search: at least one candidate per round is needed (got %d)" n
+    if n < 1 then Emulators.Core.Errors.fail "search: at least one candidate per round is needed (got %d)" n
     let rng = System.Random(seed)
     let mutable history = []
     let mutable best = None

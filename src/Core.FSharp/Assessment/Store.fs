@@ -1,7 +1,7 @@
 /// The results file: one JSON record per line, appended as each run finishes. A line is written whole and flushed
 /// to disk before the next run starts, so a crash loses at most the run in progress; a torn last line is ignored
 /// on reading and overwritten by the next append.
-module Emulators.Assessment.Store
+module Emulators.Core.Assessment.Store
 
 open System.IO
 open System.Text
@@ -59,5 +59,5 @@ let parseShard (s: string) =
     | [| k; n |] ->
         match System.Int32.TryParse k, System.Int32.TryParse n with
         | (true, k), (true, n) when n >= 1 && k >= 1 && k <= n -> k, n
-        | _ -> Emulators.Errors.fail "--shard '%s': expected k/N with 1 <= k <= N" s
-    | _ -> Emulators.Errors.fail "--shard '%s': expected k/N, e.g. 2/8" s
+        | _ -> Emulators.Core.Errors.fail "--shard '%s': expected k/N with 1 <= k <= N" s
+    | _ -> Emulators.Core.Errors.fail "--shard '%s': expected k/N, e.g. 2/8" s

@@ -1,11 +1,11 @@
 /// Declarative experiments: a JSON file per figure or table names the problems and the axes
 /// (architecture × encoding × LF mode × strategy × N_H × repetitions) and the budgets of each preset.
 /// Expanding an experiment gives one configuration per training run, each with a stable key.
-module Emulators.Assessment.Sweep
+module Emulators.Core.Assessment.Sweep
 
 open System.IO
 open System.Text.Json.Nodes
-open Emulators
+open Emulators.Core
 
 /// Training and search budgets of one preset.
 type Budget =

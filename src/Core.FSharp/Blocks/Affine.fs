@@ -1,7 +1,7 @@
 /// The affine block F(u) = aᵀu + b: the paper's linear correlation branch F_l (§2.1), also the linear encoder.
-module Emulators.Affine
+module Emulators.Core.Affine
 
-open Emulators
+open Emulators.Core
 
 let init (ctx: InitContext) (dIn: int) (dOut: int) : Params =
     [ "W", Params.xavierNormal ctx dIn dOut

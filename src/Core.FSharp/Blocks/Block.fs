@@ -1,10 +1,10 @@
 /// The one block contract: every family (affine, MLP, SIREN and KAN) is an `init` and an `apply`, so the
 /// correlation network, the LF surrogates, the encoders and the single-fidelity baselines can use any of them.
-namespace Emulators
+namespace Emulators.Core
 
-open Emulators.Mlp
-open Emulators.Siren
-open Emulators.Kan
+open Emulators.Core.Mlp
+open Emulators.Core.Siren
+open Emulators.Core.Kan
 
 type BlockSpec =
     | AffineBlock

@@ -23,10 +23,10 @@
 ///                  draw and no standalone scaler (efficient-kan's enable_standalone_scale_spline = false), which
 ///                  keeps one coefficient tensor per layer and no redundant product of parameters.
 /// There are no biases, as in efficient-kan.
-module Emulators.Kan
+module Emulators.Core.Kan
 
 open TorchSharp
-open Emulators
+open Emulators.Core
 
 /// `Depth` hidden KAN layers of `Width` units: a KAN [dIn, W, …, W, dOut] with Depth + 1 KAN layers.
 type KanSpec =

@@ -1,8 +1,8 @@
 /// The one dense layer every block is made of, batched over ensemble members.
-module Emulators.Layers
+module Emulators.Core.Layers
 
 open TorchSharp
-open Emulators.Tensors
+open Emulators.Core.Tensors
 
 /// x [E, N, in] times W [E, in, out] plus b [E, 1, out]. (torch.bmm then add: TorchSharp's baddbmm maps its
 /// arguments differently from PyTorch's, so it is avoided on purpose.)

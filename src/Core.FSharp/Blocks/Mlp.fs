@@ -1,8 +1,8 @@
 /// Fully connected tanh network with Xavier-normal weights, zero biases and a linear read-out (paper §4.1).
-module Emulators.Mlp
+module Emulators.Core.Mlp
 
 open TorchSharp
-open Emulators
+open Emulators.Core
 
 /// depth hidden layers of `width` units each.
 type MlpSpec = { Depth: int; Width: int }

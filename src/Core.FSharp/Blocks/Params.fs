@@ -1,9 +1,9 @@
 /// Parameters are values: an ordered list of named tensors. Every tensor carries a leading member axis E, so one
 /// parameter set can hold a whole ensemble of independently initialised models (E = 1 for a single model).
-namespace Emulators
+namespace Emulators.Core
 
 open TorchSharp
-open Emulators.Tensors
+open Emulators.Core.Tensors
 
 type Params = (string * Tensor) list
 

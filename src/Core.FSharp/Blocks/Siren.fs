@@ -9,10 +9,10 @@
 /// and ≈ 0.0018 in the next, so the hidden stack is nearly linear. The bound sqrt(6/(ω0² n)) only makes sense
 /// together with sin(ω0 (W h + b)); the library the paper says it used applies sin(W h + b) with U(±sqrt(6/n)),
 /// which keeps the pre-activation std near 1 through depth. We follow the library.
-module Emulators.Siren
+module Emulators.Core.Siren
 
 open TorchSharp
-open Emulators
+open Emulators.Core
 
 /// `Depth` sine layers of `Width` units (the first one scaled by `Omega0`), then a linear read-out.
 type SirenSpec = { Depth: int; Width: int; Omega0: float }

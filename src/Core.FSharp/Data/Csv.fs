@@ -1,6 +1,6 @@
 /// Numeric CSV files with a header row: the format of users' own LF and HF data.
 /// Every problem is reported with the file, the line number and the column name.
-module Emulators.Csv
+module Emulators.Core.Csv
 
 open System
 open System.Globalization

@@ -7,10 +7,10 @@
 /// the flat gradient, and one update is a fixed handful of operations on whole buffers, whatever the number of
 /// parameter tensors. The update is elementwise, so member e of an ensemble gets exactly the numbers a lone model
 /// with the same learning rate gets.
-module Emulators.Adam
+module Emulators.Core.Adam
 
 open TorchSharp
-open Emulators.Tensors
+open Emulators.Core.Tensors
 
 type State =
     private

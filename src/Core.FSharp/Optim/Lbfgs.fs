@@ -1,13 +1,13 @@
 /// L-BFGS polish after Adam. Adam's step is bounded by its learning rate, so on K1 it stalls near 1e-3 while the
 /// affine branch still has far to travel; a quasi-Newton method with a Wolfe line search then reaches machine
 /// precision. MathNet.Numerics supplies the minimizer; libtorch supplies value and gradient.
-module Emulators.Lbfgs
+module Emulators.Core.Lbfgs
 
 open System
 open TorchSharp
 open MathNet.Numerics.LinearAlgebra
 open MathNet.Numerics.Optimization
-open Emulators.Tensors
+open Emulators.Core.Tensors
 
 let private flatten (part: Tensor -> Tensor) (ts: Tensor list) =
     ts |> List.map (fun t -> Tensors.toArray (part t)) |> Array.concat

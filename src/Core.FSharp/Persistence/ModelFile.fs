@@ -1,7 +1,7 @@
 /// The portable model file: a directory holding `model.json` (versioned metadata: architecture, scaling, sources
 /// and their input spaces, training configuration, column names, checksum) and `weights.bin` (raw little-endian
 /// parameter values in the order the metadata lists them). Reloading reproduces predictions bit for bit.
-module Emulators.ModelFile
+module Emulators.Core.ModelFile
 
 open System
 open System.IO
@@ -9,7 +9,7 @@ open System.Security.Cryptography
 open System.Text.Json
 open System.Text.Json.Nodes
 open TorchSharp
-open Emulators.SpecJson
+open Emulators.Core.SpecJson
 
 let formatName = "emulators-model"
 let formatVersion = 1

@@ -1,8 +1,8 @@
 /// Model specifications to and from JSON, for the model file.
-module Emulators.SpecJson
+module Emulators.Core.SpecJson
 
 open System.Text.Json.Nodes
-open Emulators.Mlp
+open Emulators.Core.Mlp
 
 let private num (o: JsonObject) (key: string) =
     match o[key] with

@@ -1,7 +1,7 @@
 /// Every built-in problem, by name.
-module Emulators.Problems.Catalogue
+module Emulators.Core.Problems.Catalogue
 
-open Emulators
+open Emulators.Core
 
 /// The listed problems. CORR-n exists for every n in 0..Ensemble.maxCorrupted; the list shows the spec's
 /// n ∈ {1, 3, 9} and the clean baseline n = 0.

@@ -13,11 +13,11 @@
 ///   repeated calls all see the same function.
 /// - The clean-source statistics used to scale the corruptions (means, standard deviations over [0, 1]) and the HF
 ///   norms were computed offline by 25-digit adaptive quadrature; the tests re-check them.
-module Emulators.Problems.Ensemble
+module Emulators.Core.Problems.Ensemble
 
 open TorchSharp
-open Emulators
-open Emulators.Tensors
+open Emulators.Core
+open Emulators.Core.Tensors
 
 let private x0 (x: Tensor) = x.select(-1, 0L)
 let private source name eval = { Name = name; Domain = Box.unit 1; Eval = eval; Differentiable = true }

@@ -1,9 +1,9 @@
 /// K1 (paper eq. 4): the Forrester pair, whose HF model is exactly linear in the LF model: y_H = 2 y_L − 20x + 20.
-module Emulators.Problems.Forrester
+module Emulators.Core.Problems.Forrester
 
 open TorchSharp
-open Emulators
-open Emulators.Tensors
+open Emulators.Core
+open Emulators.Core.Tensors
 
 let private x0 (x: Tensor) = x.select(-1, 0L)
 

@@ -17,11 +17,11 @@
 /// - NormSq is the domain-averaged squared L2 norm (1/|Ω|)∫ y_H². The 1-D values were computed offline by adaptive
 ///   quadrature at 30 digits (mpmath, splitting at the K2 jump and at every half period); K5's value is exact
 ///   (a polynomial moment computation, see `k5NormSq`). The tests re-check each one with an independent estimator.
-module Emulators.Problems.MengKarniadakis
+module Emulators.Core.Problems.MengKarniadakis
 
 open TorchSharp
-open Emulators
-open Emulators.Tensors
+open Emulators.Core
+open Emulators.Core.Tensors
 
 let private x0 (x: Tensor) = x.select(-1, 0L)
 let private source name domain eval = { Name = name; Domain = domain; Eval = eval; Differentiable = true }

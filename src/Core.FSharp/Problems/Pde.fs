@@ -16,10 +16,10 @@
 /// - NormSq = (1/8)∫_{[−1,1]³} u_HF(0.5; ξ)² dξ by a 24³-point tensor Gauss–Legendre rule (agrees with 12³ points to
 ///   6e-15); the tests re-check it with an independent midpoint rule.
 /// - The solver is a black box to torch: Differentiable = false, and the models detach their input.
-module Emulators.Problems.Pde
+module Emulators.Core.Problems.Pde
 
-open Emulators
-open Emulators.Tensors
+open Emulators.Core
+open Emulators.Core.Tensors
 
 let dim = 3
 let coarseCells = 4

@@ -1,7 +1,7 @@
 /// A test problem: an HF function, its LF sources with their own input spaces, and how it is sampled and scored.
-namespace Emulators
+namespace Emulators.Core
 
-open Emulators.Tensors
+open Emulators.Core.Tensors
 
 /// A vectorised model: physical inputs [..., d] -> outputs [...]. Built from torch operations, so it is
 /// differentiable with respect to its inputs (needed when an encoder feeds an exact LF function).

@@ -9,11 +9,11 @@
 ///   grid (§10 #6), N_L = 200 Sobol' LF points (the LF input is 1-D, so the 1-D default applies).
 /// - NormSq is exact: E[sin²(12πx1)] = 1/2 and E[sin(12πx1)] = 0 (whole periods), E[sin²(12x2)] = 1/2 − sin(24)/48,
 ///   so (1/|Ω|)∫ y_H² = 4·1/2 + 0 + 1/2 − sin(24)/48.
-module Emulators.Problems.TwoD
+module Emulators.Core.Problems.TwoD
 
 open TorchSharp
-open Emulators
-open Emulators.Tensors
+open Emulators.Core
+open Emulators.Core.Tensors
 
 /// y_L(x1) = sin(12π x1); input [..., 1].
 let lf: Model = fun x -> torch.sin (x.select(-1, 0L) * (12.0 * System.Math.PI))

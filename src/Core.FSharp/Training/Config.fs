@@ -1,5 +1,5 @@
 /// What training needs to know, and what it gives back.
-namespace Emulators
+namespace Emulators.Core
 
 open System.Threading
 

@@ -1,9 +1,9 @@
 /// Training is a function from configuration and data to a result record.
-module Emulators.Fit
+module Emulators.Core.Fit
 
 open System.Diagnostics
 open TorchSharp
-open Emulators.Tensors
+open Emulators.Core.Tensors
 
 let private validateHf (box: Box) (hf: HfData) =
     if hf.X.Length <> hf.Y.Length then

@@ -1,9 +1,9 @@
 /// One optimisation stage over chosen parameters and a composed loss: Adam epochs, then L-BFGS.
-module Emulators.Stage
+module Emulators.Core.Stage
 
 open System.Diagnostics
 open TorchSharp
-open Emulators.Tensors
+open Emulators.Core.Tensors
 
 let private record (stage: string) (step: int) (terms: (string * Tensor) list) : HistoryEntry =
     { Stage = stage

@@ -1,9 +1,9 @@
 /// The LF side of training: data tensors, LF loss terms, surrogate pre-training (shared between members with the
 /// same seed) and the KAN grid update of surrogates and encoders.
-module Emulators.Surrogates
+module Emulators.Core.Surrogates
 
 open TorchSharp
-open Emulators.Tensors
+open Emulators.Core.Tensors
 
 /// Inputs of one data set in a link's scaled coordinates, repeated for every member: [E, N, d].
 let inputTensor (p: Precision) (members: int) (inScale: Affine1) (x: float[][]) =
