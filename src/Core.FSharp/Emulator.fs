@@ -152,13 +152,10 @@ module Emulator =
         if x.Length = 0 then Errors.fail "predict: no points given"
         Errors.requireMatrix "predict input" m.Domain.Dim x
 
-    /// Predictions of every member: [member][point], with the linear and nonlinear parts.
-    let predictMembers (m: Emulator) (x: float[][]) : Prediction[] =
-        checkPoints m x
-        use _ = torch.NewDisposeScope()
-        use _ = torch.no_grad ()
-        let lin, nl = branches m (scaleInputs m x)
-        let rows (t: Tensor) = Tensors.toArray t |> Array.chunkBySize x.Length
+    /// Predictions of every member from scaled inputs [E, N, d]: [member][point], physical units.
+    let private predictScaled (m: Emulator) (points: int) (xs: Tensor) : Prediction[] =
+        let lin, nl = branches m xs
+        let rows (t: Tensor) = Tensors.toArray t |> Array.chunkBySize points
         let l = rows lin
         let n = rows nl
         Array.init m.Members (fun e ->
@@ -168,6 +165,25 @@ module Emulator =
             let linear = l[e] |> Array.map (fun v -> v * scale + shift)
             let nonlinear = n[e] |> Array.map (fun v -> v * scale)
             { Value = Array.map2 (+) linear nonlinear; Linear = linear; Nonlinear = nonlinear })
+
+    /// Predictions of every member: [member][point], with the linear and nonlinear parts.
+    let predictMembers (m: Emulator) (x: float[][]) : Prediction[] =
+        checkPoints m x
+        use _ = torch.NewDisposeScope()
+        use _ = torch.no_grad ()
+        predictScaled m x.Length (scaleInputs m x)
+
+    /// Predictions of member e at its own points xs[e] (every member as many points): [member][point]. Member e
+    /// gets the numbers `predictMembers` gives it when all members are asked about xs[e].
+    let predictEach (m: Emulator) (xs: float[][][]) : Prediction[] =
+        if xs.Length <> m.Members then Errors.fail "predict: %d point sets for %d members" xs.Length m.Members
+        xs |> Array.iter (checkPoints m)
+        let n = xs[0].Length
+        if xs |> Array.exists (fun x -> x.Length <> n) then Errors.fail "predict: every member needs as many points (%d)" n
+        use _ = torch.NewDisposeScope()
+        use _ = torch.no_grad ()
+        let t = Affine1.apply m.InputScale (Tensors.ofRows m.Spec.Precision (Array.concat xs))
+        predictScaled m n (t.reshape(int64 m.Members, int64 n, -1L))
 
     /// Member e alone, as a one-member emulator (its parameters are views of the ensemble's).
     let memberOf (m: Emulator) (e: int) : Emulator =

@@ -39,45 +39,90 @@ let private specOf (c: Sweep.RunConfig) : EmulatorSpec =
       Encoding = (if c.Model = "sf" then NoEncoding else Workflow.encodingOf c.Encoding options)
       Precision = Tensors.Float64 }
 
-let private trainConfig (c: Sweep.RunConfig) (cand: Search.Candidate) =
-    let schedule = { AdamEpochs = c.Budget.AdamEpochs; LearningRate = cand.LearningRate; LbfgsIterations = c.Budget.LbfgsIterations }
+/// The learning rate of LF-surrogate pre-training in every run: the searched rate is the HF stage's (end to end,
+/// the whole model's after the surrogates' pre-training).
+let surrogateLearningRate = 1e-3
+
+/// The schedule of LF-surrogate pre-training: the run's budget at surrogateLearningRate.
+let surrogateSchedule (b: Sweep.Budget) =
+    { AdamEpochs = b.AdamEpochs; LearningRate = surrogateLearningRate; LbfgsIterations = b.LbfgsIterations }
+
+let private trainConfig (c: Sweep.RunConfig) =
     { TrainConfig.defaults with
-        Schedule = schedule
-        SurrogateSchedule = schedule
-        Lambda = cand.Lambda
+        Schedule = { AdamEpochs = c.Budget.AdamEpochs; LearningRate = TrainConfig.defaults.Schedule.LearningRate; LbfgsIterations = c.Budget.LbfgsIterations }
+        SurrogateSchedule = surrogateSchedule c.Budget
         Strategy = (if c.Strategy = "end-to-end" then EndToEnd else PretrainFreeze)
         LogEvery = 1000 }
 
-/// Train every candidate of a search round at once, as the members of one batched ensemble (same seed, so the
-/// same initialisation; own learning rate and λ), and score each member on the validation data.
-let private evaluateCandidates (c: Sweep.RunConfig) (p: Problem) (hf: HfData) (sources: SourceSpec list) (xv: float[][]) (yv: float[]) (cands: Search.Candidate[]) =
-    let spec = specOf c
-    let seed = 1000 + 97 * c.Rep + (if c.Model = "sf" then 1 else 0)
-    let cfg =
-        { trainConfig c cands[0] with
-            // LF surrogates pre-train at the default rate; the searched rate is the HF stage's.
-            SurrogateSchedule = { AdamEpochs = c.Budget.AdamEpochs; LearningRate = 1e-3; LbfgsIterations = c.Budget.LbfgsIterations }
-            MemberLearningRates = Some(cands |> Array.map (fun k -> k.LearningRate))
-            MemberLambdas = Some(cands |> Array.map (fun k -> k.Lambda)) }
-    let fit = Fit.fit cfg spec p.Domain hf sources (Array.create cands.Length seed)
-    let preds = Emulator.predictMembers fit.Emulator xv
-    cands |> Array.mapi (fun e _ -> Metrics.normalizedMse p.NormSq preds[e].Value yv, (fit, e))
+/// A configuration's identity without its repetition: the repetitions of one group share it.
+let groupKey (c: Sweep.RunConfig) = { c with Rep = 0 }.Key
 
-/// One configuration, start to finish.
-let runOne (c: Sweep.RunConfig) : RunRecord =
-    let clock = Stopwatch.StartNew()
+/// What one repetition of a configuration trains and is judged on.
+type private Repetition =
+    { Config: Sweep.RunConfig
+      Problem: Problem
+      Data: MemberData
+      Seed: int
+      /// Validation draw: inputs and HF truth (never the test set, never the HF points).
+      ValidationX: float[][]
+      ValidationY: float[] }
+
+/// The LF sources of a repetition, and their pre-trained surrogates when they are learned (from the cache).
+let private repetition (cache: SurrogateCache.Cache) (c: Sweep.RunConfig) : Repetition =
     let p = Problems.Catalogue.find c.Problem
     let xh = Experiment.hfPointsIn c.Design p c.Nh c.Rep
     let hf = { X = xh; Y = Experiment.evaluate p.Hf xh }
     let xv = validationPoints p c.Nh c.Rep
-    let yv = Experiment.evaluate p.Hf xv
+    let seed = (Experiment.memberSeeds c.Rep (if c.Model = "sf" then 1 else 0))[0]
     let sources =
         match c.Model, c.Lf with
         | "sf", _ -> []
         | _, "learned" -> Experiment.sources p Experiment.LearnedLf c.Rep
         | _ -> Experiment.sources p Experiment.ExactLf c.Rep
-    let (best, valErr, (fit: FitResult, memberIndex)), history =
-        Search.run (7919 * c.Rep + c.Nh) c.Budget.SearchCandidates c.Budget.SearchRounds (evaluateCandidates c p hf sources xv yv)
+    let spec = specOf c
+    let surrogates =
+        let learned = sources |> List.indexed |> List.filter (fun (_, s) -> match s with Learned _ -> true | Exact _ -> false)
+        if learned.IsEmpty then None
+        else
+            let cfg = trainConfig c
+            learned
+            |> List.map (fun (i, src) ->
+                let key: SurrogateCache.Key =
+                    { Problem = c.Problem; Rep = c.Rep; Source = (match src with Learned(n, _, _, _) -> n | Exact f -> f.Name)
+                      Architecture = c.Architecture; Depth = c.Budget.Depth; Width = c.Budget.Width
+                      AdamEpochs = cfg.SurrogateSchedule.AdamEpochs; LbfgsIterations = cfg.SurrogateSchedule.LbfgsIterations
+                      LearningRate = cfg.SurrogateSchedule.LearningRate; Precision = spec.Precision }
+                SurrogateCache.getOrTrain cache key (fun () ->
+                    Surrogates.pretrainAlone cfg spec.Surrogate spec.Precision (Surrogates.seedOf seed i) src))
+            |> Some
+    { Config = c
+      Problem = p
+      Data = { Hf = hf; Sources = sources; Surrogates = surrogates }
+      Seed = seed
+      ValidationX = xv
+      ValidationY = Experiment.evaluate p.Hf xv }
+
+/// Train one search round of every repetition at once, as the members of one batched ensemble: member k of
+/// repetition r has r's data, seed and pre-trained surrogates (so the same start as every candidate of r) and
+/// candidate k's learning rate and λ. Each member is scored on its repetition's validation data.
+let private evaluateRound (c: Sweep.RunConfig) (reps: Repetition[]) (batches: Search.Candidate[][]) =
+    let members = [| for r in 0 .. reps.Length - 1 do for k in batches[r] -> r, k |]
+    let cfg =
+        { trainConfig c with
+            MemberLearningRates = Some(members |> Array.map (fun (_, k) -> k.LearningRate))
+            MemberLambdas = Some(members |> Array.map (fun (_, k) -> k.Lambda)) }
+    let fit =
+        Fit.fitMembers cfg (specOf c) reps[0].Problem.Domain (members |> Array.map (fun (r, _) -> reps[r].Data))
+            (members |> Array.map (fun (r, _) -> reps[r].Seed))
+    let preds = Emulator.predictEach fit.Emulator (members |> Array.map (fun (r, _) -> reps[r].ValidationX))
+    let scored = members |> Array.mapi (fun e (r, _) -> r, (Metrics.normalizedMse reps[r].Problem.NormSq preds[e].Value reps[r].ValidationY, (fit, e)))
+    Array.init reps.Length (fun r -> scored |> Array.filter (fun (q, _) -> q = r) |> Array.map snd)
+
+/// The record of one repetition, from its search's outcome.
+let private recordOf (rep: Repetition) ((best: Search.Candidate, valErr, (fit: FitResult, memberIndex)), history: (Search.Candidate * float) list) (seconds: float) : RunRecord =
+    let c = rep.Config
+    let p = rep.Problem
+    let xh = rep.Data.Hf.X
     let xt, yt = testSet p
     let chosen = Emulator.memberOf fit.Emulator memberIndex
     let predict x = (Emulator.predict chosen x).Value
@@ -91,7 +136,7 @@ let runOne (c: Sweep.RunConfig) : RunRecord =
                   Truth = Experiment.evaluate p.Hf xs
                   Prediction = predict xs
                   HfX = xh |> Array.map (fun r -> r[0])
-                  HfY = hf.Y }
+                  HfY = rep.Data.Hf.Y }
         else None
     { Key = c.Key
       Experiment = c.Experiment
@@ -116,10 +161,43 @@ let runOne (c: Sweep.RunConfig) : RunRecord =
       Lambda = best.Lambda
       SearchCandidates = history.Length
       ValidationNormalizedMse = valErr
-      Seconds = clock.Elapsed.TotalSeconds
+      Seconds = seconds
       LibraryVersion = ModelFile.libraryVersion
       FinishedUtc = DateTime.UtcNow.ToString("o")
       Example = example }
+
+/// `runGroup` with a given surrogate cache.
+let runGroupWith (cache: SurrogateCache.Cache) (configs: Sweep.RunConfig list) : RunRecord list =
+    match configs with
+    | [] -> []
+    | first :: _ ->
+        let key = groupKey first
+        for c in configs do
+            if groupKey c <> key then
+                Errors.fail "a run group holds the repetitions of one configuration, but '%s' and '%s' differ in more than the repetition" first.Key c.Key
+        match configs |> List.countBy (fun c -> c.Rep) |> List.tryFind (fun (_, n) -> n > 1) with
+        | Some(r, _) -> Errors.fail "a run group has repetition %d twice (%s)" r first.Key
+        | None -> ()
+        let clock = Stopwatch.StartNew()
+        let reps = configs |> List.map (repetition cache) |> Array.ofList
+        // Tuning per repetition: each repetition runs its own search (its own seed, its own validation draw),
+        // the searches in lockstep so that every round trains all repetitions' candidates as one ensemble.
+        let outcomes =
+            Search.runEach
+                (configs |> List.map (fun c -> 7919 * c.Rep + c.Nh))
+                first.Budget.SearchCandidates first.Budget.SearchRounds (evaluateRound first reps)
+        // each record's share of the group's time (the repetitions trained together)
+        let seconds = clock.Elapsed.TotalSeconds / float reps.Length
+        List.map2 (fun rep outcome -> recordOf rep outcome seconds) (List.ofArray reps) outcomes
+
+/// The repetitions of one configuration (the same key but for the repetition), trained together: every search
+/// round trains the candidates of every repetition as one batched ensemble, each member on its own repetition's
+/// data. LF surrogates come pre-trained from the process's cache (SurrogateCache.shared). A repetition's record
+/// does not depend on which other repetitions share its group. Records come in the order of the configurations.
+let runGroup (configs: Sweep.RunConfig list) : RunRecord list = runGroupWith SurrogateCache.shared configs
+
+/// One configuration, start to finish (a group of one).
+let runOne (c: Sweep.RunConfig) : RunRecord = runGroup [ c ] |> List.head
 
 /// Run every configuration of this shard not yet in the results file, `jobs` at a time (each run uses one
 /// libtorch thread, so jobs = cores fills the machine), appending each record as it finishes.

@@ -66,22 +66,36 @@ let private nextRound (rng: System.Random) (n: int) (history: (Candidate * float
             interleave (lists |> List.map (fun l -> match l with [] -> [] | _ :: t -> t)) (List.rev taken @ acc) (k - taken.Length)
     interleave perCentre [] n |> Array.ofList
 
-/// Run `rounds` rounds of `n` candidates. `evaluate` trains a batch and returns each candidate's validation
-/// error with whatever it produced; non-finite errors count as infinitely bad. Returns the best candidate, its
-/// error and product, and every (candidate, error) evaluated.
-let run (seed: int) (n: int) (rounds: int) (evaluate: Candidate[] -> (float * 'T)[]) =
+/// Run one search per seed, `rounds` rounds of `n` candidates each, the searches in lockstep: round r of every
+/// search is proposed, then all of them are evaluated by one call of `evaluate` (one batch of candidates per
+/// search, in the order of the seeds; a batch may be empty when a search has nothing new to propose), so a
+/// batched ensemble can train the round of every search as one graph. Each search sees only its own results, so
+/// it proposes exactly what it would propose alone. `evaluate` returns each candidate's validation error with
+/// whatever it produced; non-finite errors count as infinitely bad. Returns, per search, the best candidate, its
+/// error and product, and every (candidate, error) it evaluated.
+let runEach (seeds: int list) (n: int) (rounds: int) (evaluate: Candidate[][] -> (float * 'T)[][]) =
     if n < 1 then Emulators.Core.Errors.fail "search: at least one candidate per round is needed (got %d)" n
-    let rng = System.Random(seed)
-    let mutable history = []
-    let mutable best = None
+    if seeds.IsEmpty then Emulators.Core.Errors.fail "search: no search to run (no seeds given)"
+    let searches = seeds |> List.map (fun s -> System.Random(s)) |> Array.ofList
+    let history = Array.create searches.Length []
+    let best = Array.create searches.Length None
     for r in 0 .. max 1 rounds - 1 do
-        let batch = if r = 0 then firstRound rng n else nextRound rng n history
-        if batch.Length > 0 then
-            let results = evaluate batch
-            for c, (err, product) in Array.zip batch results do
-                let e = if System.Double.IsNaN err || System.Double.IsInfinity err then infinity else err
-                history <- history @ [ c, e ]
-                match best with
-                | Some(_, be, _) when be <= e -> ()
-                | _ -> best <- Some(c, e, product)
-    best.Value, history
+        let batches = searches |> Array.mapi (fun k rng -> if r = 0 then firstRound rng n else nextRound rng n history[k])
+        if batches |> Array.exists (fun b -> b.Length > 0) then
+            let results = evaluate batches
+            if results.Length <> batches.Length then
+                Emulators.Core.Errors.fail "search: %d result lists for %d searches" results.Length batches.Length
+            for k in 0 .. batches.Length - 1 do
+                if results[k].Length <> batches[k].Length then
+                    Emulators.Core.Errors.fail "search: %d results for %d candidates" results[k].Length batches[k].Length
+                for c, (err, product) in Array.zip batches[k] results[k] do
+                    let e = if System.Double.IsNaN err || System.Double.IsInfinity err then infinity else err
+                    history[k] <- history[k] @ [ c, e ]
+                    match best[k] with
+                    | Some(_, be, _) when be <= e -> ()
+                    | _ -> best[k] <- Some(c, e, product)
+    List.init searches.Length (fun k -> best[k].Value, history[k])
+
+/// One search (`runEach` with a single seed): `evaluate` trains one batch of candidates.
+let run (seed: int) (n: int) (rounds: int) (evaluate: Candidate[] -> (float * 'T)[]) =
+    runEach [ seed ] n rounds (fun batches -> [| evaluate batches[0] |]) |> List.head

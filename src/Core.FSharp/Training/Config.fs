@@ -78,6 +78,27 @@ type FitResult =
       Stages: StageSummary list
       Seconds: float }
 
+/// An LF surrogate trained alone on its source's LF data (Surrogates.pretrainAlone), for reuse: by every member
+/// of an ensemble that starts from it, and by every fit that would train the same surrogate again.
+type TrainedSurrogate =
+    { Source: string
+      /// One member's parameters: every tensor is [1, ...]. Never trained further in place (a fit copies them).
+      Params: Params
+      /// The standardization of the source's outputs the surrogate was trained in.
+      OutputScale: Affine1
+      History: HistoryEntry list
+      Stage: StageSummary }
+
+/// What one ensemble member trains on, for ensembles whose members see different data (the repetitions of an
+/// assessment configuration, each with its own HF points and LF samples; see Fit.fitMembers). Members agree on the
+/// number of HF points and on their sources' names, kinds and sizes.
+type MemberData =
+    { Hf: HfData
+      Sources: SourceSpec list
+      /// The pre-trained surrogate of each learned source, in the order of the learned sources; None: the fit
+      /// trains them itself. With PretrainFreeze they are used frozen as they are; end to end they are the start.
+      Surrogates: TrainedSurrogate list option }
+
 module Strategy =
     let parse (s: string) =
         match s.Trim().ToLowerInvariant() with

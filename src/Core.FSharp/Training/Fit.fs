@@ -50,53 +50,119 @@ let private validateMembers (cfg: TrainConfig) (members: int) (nHf: int) =
             if used < 2 then Errors.fail "member HF mask: member %d uses %d HF points; at least 2 are needed" e used)
     | None -> ()
 
-/// Train a multi-fidelity emulator (or, with no sources, the single-fidelity network) on HF data and LF sources.
-/// `seeds` holds one seed per ensemble member; members train as one batched computation. Members may differ in
-/// learning rate, penalty and HF subset (TrainConfig.MemberLearningRates, MemberLambdas, MemberHfMask); with
-/// Adam alone, member e then ends where a lone model with its seed, learning rate, λ and subset ends, up to
-/// round-off. The L-BFGS polish runs member by member (see Stage.runWith).
-let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sources: SourceSpec list) (seeds: int[]) : FitResult =
-    validateHf hfBox hf
-    sources |> List.iter validateSource
+let private sourceName = function Exact f -> f.Name | Learned(n, _, _, _) -> n
+
+/// Members with their own data must agree on everything the shared network structure depends on.
+let private validateMemberData (data: MemberData[]) =
+    let d0 = data[0]
+    let n = d0.Hf.X.Length
+    let boxOf = function Learned(_, Some b, _, _) -> Some b | Learned(_, None, x, _) -> Some(Box.ofRows x) | Exact _ -> None
+    data |> Array.iteri (fun e d ->
+        if d.Hf.X.Length <> n then
+            Errors.fail "member data: member %d has %d HF points but member 0 has %d (members must have as many)" e d.Hf.X.Length n
+        if d.Sources.Length <> d0.Sources.Length then
+            Errors.fail "member data: member %d has %d LF sources but member 0 has %d" e d.Sources.Length d0.Sources.Length
+        for i, (a, b) in List.indexed (List.zip d0.Sources d.Sources) do
+            match a, b with
+            | Exact f, Exact g when f.Name = g.Name -> ()
+            | Learned(na, _, xa, _), Learned(nb, _, xb, _) when na = nb ->
+                if xa.Length <> xb.Length then
+                    Errors.fail "member data: LF source '%s' has %d points in member %d but %d in member 0" na xb.Length e xa.Length
+                if boxOf a <> boxOf b then
+                    Errors.fail "member data: LF source '%s' has another input box in member %d than in member 0 (give the box)" na e
+            | _ -> Errors.fail "member data: LF source %d of member %d ('%s') is not the same kind of source as member 0's ('%s')" i e (sourceName b) (sourceName a)
+        match d.Surrogates with
+        | Some ts ->
+            let learnedNames = d.Sources |> List.choose (function Learned(n, _, _, _) -> Some n | Exact _ -> None)
+            if (ts |> List.map (fun t -> t.Source)) <> learnedNames then
+                Errors.fail "member data: member %d's pre-trained surrogates (%s) do not match its learned sources (%s)" e
+                    (ts |> List.map (fun t -> t.Source) |> String.concat ", ") (String.concat ", " learnedNames)
+        | None -> ())
+    if data |> Array.exists (fun d -> d.Surrogates.IsSome <> d0.Surrogates.IsSome) then
+        Errors.fail "member data: either every member or none brings pre-trained surrogates"
+
+/// Train a multi-fidelity emulator (or, with no sources, the single-fidelity network), member e of the ensemble on
+/// its own data data[e] (HF points, LF sources, optionally pre-trained surrogates), with seeds[e]. Members train as
+/// one batched computation; each member's numbers are those it gets when the other members have the same data as
+/// it, up to batched kernels (with MKL's strict reproducibility, bit for bit). Members may also differ in learning
+/// rate, penalty and HF subset (TrainConfig.MemberLearningRates, MemberLambdas, MemberHfMask). The emulator's
+/// source links carry member 0's LF standardization (learned sources: the standardization member 0's surrogate was
+/// trained in; a member's surrogate output enters F_nl in its own standardized units, so predictions do not use it).
+let fitMembers (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (data: MemberData[]) (seeds: int[]) : FitResult =
+    if data.Length <> seeds.Length then Errors.fail "member data: %d data sets for %d ensemble members (one per seed)" data.Length seeds.Length
+    if seeds.Length < 1 then Errors.fail "an emulator needs at least one member (seed)"
+    let distinctData = data |> Array.fold (fun acc d -> if acc |> List.exists (fun o -> obj.ReferenceEquals(o, d)) then acc else d :: acc) []
+    for d in distinctData do
+        validateHf hfBox d.Hf
+        d.Sources |> List.iter validateSource
+    validateMemberData data
+    let d0 = data[0]
+    let sources = d0.Sources
     for src in sources do
         match src with
         | Exact f when not f.Differentiable && spec.Encoding <> NoEncoding ->
             Errors.fail "LF source '%s' is a black-box function, which cannot pass gradients to an encoder: use encoding none, or learned LF information" f.Name
         | _ -> ()
-    match sources |> List.countBy (function Exact f -> f.Name | Learned(n, _, _, _) -> n) |> List.tryFind (fun (_, c) -> c > 1) with
+    match sources |> List.countBy sourceName |> List.tryFind (fun (_, c) -> c > 1) with
     | Some(n, _) -> Errors.fail "two LF sources are named '%s'" n
     | None -> ()
     if cfg.Lambda < 0.0 then Errors.fail "the penalty lambda must be non-negative (got %g)" cfg.Lambda
     if not (cfg.EncoderLambda >= 0.0) || System.Double.IsInfinity cfg.EncoderLambda then
         Errors.fail "the encoder penalty must be a non-negative number (got %g)" cfg.EncoderLambda
-    validateMembers cfg seeds.Length hf.X.Length
+    validateMembers cfg seeds.Length d0.Hf.X.Length
     let clock = Stopwatch.StartNew()
-    let m0 = Emulator.create spec hfBox hf.Y sources seeds
+    let m0 = Emulator.create spec hfBox d0.Hf.Y sources seeds
     let e = m0.Members
     let p = spec.Precision
-    // A member trained on a subset standardizes its outputs with that subset's statistics, as it would alone.
+    let hfs = data |> Array.map (fun d -> d.Hf)
+    let sharedHf = hfs |> Array.forall (fun h -> obj.ReferenceEquals(h, hfs[0]))
+    // A member trained on a subset (or its own data) standardizes its outputs with that data's statistics, as it
+    // would alone.
     let m =
         match cfg.MemberHfMask with
         | Some mask ->
-            let scales = mask |> Array.map (fun w -> Affine1.standardizeWeighted w hf.Y)
+            let scales = Array.init e (fun k -> Affine1.standardizeWeighted mask[k] hfs[k].Y)
+            { m0 with OutputScale = scales[0]; MemberOutputScales = Some scales }
+        | None when not sharedHf ->
+            let scales = hfs |> Array.map (fun h -> Affine1.standardize h.Y)
             { m0 with OutputScale = scales[0]; MemberOutputScales = Some scales }
         | None -> m0
     let xH, yH =
-        let xs = Surrogates.inputTensor p e m.InputScale hf.X
+        let xs = Surrogates.inputTensorMembers p m.InputScale (hfs |> Array.map (fun h -> h.X))
         use _ = torch.no_grad ()
         match m.MemberOutputScales with
         | None ->
             // one target row per member, so the fused MSE needs no broadcast
-            use ys = (Affine1.apply m.OutputScale ((Tensors.ofVector p hf.Y).unsqueeze(-1))).unsqueeze(0)
+            use ys = (Affine1.apply m.OutputScale ((Tensors.ofVector p hfs[0].Y).unsqueeze(-1))).unsqueeze(0)
             xs, ys.expand(int64 e, -1L, -1L).contiguous().DetachFromDisposeScope()
         | Some scales ->
             let column (f: Affine1 -> float) = Tensors.create (scales |> Array.map f) [| int64 e; 1L; 1L |] (scalarType p)
-            use y = (Tensors.ofVector p hf.Y).unsqueeze(-1).unsqueeze(0)
+            use y =
+                if sharedHf then (Tensors.ofVector p hfs[0].Y).unsqueeze(-1).unsqueeze(0)
+                else Tensors.create (hfs |> Array.collect (fun h -> h.Y)) [| int64 e; int64 hfs[0].Y.Length; 1L |] (scalarType p)
             use shift = column (fun s -> s.Shift[0])
             use scale = column (fun s -> s.Scale[0])
             xs, ((y - shift) / scale).DetachFromDisposeScope()
+    let memberSources = data |> Array.map (fun d -> d.Sources)
+    // Pre-trained surrogates replace the fresh ones (which were still drawn, so every other parameter starts where
+    // it would without them).
+    let trained = d0.Surrogates.IsSome
+    let m =
+        if not trained then m
+        else
+            let perLearned = data |> Array.map (fun d -> Array.ofList d.Surrogates.Value)
+            let links, _ =
+                m.Sources
+                |> List.mapFold (fun k link ->
+                    match link.Surrogate with
+                    | Some _ ->
+                        let mine = perLearned |> Array.map (fun ts -> ts[k])
+                        for _, t in link.Surrogate.Value do t.Dispose()
+                        { link with Surrogate = Some(Surrogates.stackTrained mine); OutputScale = mine[0].OutputScale }, k + 1
+                    | None -> link, k) 0
+            { m with Sources = links }
     // KAN grid update of the LF surrogates (on their LF points) and encoders (on the HF points), before they train.
-    let m = if cfg.KanGridUpdate then Surrogates.regridSources spec sources m xH else m
+    let m = if cfg.KanGridUpdate then Surrogates.regridSources spec memberSources trained m xH else m
     // F_nl's grid update on the HF features, once the surrogates it reads are trained (or at the start end to end).
     let regridCorrelation (m: Emulator) =
         if not cfg.KanGridUpdate then m
@@ -115,7 +181,7 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
         let forward =
             if constant then fun () -> Emulator.forwardFeatures m (u.Force())
             else fun () -> Emulator.forwardScaled m xH
-        let n = hf.X.Length
+        let n = d0.Hf.X.Length
         use _ = torch.no_grad ()
         match cfg.MemberHfMask with
         | None -> Loss.mse "hf" forward yH
@@ -132,18 +198,25 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
             | Some ls -> Loss.l2Members "penalty" ls weights
         l2 + Loss.anchored "encoder-penalty" cfg.EncoderLambda encoderParams
     let learningRates = cfg.MemberLearningRates |> Option.defaultValue (Array.create e cfg.Schedule.LearningRate)
-    let learnedSources = Surrogates.learned sources m
-    let surrogateParams = learnedSources |> List.collect (fun (sp, _, _, _, _) -> Params.tensors sp)
+    let learnedSources = Surrogates.learned memberSources m
+    let surrogateParams = learnedSources |> List.collect (fun (sp, _, _, _) -> Params.tensors sp)
     let correlationParams (m: Emulator) =
         [ yield! encoderParams
           match m.Linear with
           | Some lp -> yield! Params.tensors lp
           | None -> ()
           yield! Params.tensors m.Nonlinear ]
+    // The stages of pre-trained surrogates are member 0's, for the record.
+    let pretrainedStages =
+        match d0.Surrogates with
+        | Some ts -> ts |> List.mapi (fun i t -> t.History, { t.Stage with Stage = sprintf "surrogate %d (pre-trained)" i })
+        | None -> []
     let m, stages =
         match cfg.Strategy with
         | PretrainFreeze ->
-            let pre = learnedSources |> List.mapi (Surrogates.pretrain cfg spec.Surrogate p seeds)
+            let pre =
+                if trained then pretrainedStages
+                else learnedSources |> List.mapi (Surrogates.pretrain cfg spec.Surrogate p seeds)
             // Frozen surrogates: no gradient is asked of them any more.
             for t in surrogateParams do t.requires_grad_(false) |> ignore
             let m = regridCorrelation m
@@ -154,10 +227,19 @@ let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sourc
             let m = regridCorrelation m
             let lfLoss =
                 learnedSources
-                |> List.map (fun (sp, link, name, x, y) -> Surrogates.lfTerm spec.Surrogate p e sp link name x y)
+                |> List.map (fun (sp, link, name, lf) -> Surrogates.lfTerm spec.Surrogate p sp link.InputScale name lf)
                 |> List.fold (+) Loss.Zero
-            m, [ Stage.runWith cfg "end-to-end" cfg.Schedule learningRates (surrogateParams @ correlationParams m) (lfLoss + hfTerm m false + penalty m) ]
+            m, pretrainedStages @ [ Stage.runWith cfg "end-to-end" cfg.Schedule learningRates (surrogateParams @ correlationParams m) (lfLoss + hfTerm m false + penalty m) ]
     { Emulator = m
       History = stages |> List.collect fst
       Stages = stages |> List.map snd
       Seconds = clock.Elapsed.TotalSeconds }
+
+/// Train a multi-fidelity emulator (or, with no sources, the single-fidelity network) on HF data and LF sources.
+/// `seeds` holds one seed per ensemble member; members train as one batched computation. Members may differ in
+/// learning rate, penalty and HF subset (TrainConfig.MemberLearningRates, MemberLambdas, MemberHfMask); with
+/// Adam alone, member e then ends where a lone model with its seed, learning rate, λ and subset ends, up to
+/// round-off. The L-BFGS polish runs member by member (see Stage.runWith).
+let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sources: SourceSpec list) (seeds: int[]) : FitResult =
+    let shared = { Hf = hf; Sources = sources; Surrogates = None }
+    fitMembers cfg spec hfBox (Array.create seeds.Length shared) seeds
