@@ -99,7 +99,7 @@ let private startWorker (index: int) (root: string) (preset: string) =
 
 let private kill (w: Worker) =
     try
-        if not w.Process.HasExited then w.Process.Kill true
+        if not w.Process.HasExited then w.Process.Kill()
     with _ -> ()
 
 /// An executor with `jobs` worker processes. Each worker takes the next unit of the queue (longest first) when it
