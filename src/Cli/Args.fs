@@ -166,14 +166,16 @@ type ReproduceArgs =
     | Shard of k_of_n: string
     | Root of paper_figures_dir: string
     | Jobs of int
+    | Fresh
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Preset _ -> "quick (minutes, reduced budgets) or paper (the paper's budgets; hours, shardable); default quick"
+            | Preset _ -> "a preset of the experiment files: quick (minutes, reduced budgets) or paper (the paper's budgets; hours, shardable); default quick"
             | Only _ -> "run only the named experiment"
             | Shard _ -> "run shard k of N (e.g. 3/8); join shards with `emulators merge`"
             | Root _ -> "the paper-figures directory (default: found from the working directory)"
-            | Jobs _ -> "runs trained in parallel, one libtorch thread each (default: the number of cores)"
+            | Jobs _ -> "worker processes training in parallel, one libtorch thread each (default: the number of cores; 1 trains in this process)"
+            | Fresh -> "rerun from scratch: move the results file aside (to <file>.old-<time>, never deleted) and train every selected run again"
 
 type FiguresArgs =
     | Preset of name: string
@@ -198,13 +200,31 @@ type MergeArgs =
 type SlurmArgs =
     | Preset of name: string
     | Shards of int
+    | Root of paper_figures_dir: string
+    | Cpus_Per_Task of int
+    | Mem of size: string
+    | Time of limit: string
     | [<AltCommandLine("-o")>] Out of file: string
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Preset _ -> "quick or paper (default paper)"
             | Shards _ -> "number of array tasks (default 32)"
+            | Root _ -> "the paper-figures directory (default: found from the working directory)"
+            | Cpus_Per_Task _ -> "CPUs per array task, used as worker processes (default 2)"
+            | Mem _ -> "memory per array task, as sbatch --mem takes it (default 4G)"
+            | Time _ -> "time limit per array task, as sbatch --time takes it (default 24:00:00)"
             | Out _ -> "script to write (default reproduce-<preset>.slurm.sh)"
+
+/// The hidden `worker` command that `reproduce --jobs N` starts N times.
+type WorkerArgs =
+    | [<Mandatory>] Root of paper_figures_dir: string
+    | [<Mandatory>] Preset of name: string
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Root _ -> "the paper-figures directory"
+            | Preset _ -> "the preset whose runs it is sent"
 
 type Command =
     | [<CliPrefix(CliPrefix.None); SubCommand>] Problems of ParseResults<ProblemsArgs>
@@ -217,6 +237,7 @@ type Command =
     | [<CliPrefix(CliPrefix.None); SubCommand>] Train of ParseResults<TrainArgs>
     | [<CliPrefix(CliPrefix.None); SubCommand>] Predict of ParseResults<PredictArgs>
     | [<CliPrefix(CliPrefix.None); SubCommand>] Evaluate of ParseResults<EvaluateArgs>
+    | [<CliPrefix(CliPrefix.None); SubCommand; Hidden>] Worker of ParseResults<WorkerArgs>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -230,3 +251,4 @@ type Command =
             | Train _ -> "train an emulator on your own CSV data and save it"
             | Predict _ -> "predict with a saved model at the points of a CSV file"
             | Evaluate _ -> "score a saved model on a CSV test set"
+            | Worker _ -> "train the runs sent on stdin (started by `reproduce --jobs N`)"

@@ -20,6 +20,7 @@ let main argv =
         | Train a -> UserDataCommands.train a
         | Predict a -> UserDataCommands.predict a
         | Evaluate a -> UserDataCommands.evaluate a
+        | Worker a -> Workers.serve (a.GetResult WorkerArgs.Root) (a.GetResult WorkerArgs.Preset)
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
         printfn "%s" e.Message

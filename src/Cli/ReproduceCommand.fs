@@ -24,11 +24,6 @@ let resultsFile (root: string) (preset: string) (shard: (int * int) option) =
     | None -> Path.Combine(root, "results", preset + ".jsonl")
     | Some(k, n) -> Path.Combine(root, "results", sprintf "%s.shard-%d-of-%d.jsonl" preset k n)
 
-let private checkPreset (p: string) =
-    match p with
-    | "quick" | "paper" -> p
-    | other -> Errors.fail "unknown preset '%s' (expected quick or paper)" other
-
 let experiments (root: string) (preset: string) (only: string option) =
     let all = Sweep.discover (Path.Combine(root, "experiments")) |> List.map (fun f -> Sweep.load f preset)
     match only with
@@ -47,26 +42,66 @@ let render (root: string) (preset: string) (records: RunRecord list) =
     let files = Figures.Render.renderAll records outDir
     printfn "wrote %d figure and table files to %s" files.Length outDir
 
+/// A command line to suggest, repeating the options the user gave (e.g. --root) so it works where they are.
+let private suggest (command: string) (options: (string * string option) list) =
+    let quote (v: string) =
+        if v <> "" && v |> Seq.forall (fun ch -> Char.IsLetterOrDigit ch || "-_./:=,+@".Contains ch) then v
+        else "'" + v.Replace("'", "'\\''") + "'"
+    let given = options |> List.choose (fun (flag, v) -> v |> Option.map (fun v -> sprintf " %s %s" flag (quote v)))
+    "emulators " + command + String.concat "" given
+
 let reproduce (args: ParseResults<ReproduceArgs>) =
-    // One libtorch thread per run; runs go in parallel (--jobs) instead, which suits tiny networks far better.
+    // One libtorch thread per run; runs go in parallel worker processes (--jobs) instead, which suits tiny networks
+    // far better and keeps every run alone in its process.
     Native.init 1
-    let root = findRoot (args.TryGetResult ReproduceArgs.Root)
-    let preset = checkPreset (args.GetResult(ReproduceArgs.Preset, defaultValue = "quick"))
-    let shard = args.TryGetResult ReproduceArgs.Shard |> Option.map Store.parseShard
-    let exps = experiments root preset (args.TryGetResult ReproduceArgs.Only)
+    let givenRoot = args.TryGetResult ReproduceArgs.Root
+    let root = Path.GetFullPath(findRoot givenRoot)
+    let preset = args.GetResult(ReproduceArgs.Preset, defaultValue = "quick")
+    let only = args.TryGetResult ReproduceArgs.Only
+    let shardText = args.TryGetResult ReproduceArgs.Shard
+    let shard = shardText |> Option.map Store.parseShard
+    let jobs = args.GetResult(ReproduceArgs.Jobs, defaultValue = Environment.ProcessorCount)
+    if jobs < 1 then Errors.fail "--jobs must be at least 1 (got %d)" jobs
+    let exps = experiments root preset only
     let configs = exps |> List.collect Sweep.expand
     let path = resultsFile root preset shard
+    let options = [ "--preset", Some preset; "--only", only; "--shard", shardText; "--root", givenRoot ]
     printfn "%d experiment(s), %d runs in all; results in %s" exps.Length configs.Length path
+    if args.Contains ReproduceArgs.Fresh then
+        let covered = Runner.inShard shard configs |> List.map (fun c -> c.Key) |> Set.ofList
+        match Store.setAside path (fun r -> not (covered.Contains r.Key)) with
+        | Some(aside, kept) ->
+            printfn "--fresh: moved the previous results to %s%s" aside
+                (if kept > 0 then sprintf " (the %d records of runs not selected here stay in %s)" kept path else "")
+        | None -> ()
     let clock = Diagnostics.Stopwatch.StartNew()
+    let mutable resumed = false
     let report (p: Runner.Progress) =
-        if p.Done = 0 && p.Skipped > 0 then eprintfn "resuming: %d runs already finished" p.Skipped
+        if p.Skipped > 0 && not resumed && p.Total > 0 then
+            resumed <- true
+            eprintfn "resuming: %d runs already finished" p.Skipped
         if p.Current <> "done" then
-            eprintfn "[%d/%d done] elapsed %s, about %s left; starting %s" p.Done p.Total (duration p.ElapsedSeconds) (duration p.RemainingSeconds) p.Current
-    let jobs = args.GetResult(ReproduceArgs.Jobs, defaultValue = Environment.ProcessorCount)
-    let n = Runner.runAll configs path shard jobs report Threading.CancellationToken.None
+            eprintfn "[%d/%d runs done] elapsed %s, about %s left; started %s" p.Done p.Total (duration p.ElapsedSeconds) (duration p.RemainingSeconds) p.Current
+    use cancel = new Threading.CancellationTokenSource()
+    let execute =
+        if jobs = 1 then Runner.inProcess
+        else
+            // Ctrl-C stops the workers; every record received so far is already in the results file.
+            Console.CancelKeyPress.Add(fun e ->
+                e.Cancel <- true
+                eprintfn "stopping the workers..."
+                cancel.Cancel())
+            Workers.pool jobs root preset (eprintfn "%s")
+    let n = Runner.runAll configs path shard execute report cancel.Token
     printfn "finished %d runs in %s" n (duration clock.Elapsed.TotalSeconds)
+    if n = 0 then
+        printfn "nothing to train: every selected run is already in %s. To rerun from scratch: %s" path
+            (suggest "reproduce" options + " --fresh")
     match shard with
-    | Some(k, total) -> printfn "shard %d/%d done; join the shards with `emulators merge --preset %s`, then `emulators figures --preset %s`" k total preset preset
+    | Some(k, total) ->
+        let common = [ "--preset", Some preset; "--root", givenRoot ]
+        printfn "shard %d/%d done; when every shard is done, join them with `%s`, then `%s`" k total
+            (suggest "merge" common) (suggest "figures" common)
     | None ->
         let keys = configs |> List.map (fun c -> c.Key) |> Set.ofList
         render root preset (Store.read path |> List.filter (fun r -> keys.Contains r.Key || args.Contains ReproduceArgs.Only |> not))
@@ -74,17 +109,19 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
 
 let figures (args: ParseResults<FiguresArgs>) =
     Native.init 1
-    let root = findRoot (args.TryGetResult FiguresArgs.Root)
-    let preset = checkPreset (args.GetResult(FiguresArgs.Preset, defaultValue = "quick"))
+    let givenRoot = args.TryGetResult FiguresArgs.Root
+    let root = findRoot givenRoot
+    let preset = args.GetResult(FiguresArgs.Preset, defaultValue = "quick")
     let path = args.GetResult(FiguresArgs.Results, defaultValue = resultsFile root preset None)
     let records = Store.read path
-    if records.IsEmpty then Errors.fail "%s holds no results: run `emulators reproduce --preset %s` first" path preset
+    if records.IsEmpty then
+        Errors.fail "%s holds no results: run `%s` first" path (suggest "reproduce" [ "--preset", Some preset; "--root", givenRoot ])
     render root preset records
     0
 
 let merge (args: ParseResults<MergeArgs>) =
     let root = findRoot (args.TryGetResult MergeArgs.Root)
-    let preset = checkPreset (args.GetResult(MergeArgs.Preset, defaultValue = "paper"))
+    let preset = args.GetResult(MergeArgs.Preset, defaultValue = "paper")
     let dir = Path.Combine(root, "results")
     let shards = if Directory.Exists dir then Directory.GetFiles(dir, preset + ".shard-*.jsonl") |> Array.sort |> List.ofArray else []
     if shards.IsEmpty then Errors.fail "no shard files %s.shard-*.jsonl in %s" preset dir
@@ -94,29 +131,84 @@ let merge (args: ParseResults<MergeArgs>) =
     printfn "merged %d shard file(s) into %s: %d records" shards.Length out n
     0
 
-/// A Slurm job array: task k runs shard k of N, then one dependent job merges and renders.
+/// The repository to build the CLI from: found from the working directory or the paper-figures directory.
+let private findRepository (root: string) =
+    let rec up (dir: DirectoryInfo) =
+        if isNull dir then None
+        elif File.Exists(Path.Combine(dir.FullName, "src", "Cli", "Cli.fsproj")) then Some dir.FullName
+        else up dir.Parent
+    match up (DirectoryInfo(Directory.GetCurrentDirectory())) with
+    | Some r -> Some r
+    | None -> up (DirectoryInfo root)
+
+/// A Slurm job script that submits itself: run with bash on the login node, it builds the CLI once, submits an
+/// array whose task k runs shard k of N with the built output, and a job that waits for every task to succeed
+/// (afterok), merges the shards and renders the figures.
 let slurm (args: ParseResults<SlurmArgs>) =
-    let preset = checkPreset (args.GetResult(SlurmArgs.Preset, defaultValue = "paper"))
+    let preset = args.GetResult(SlurmArgs.Preset, defaultValue = "paper")
+    let root = Path.GetFullPath(findRoot (args.TryGetResult SlurmArgs.Root))
+    let runs = experiments root preset None |> List.collect Sweep.expand
     let n = args.GetResult(SlurmArgs.Shards, defaultValue = 32)
     if n < 1 then Errors.fail "--shards must be at least 1 (got %d)" n
+    let cpus = args.GetResult(SlurmArgs.Cpus_Per_Task, defaultValue = 2)
+    if cpus < 1 then Errors.fail "--cpus-per-task must be at least 1 (got %d)" cpus
+    let mem = args.GetResult(SlurmArgs.Mem, defaultValue = "4G")
+    let time = args.GetResult(SlurmArgs.Time, defaultValue = "24:00:00")
     let out = args.GetResult(SlurmArgs.Out, defaultValue = sprintf "reproduce-%s.slurm.sh" preset)
+    let q (s: string) = "'" + s.Replace("'", "'\\''") + "'"
+    let build, cli =
+        match findRepository root with
+        | Some repo ->
+            let dir = Path.Combine(repo, "artifacts", "slurm-" + preset)
+            [ sprintf "    echo \"building the CLI once into %s\"" dir
+              sprintf "    dotnet publish %s -c Release -nologo -v q -o %s" (q (Path.Combine(repo, "src", "Cli"))) (q dir) ],
+            sprintf "(dotnet %s)" (q (Path.Combine(dir, "emulators.dll")))
+        | None ->
+            // No sources (an installed tool): the tasks run this very executable.
+            let exe, prefix = Workers.selfCommand ()
+            [ "    : # no repository found: the tasks run the installed CLI" ],
+            "(" + (exe :: prefix |> List.map q |> String.concat " ") + ")"
+    let logs = Path.Combine(root, "results", "slurm-" + preset)
     let script =
         String.concat "\n" [
             "#!/bin/bash"
-            sprintf "# Emulators: the '%s' assessment as a Slurm job array of %d shards." preset n
-            "# Submit from the repository root:   sbatch " + Path.GetFileName out
-            "# Then, when every task has finished: emulators merge --preset " + preset + " && emulators figures --preset " + preset
-            sprintf "#SBATCH --job-name=emulators-%s" preset
-            sprintf "#SBATCH --array=1-%d" n
-            "#SBATCH --cpus-per-task=2"
-            "#SBATCH --mem=4G"
-            "#SBATCH --time=24:00:00"
-            "#SBATCH --output=paper-figures/results/slurm-%A_%a.log"
+            sprintf "# Emulators: the '%s' assessment (%d runs) as a Slurm job array of %d shards, then one job that" preset runs.Length n
+            "# merges the shards and renders the figures. Run it with bash (not sbatch) where sbatch works:"
+            sprintf "#   bash %s            # builds the CLI once, submits the array and the merge job" (Path.GetFileName out)
+            "# Array tasks only run the built output. Extra sbatch options (partition, account): SBATCH_EXTRA=\"...\"."
+            "# A task that fails leaves the merge job pending (DependencyNeverSatisfied); resubmitting reruns only the"
+            "# runs not yet in the shard files, as every shard resumes."
             "set -euo pipefail"
-            "mkdir -p paper-figures/results"
-            "dotnet build src/Cli -c Release -nologo -v q"
-            sprintf "dotnet src/Cli/bin/Release/net10.0/emulators.dll reproduce --preset %s --shard \"${SLURM_ARRAY_TASK_ID}/%d\" --jobs \"${SLURM_CPUS_PER_TASK:-1}\"" preset n
+            sprintf "ROOT=%s" (q root)
+            sprintf "PRESET=%s" (q preset)
+            sprintf "SHARDS=%d" n
+            sprintf "LOGS=%s" (q logs)
+            sprintf "CLI=%s" cli
+            "case \"${1:-submit}\" in"
+            "  submit)"
+            "    mkdir -p \"$LOGS\""
+            yield! build
+            "    # shellcheck disable=SC2086"
+            sprintf "    array=$(sbatch --parsable ${SBATCH_EXTRA:-} --job-name=\"emulators-$PRESET\" --array=\"1-$SHARDS\" --cpus-per-task=%d --mem=%s --time=%s --output=\"$LOGS/shard-%%a.log\" \"$0\" shard)" cpus (q mem) (q time)
+            "    array=${array%%;*}"
+            "    # shellcheck disable=SC2086"
+            "    merge=$(sbatch --parsable ${SBATCH_EXTRA:-} --job-name=\"emulators-$PRESET-merge\" --dependency=\"afterok:$array\" --cpus-per-task=1 --mem=2G --output=\"$LOGS/merge.log\" \"$0\" merge)"
+            "    merge=${merge%%;*}"
+            "    echo \"submitted array job $array ($SHARDS tasks) and merge job $merge; logs in $LOGS\""
+            "    echo \"array=$array merge=$merge\" > \"$LOGS/jobs\""
+            "    ;;"
+            "  shard)"
+            "    exec \"${CLI[@]}\" reproduce --root \"$ROOT\" --preset \"$PRESET\" --shard \"$SLURM_ARRAY_TASK_ID/$SHARDS\" --jobs \"${SLURM_CPUS_PER_TASK:-1}\""
+            "    ;;"
+            "  merge)"
+            "    \"${CLI[@]}\" merge --root \"$ROOT\" --preset \"$PRESET\""
+            "    exec \"${CLI[@]}\" figures --root \"$ROOT\" --preset \"$PRESET\""
+            "    ;;"
+            "  *)"
+            "    echo \"usage: bash $0 [submit]\" >&2; exit 2"
+            "    ;;"
+            "esac"
             "" ]
     File.WriteAllText(out, script)
-    printfn "wrote %s (%d array tasks); check it with `bash -n %s`" out n out
+    printfn "wrote %s: %d runs in %d array tasks of %d CPUs, then a merge job; submit with `bash %s`" out runs.Length n cpus out
     0

@@ -12,7 +12,7 @@ let private tinyExperiment (root: string) =
     File.WriteAllText(
         Path.Combine(root, "experiments", "tiny.json"),
         """{ "name": "tiny", "problems": ["K1"], "architectures": ["mlp"], "encodings": ["none"], "lf": ["exact"],
-             "nh": [8], "repetitions": 12, "depth": 1, "width": 4,
+             "nh": [8, 12, 16, 20, 24, 28], "repetitions": 2, "depth": 1, "width": 4,
              "presets": { "quick": { "epochs": 150, "lbfgs": 20, "searchCandidates": 1, "searchRounds": 1 } } }""")
 
 let private cli = Path.Combine(AppContext.BaseDirectory, "emulators.dll")
@@ -50,7 +50,7 @@ let tests =
             Expect.stringContains stderr (sprintf "resuming: %d runs already finished" before.Length) "rerun skips finished runs"
             let after = Store.read results
             let lines = File.ReadAllLines results |> Array.filter (fun l -> l.Trim() <> "")
-            Expect.equal after.Length 24 "12 repetitions x (MF + SF)"
+            Expect.equal after.Length 24 "6 N_H x 2 repetitions x (MF + SF)"
             Expect.equal lines.Length 24 "one line per record: nothing duplicated, no torn line left"
             for r in before do
                 let same = after |> List.find (fun a -> a.Key = r.Key)

@@ -12,7 +12,8 @@ type Progress =
       Skipped: int
       Current: string
       ElapsedSeconds: float
-      /// Estimated from the mean time of the runs done so far.
+      /// Pending and running work weighted by its expected cost (expectedCost), at the seconds per unit of cost
+      /// measured on the work finished so far; NaN until something has finished.
       RemainingSeconds: float }
 
 /// Validation inputs: a separate Sobol' draw, never the test set and never the HF training points. HF draws start
@@ -199,39 +200,112 @@ let runGroup (configs: Sweep.RunConfig list) : RunRecord list = runGroupWith Sur
 /// One configuration, start to finish (a group of one).
 let runOne (c: Sweep.RunConfig) : RunRecord = runGroup [ c ] |> List.head
 
-/// Run every configuration of this shard not yet in the results file, `jobs` at a time (each run uses one
-/// libtorch thread, so jobs = cores fills the machine), appending each record as it finishes.
-let runAll (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) (jobs: int)
-           (report: Progress -> unit) (cancel: Threading.CancellationToken) =
-    if jobs < 1 then Errors.fail "jobs must be at least 1 (got %d)" jobs
-    let mine =
-        match shard with
-        | Some(k, n) -> configs |> List.filter (fun c -> Store.shardOf n c.Key = k)
-        | None -> configs
+/// Relative cost of a run, for ordering the work (longest first) and for the estimate of the time left. Training
+/// steps times search trials, scaled by factors read from the quick preset's timings: KAN blocks cost about 8× an
+/// MLP's, encoders and learned LF surrogates about 2×, and more HF points and input dimensions somewhat more. Only
+/// the ratios matter: the estimate calibrates them against the measured time of finished work.
+let expectedCost (c: Sweep.RunConfig) =
+    let b = c.Budget
+    let steps = float (b.AdamEpochs + b.LbfgsIterations) * float (max 1 b.SearchCandidates * max 1 b.SearchRounds)
+    let arch = match c.Architecture with "kan" -> 8.0 | _ -> 1.0
+    let size = float (b.Depth * b.Width * b.Width) / 768.0
+    let mf = c.Model <> "sf"
+    let encoding = if not mf then 1.0 else (match c.Encoding with "affine" -> 2.0 | "nonlinear" -> 1.6 | _ -> 1.0)
+    let lf = if mf && c.Lf = "learned" then 2.2 else 1.0
+    let dim = (Problems.Catalogue.find c.Problem).Domain.Dim
+    steps * arch * (0.25 + 0.75 * size) * encoding * lf * (1.0 + float c.Nh / 64.0) * (1.0 + float dim / 20.0)
+
+/// One unit of work: the configurations that train together, with their summed expected cost.
+type WorkUnit =
+    { Configs: Sweep.RunConfig list
+      Cost: float }
+    member u.Label =
+        let c = u.Configs.Head
+        let reps = if u.Configs.Length = 1 then sprintf "rep %d" c.Rep else sprintf "%d reps" u.Configs.Length
+        sprintf "%s %s %s %s/%s/%s N_H=%d %s" c.Experiment c.Problem c.Architecture c.Model c.Encoding c.Lf c.Nh reps
+
+/// What an executor reports back about the units it was given.
+type UnitEvents =
+    { Started: WorkUnit -> unit
+      /// Called once per unit, with its records; calls never overlap.
+      Finished: WorkUnit -> RunRecord list -> unit }
+
+/// Does a list of units (in the order given, as far as its parallelism allows), reporting each start and finish;
+/// returns when all are finished and raises on the first failure or on cancellation.
+type Executor = WorkUnit[] -> UnitEvents -> Threading.CancellationToken -> unit
+
+/// Every unit one after another in this process.
+let inProcess : Executor =
+    fun units events cancel ->
+        for u in units do
+            cancel.ThrowIfCancellationRequested()
+            events.Started u
+            events.Finished u (runGroup u.Configs)
+
+/// The configurations of shard k of n (all without a shard). Groups are assigned whole, by their group key.
+let inShard (shard: (int * int) option) (configs: Sweep.RunConfig list) =
+    match shard with
+    | Some(k, n) -> configs |> List.filter (fun c -> Store.shardOf n (groupKey c) = k)
+    | None -> configs
+
+/// The configurations of this shard not yet in the results file, as units of work, longest first.
+let pendingUnits (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) =
+    let mine = inShard shard configs
     let finished = Store.finishedKeys resultsPath
-    let todo = mine |> List.filter (fun c -> not (finished.Contains c.Key)) |> Array.ofList
-    let skipped = mine.Length - todo.Length
+    let units =
+        mine
+        |> List.filter (fun c -> not (finished.Contains c.Key))
+        |> List.groupBy groupKey
+        |> List.map (fun (key, cs) -> key, { Configs = cs |> List.sortBy (fun c -> c.Rep); Cost = cs |> List.sumBy expectedCost })
+        |> List.sortBy (fun (key, u) -> -u.Cost, key)
+        |> List.map snd
+        |> Array.ofList
+    mine, units
+
+/// Run every configuration of this shard not yet in the results file with the executor given (the CLI's worker
+/// processes, or inProcess), appending each record as its unit finishes: this is the only writer of the file.
+/// Returns the number of runs trained.
+let runAll (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) (execute: Executor)
+           (report: Progress -> unit) (cancel: Threading.CancellationToken) =
+    let mine, units = pendingUnits configs resultsPath shard
+    let total = units |> Array.sumBy (fun u -> u.Configs.Length)
+    let skipped = mine.Length - total
     let clock = Stopwatch.StartNew()
-    let total = todo.Length
-    let mutable completed = 0
     let gate = obj ()
+    let running = Collections.Generic.Dictionary<WorkUnit, float>(HashIdentity.Reference)
+    let mutable completed = 0
+    let mutable pendingCost = units |> Array.sumBy (fun u -> u.Cost)
+    let mutable doneCost = 0.0
+    let mutable doneSeconds = 0.0
+    let remaining () =
+        if doneCost = 0.0 then nan
+        else
+            let rate = doneSeconds / doneCost
+            let now = clock.Elapsed.TotalSeconds
+            let inFlight = running |> Seq.sumBy (fun kv -> max 0.0 (kv.Key.Cost * rate - (now - kv.Value)))
+            // Work shares the parallel slots; the largest remaining unit bounds the time from below.
+            let slots = float (max 1 running.Count)
+            max (pendingCost * rate / slots + inFlight / slots) (running |> Seq.fold (fun m kv -> max m (kv.Key.Cost * rate - (now - kv.Value))) 0.0)
     let progress current =
-        lock gate (fun () ->
-            let elapsed = clock.Elapsed.TotalSeconds
-            report
-                { Done = completed; Total = total; Skipped = skipped; Current = current; ElapsedSeconds = elapsed
-                  RemainingSeconds = (if completed = 0 then nan else elapsed / float completed * float (total - completed)) })
-    let options = Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = jobs, CancellationToken = cancel)
-    let body (c: Sweep.RunConfig) =
-        progress (sprintf "%s %s %s %s/%s/%s N_H=%d rep %d" c.Experiment c.Problem c.Architecture c.Model c.Encoding c.Lf c.Nh c.Rep)
-        // Runs in parallel threads can meet TorchSharp's freed-Scalar race; a run is deterministic, so it is repeated.
-        let r = Native.repeatOnFreedScalar 2 cancel (fun () -> runOne c)
-        Store.append resultsPath r
-        lock gate (fun () -> completed <- completed + 1)
-    try
-        Threading.Tasks.Parallel.ForEach(todo, options, body) |> ignore
-    with :? AggregateException as e when e.InnerExceptions.Count > 0 ->
-        Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw()
-    completed <- total
-    progress "done"
+        report
+            { Done = completed; Total = total; Skipped = skipped; Current = current
+              ElapsedSeconds = clock.Elapsed.TotalSeconds; RemainingSeconds = remaining () }
+    let events =
+        { Started =
+            fun u ->
+                lock gate (fun () ->
+                    running[u] <- clock.Elapsed.TotalSeconds
+                    pendingCost <- pendingCost - u.Cost
+                    progress u.Label)
+          Finished =
+            fun u records ->
+                lock gate (fun () ->
+                    for r in records do
+                        Store.append resultsPath r
+                    completed <- completed + records.Length
+                    doneCost <- doneCost + u.Cost
+                    doneSeconds <- doneSeconds + (clock.Elapsed.TotalSeconds - running[u])
+                    running.Remove u |> ignore) }
+    if units.Length > 0 then execute units events cancel
+    lock gate (fun () -> progress "done")
     total

@@ -41,6 +41,18 @@ let append (path: string) (r: RunRecord) =
         fs.Write(line, 0, line.Length)
         fs.Flush(true))
 
+/// Move the results file aside (to `<file>.old-<UTC time>`, never deleted) for a run from scratch, and start a new
+/// file with the records that `keep` accepts (the runs a rerun does not cover). None when there was no file.
+let setAside (path: string) (keep: RunRecord -> bool) =
+    if not (File.Exists path) then None
+    else
+        lock gate (fun () ->
+            let aside = sprintf "%s.old-%s" path (System.DateTime.UtcNow.ToString "yyyyMMdd-HHmmss")
+            let kept = read path |> List.filter keep
+            File.Move(path, aside)
+            if not kept.IsEmpty then File.WriteAllLines(path, kept |> List.map RunRecord.toJson)
+            Some(aside, kept.Length))
+
 /// Join shard files into one: every distinct key once, in a stable order.
 let merge (inputs: string list) (output: string) =
     let all = inputs |> List.collect read |> List.distinctBy (fun r -> r.Key) |> List.sortBy (fun r -> r.Experiment, r.Key)
