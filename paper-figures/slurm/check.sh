@@ -130,7 +130,7 @@ else
   say "local reference run: reproduce --preset $PRESET --jobs $JOBS (alongside the cluster's jobs)"
   dotnet "$BUILT" reproduce --preset "$PRESET" --root "$WORK/local" --jobs "$JOBS" > "$WORK/local.log" 2>&1 \
     || { tail -30 "$WORK/local.log" >&2; exit 1; }
-  say "local run done: $(tail -n 3 "$WORK/local.log" | head -1)"
+  say "local run done: $(grep "^finished" "$WORK/local.log")"
 fi
 
 say "waiting for merge job $MERGE (array $ARRAY)"
