@@ -225,7 +225,7 @@ let tests =
                 let hf = { X = x; Y = Experiment.evaluate p.Hf x }
                 let block = MlpBlock { Depth = 2; Width = 32 }
                 let m = (Fit.fit (trainCfg 1000 500) (spec block NoEncoding) p.Domain hf [ Exact p.Sources.Head ] [| 1; 2 |]).Emulator
-                let r = Sensitivity.run { Sensitivity.defaults with BaseSamples = 4096 } (InputSpace.ofBox p.Domain) (Predictor.ofEmulator m)
+                let r = Sensitivity.run { Sensitivity.defaults with BaseSamples = 32768 } (InputSpace.ofBox p.Domain) (Predictor.ofEmulator m)
                 for i in 0 .. 2 do
                     Expect.floatClose { absolute = 0.02; relative = 0.0 } (r.FirstOrder[i].Value) (Ishigami.firstOrder[i]) (sprintf "S%d" (i + 1))
                     Expect.floatClose { absolute = 0.02; relative = 0.0 } (r.Total[i].Value) (Ishigami.total[i]) (sprintf "ST%d" (i + 1))

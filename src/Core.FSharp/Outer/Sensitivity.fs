@@ -1,6 +1,6 @@
 /// Global sensitivity: first-order and total Sobol' indices of the predictor's output under independent input
 /// distributions, by Saltelli's sampling (matrices A, B and A_B^(i), n (d + 2) model runs) with the estimators of
-/// Saltelli et al. (2010): S_i = mean(f_B (f_AB_i − f_A)) / V and Jansen's S_Ti = mean((f_A − f_AB_i)²) / (2V).
+/// Saltelli et al. (2010): S_i = mean(f_B (f_AB_i − f_A)) / V (f_B centred) and Jansen's S_Ti = mean((f_A − f_AB_i)²) / (2V).
 /// Intervals: a bootstrap over the n base rows (the sampling error) and the spread across the predictor's members
 /// (the emulator's own uncertainty).
 module Emulators.Core.Outer.Sensitivity
@@ -14,7 +14,7 @@ type Settings =
       Seed: int
       Level: float }
 
-let defaults = { BaseSamples = 8192; Bootstrap = 300; Seed = 0; Level = 0.95 }
+let defaults = { BaseSamples = 16384; Bootstrap = 300; Seed = 0; Level = 0.95 }
 
 /// One index with its intervals.
 type Index =
@@ -59,10 +59,12 @@ let indices (d: int) (n: int) (y: float[]) (rows: int[]) : float[] * float[] * f
     let mutable ss = 0.0
     for k in 0 .. m - 1 do ss <- ss + (fa k - mean) ** 2.0 + (fb k - mean) ** 2.0
     let v = ss / float (2 * m)
+    // f_B is centred: the estimator's expectation is unchanged (mean(f_AB_i − f_A) → 0) and its variance no longer
+    // grows with the squared output mean.
     let first =
         Array.init d (fun i ->
             let mutable acc = 0.0
-            for k in 0 .. m - 1 do acc <- acc + fb k * (fab i k - fa k)
+            for k in 0 .. m - 1 do acc <- acc + (fb k - mean) * (fab i k - fa k)
             acc / float m / v)
     let total =
         Array.init d (fun i ->
