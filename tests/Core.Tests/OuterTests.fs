@@ -3,6 +3,7 @@
 module OuterTests
 
 open System
+open System.IO
 open Expecto
 open TorchSharp
 open Emulators.Core
@@ -219,12 +220,12 @@ let tests =
                     Expect.floatClose { absolute = 5e-3; relative = 0.0 } (r.FirstOrder[i].Value) exact "S_i"
                     Expect.floatClose { absolute = 5e-3; relative = 0.0 } (r.Total[i].Value) exact "ST_i"
             }
-            test "Ishigami emulator (MF, exact LF, 256 HF points, 2 members): every index within 0.02 of analytic" {
+            test "Ishigami emulator (MF, exact LF, 256 HF points, lambda 1e-6, 2 members): every index within 0.02 of analytic" {
                 let p = Ishigami.problem
                 let x = Sampling.sobolScrambled 0 0 3 256 |> Sampling.scaleTo p.Domain.Lower p.Domain.Upper
                 let hf = { X = x; Y = Experiment.evaluate p.Hf x }
                 let block = MlpBlock { Depth = 2; Width = 32 }
-                let m = (Fit.fit (trainCfg 1000 500) (spec block NoEncoding) p.Domain hf [ Exact p.Sources.Head ] [| 1; 2 |]).Emulator
+                let m = (Fit.fit { trainCfg 1000 500 with Lambda = 1e-6 } (spec block NoEncoding) p.Domain hf [ Exact p.Sources.Head ] [| 1; 2 |]).Emulator
                 let r = Sensitivity.run { Sensitivity.defaults with BaseSamples = 32768 } (InputSpace.ofBox p.Domain) (Predictor.ofEmulator m)
                 for i in 0 .. 2 do
                     Expect.floatClose { absolute = 0.02; relative = 0.0 } (r.FirstOrder[i].Value) (Ishigami.firstOrder[i]) (sprintf "S%d" (i + 1))
@@ -282,6 +283,74 @@ let tests =
                 Expect.floatClose Accuracy.veryHigh (Suggest.expectedImprovement 0.0 0.0 1.0) (1.0 / sqrt (2.0 * Math.PI)) "z = 0: sd φ(0)"
                 let p = Predictor.ofModel "K1 HF" (Box.unit 1) Problems.Forrester.hf
                 TestUtil.throwsUserError [ "needs a predictor with uncertainty" ] (fun () -> Suggest.run Suggest.defaults [||] None p)
+            }
+        ]
+        testList "command line" [
+            test "every outer-loop command has --help and --json" {
+                for cmd in [ "propagate"; "sensitivity"; "optimize"; "suggest" ] do
+                    let code, out, _ = CliTests.run [ cmd; "--help" ]
+                    Expect.equal code 0 (sprintf "%s --help" cmd)
+                    Expect.stringContains out "--json" (sprintf "%s documents --json" cmd)
+                let code, out, _ = CliTests.run [ "predict"; "--help" ]
+                Expect.equal code 0 "predict --help"
+                Expect.stringContains out "--gradient" "predict documents --gradient"
+            }
+            test "propagate and optimize on K1's exact HF: quadrature mean, the true minimiser, one JSON line" {
+                let json (out: string) = System.Text.Json.Nodes.JsonNode.Parse((out.Trim().Split('\n') |> Array.last))
+                let code, out, err = CliTests.run [ "propagate"; "--problem"; "K1"; "--exact"; "--json" ]
+                Expect.equal code 0 err
+                let m1, sd = k1Moments.Force()
+                let j = json out
+                Expect.floatClose { absolute = 0.0; relative = 1e-3 } (j.["mean"].["value"].GetValue<float>()) m1 "mean"
+                Expect.floatClose { absolute = 0.0; relative = 1e-3 } (j.["std"].["value"].GetValue<float>()) sd "std"
+                let code, out, err = CliTests.run [ "optimize"; "--problem"; "K1"; "--exact"; "--json" ]
+                Expect.equal code 0 err
+                let j = json out
+                Expect.floatClose { absolute = 1e-6; relative = 0.0 } (j.["x"].[0].GetValue<float>()) 0.757249 "x*"
+                Expect.floatClose { absolute = 1e-9; relative = 0.0 } (j.["trueValue"].GetValue<float>()) (j.["value"].GetValue<float>()) "true value at x*"
+                let code, out, err = CliTests.run [ "sensitivity"; "--problem"; "ishigami"; "--exact"; "--samples"; "1024"; "--bootstrap"; "20"; "--json" ]
+                Expect.equal code 0 err
+                Expect.equal ((json out).["inputs"].AsArray().Count) 3 "three inputs"
+            }
+            test "bad distribution specs and model choices exit with 2 and a clear message" {
+                let dir = CliTests.tempDir ()
+                let spec = Path.Combine(dir, "spec.json")
+                File.WriteAllText(spec, "{\"x1\": {\"type\": \"normal\", \"mean\": 0.5}}")
+                CliTests.expectUserError [ "propagate"; "--problem"; "K1"; "--exact"; "--dist"; "x1=weibull(1,2)" ] [ "unknown distribution 'weibull'" ]
+                CliTests.expectUserError [ "propagate"; "--problem"; "K1"; "--exact"; "--dist"; "x1=normal(0.5)" ] [ "normal takes 2 parameters, got 1" ]
+                CliTests.expectUserError [ "sensitivity"; "--problem"; "K1"; "--exact"; "--dist"; "y=normal(0,1)" ] [ "unknown input 'y'"; "x1" ]
+                CliTests.expectUserError [ "propagate"; "--problem"; "K1"; "--exact"; "--spec"; spec ] [ "spec.json"; "no \"sd\" field" ]
+                CliTests.expectUserError [ "propagate"; "--problem"; "K1"; "--exact"; "--spec"; Path.Combine(dir, "missing.json") ] [ "does not exist" ]
+                CliTests.expectUserError [ "propagate"; "--problem"; "K1"; "--exact"; "--quantiles"; "0.5,2" ] [ "quantile 2" ]
+                CliTests.expectUserError [ "optimize"; "--problem"; "K1"; "--exact"; "--goal"; "up" ] [ "unknown goal 'up'" ]
+                CliTests.expectUserError [ "optimize" ] [ "--model"; "--problem" ]
+                CliTests.expectUserError [ "suggest"; "--problem"; "nope" ] [ "unknown problem 'nope'" ]
+            }
+            test "suggest writes K points as CSV; predict --gradient adds gradient columns equal to finite differences" {
+                let dir = CliTests.tempDir ()
+                let out = Path.Combine(dir, "next.csv")
+                let code, _, err = CliTests.run [ "suggest"; "--problem"; "K1"; "--members"; "2"; "--epochs"; "200"; "--lbfgs"; "20"; "-n"; "3"; "-o"; out ]
+                Expect.equal code 0 err
+                let t = Csv.read out
+                Expect.equal t.Columns [| "x1"; "y_mean"; "y_std" |] "header"
+                Expect.equal t.Rows.Length 3 "three points"
+                // a saved model: train on K1's exported data, then predict with gradients
+                let data = Path.Combine(dir, "data")
+                Expect.equal (let c, _, _ = CliTests.run [ "export"; "--problem"; "K1"; "-o"; data ] in c) 0 "export"
+                let model = Path.Combine(dir, "model")
+                let c, _, e = CliTests.run [ "train"; "--hf"; Path.Combine(data, "hf.csv"); "--lf"; "LF=" + Path.Combine(data, "lf-LF.csv"); "--select"; "off"; "--members"; "2"; "--epochs"; "200"; "--lbfgs"; "20"; "-o"; model ]
+                Expect.equal c 0 e
+                let pred = Path.Combine(dir, "pred.csv")
+                let c, _, e = CliTests.run [ "predict"; "-m"; model; "--input"; out; "-o"; pred; "--gradient" ]
+                Expect.equal c 0 e
+                let p = Csv.read pred
+                Expect.equal p.Columns [| "x1"; "y"; "y_std"; "dy/dx1" |] "gradient column"
+                let m = (ModelFile.load model (fun _ -> None)).Emulator
+                for r in p.Rows do
+                    let h = 1e-6
+                    let f x = (Uncertainty.predict m [| [| x |] |]).Mean[0]
+                    let fd = (f (r[0] + h) - f (r[0] - h)) / (2.0 * h)
+                    Expect.floatClose { absolute = 1e-5; relative = 1e-5 } (r[3]) fd "dy/dx1"
             }
         ]
     ]
