@@ -9,7 +9,7 @@ namespace Emulators;
 /// Give it HF data and LF sources, call <see cref="Fit"/>, then <see cref="Predict"/>, <see cref="Evaluate"/>
 /// or <see cref="Save"/>. With no LF source it is the single-fidelity network.
 /// </summary>
-public sealed class MultiFidelityEmulator
+public sealed partial class MultiFidelityEmulator
 {
     private readonly List<LowFidelitySource> _sources = new();
     private double[][]? _hfInputs;

@@ -127,9 +127,11 @@ type PredictArgs =
     | [<Mandatory; AltCommandLine("-m")>] Model of model_dir: string
     | [<Mandatory>] Input of csv: string
     | [<Mandatory; AltCommandLine("-o")>] Out of csv: string
+    | Gradient
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Gradient -> "also write the input gradient of the prediction (columns d<output>/d<input>, by autograd; an ensemble: of the members' mean)"
             | Model _ -> "model directory written by `emulators train`"
             | Input _ -> "CSV with the model's input columns (extra columns are ignored)"
             | Out _ -> "CSV to write: the inputs, the prediction and its linear and nonlinear parts (an ensemble model: mean and std)"
@@ -238,6 +240,10 @@ type Command =
     | [<CliPrefix(CliPrefix.None); SubCommand>] Predict of ParseResults<PredictArgs>
     | [<CliPrefix(CliPrefix.None); SubCommand>] Evaluate of ParseResults<EvaluateArgs>
     | [<CliPrefix(CliPrefix.None); SubCommand; Hidden>] Worker of ParseResults<WorkerArgs>
+    | [<CliPrefix(CliPrefix.None); SubCommand>] Propagate of ParseResults<Emulators.Cli.Outer.PropagateCommand.Args>
+    | [<CliPrefix(CliPrefix.None); SubCommand>] Sensitivity of ParseResults<Emulators.Cli.Outer.SensitivityCommand.Args>
+    | [<CliPrefix(CliPrefix.None); SubCommand>] Optimize of ParseResults<Emulators.Cli.Outer.OptimizeCommand.Args>
+    | [<CliPrefix(CliPrefix.None); SubCommand>] Suggest of ParseResults<Emulators.Cli.Outer.SuggestCommand.Args>
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -252,3 +258,7 @@ type Command =
             | Predict _ -> "predict with a saved model at the points of a CSV file"
             | Evaluate _ -> "score a saved model on a CSV test set"
             | Worker _ -> "train the runs sent on stdin (started by `reproduce --jobs N`)"
+            | Propagate _ -> "propagate input distributions through a model: mean, std and quantiles of the output with Monte Carlo and emulator intervals"
+            | Sensitivity _ -> "first-order and total Sobol' indices of a model's inputs"
+            | Optimize _ -> "minimum or maximum of a model in its input box (multi-start L-BFGS-B on autograd gradients)"
+            | Suggest _ -> "where to run the next HF simulations: points of largest spread or expected improvement, as CSV"

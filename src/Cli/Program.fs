@@ -21,6 +21,10 @@ let main argv =
         | Predict a -> UserDataCommands.predict a
         | Evaluate a -> UserDataCommands.evaluate a
         | Worker a -> Workers.serve (a.GetResult WorkerArgs.Root) (a.GetResult WorkerArgs.Preset)
+        | Propagate a -> Emulators.Cli.Outer.PropagateCommand.execute a
+        | Sensitivity a -> Emulators.Cli.Outer.SensitivityCommand.execute a
+        | Optimize a -> Emulators.Cli.Outer.OptimizeCommand.execute a
+        | Suggest a -> Emulators.Cli.Outer.SuggestCommand.execute a
     with
     | :? ArguParseException as e when e.ErrorCode = ErrorCode.HelpText ->
         printfn "%s" e.Message

@@ -113,15 +113,21 @@ let predict (args: ParseResults<PredictArgs>) =
     let names = loaded.Metadata.InputNames |> Option.defaultValue (Array.init x[0].Length (sprintf "x%d"))
     let out = loaded.Metadata.OutputName |> Option.defaultValue "y"
     let path = args.GetResult PredictArgs.Out
+    // With --gradient: d(out)/d(input) columns after the prediction's (of the members' mean for an ensemble).
+    let gradNames, grads =
+        if args.Contains PredictArgs.Gradient then
+            names |> Array.map (fun n -> sprintf "d%s/d%s" out n),
+            Emulators.Core.Outer.Gradients.ofMembers loaded.Emulator x |> Emulators.Core.Outer.Gradients.meanOf
+        else [||], Array.create x.Length [||]
     if loaded.Emulator.Members > 1 then
         // A deep ensemble: the members' mean and spread.
         let u = Uncertainty.predict loaded.Emulator x
-        let rows = Array.init x.Length (fun i -> Array.append x[i] [| u.Mean[i]; u.Std[i] |])
-        Csv.write path (Array.append names [| out; out + "_std" |]) rows
+        let rows = Array.init x.Length (fun i -> Array.concat [ x[i]; [| u.Mean[i]; u.Std[i] |]; grads[i] ])
+        Csv.write path (Array.concat [ names; [| out; out + "_std" |]; gradNames ]) rows
     else
         let p = Emulator.predict loaded.Emulator x
-        let rows = Array.init x.Length (fun i -> Array.append x[i] [| p.Value[i]; p.Linear[i]; p.Nonlinear[i] |])
-        Csv.write path (Array.append names [| out; out + "_linear"; out + "_nonlinear" |]) rows
+        let rows = Array.init x.Length (fun i -> Array.concat [ x[i]; [| p.Value[i]; p.Linear[i]; p.Nonlinear[i] |]; grads[i] ])
+        Csv.write path (Array.concat [ names; [| out; out + "_linear"; out + "_nonlinear" |]; gradNames ]) rows
     printfn "wrote %d predictions to %s" x.Length path
     0
 

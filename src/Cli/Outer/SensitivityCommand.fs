@@ -1,0 +1,137 @@
+/// `emulators sensitivity`: first-order and total Sobol' indices with bootstrap and across-member intervals,
+/// and a bar chart.
+module Emulators.Cli.Outer.SensitivityCommand
+
+open Argu
+open OxyPlot
+open OxyPlot.Axes
+open OxyPlot.Series
+open Emulators.Core
+open Emulators.Core.Outer
+open Emulators.Cli.Outer.OuterModel
+
+type Args =
+    | [<AltCommandLine("-m")>] Model of model_dir: string
+    | Problem of name: string
+    | Exact
+    | Nh of int
+    | Members of int
+    | Arch of name: string
+    | Lf of mode: string
+    | Epochs of int
+    | Lbfgs of iterations: int
+    | Dist of name_eq_distribution: string
+    | Spec of json: string
+    | Samples of int
+    | Bootstrap of int
+    | Seed of int
+    | Plot of png: string
+    | Threads of int
+    | Json
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Model _ -> Usage.model
+            | Problem _ -> Usage.problem
+            | Exact -> Usage.exact
+            | Nh _ -> Usage.nh
+            | Members _ -> Usage.members
+            | Arch _ -> Usage.arch
+            | Lf _ -> Usage.lf
+            | Epochs _ -> Usage.epochs
+            | Lbfgs _ -> Usage.lbfgs
+            | Dist _ -> "an input's distribution as NAME=uniform(lo,hi), normal(mean,sd), truncnormal(mean,sd,lo,hi) or lognormal(mu,sigma) (repeatable; inputs not named stay uniform over the training box)"
+            | Spec _ -> "JSON file of input distributions (as for `emulators propagate`)"
+            | Samples _ -> "Saltelli base samples n; the model runs at n (d + 2) points (default 16384)"
+            | Bootstrap _ -> "bootstrap resamples of the base rows (default 300)"
+            | Seed _ -> Usage.seed
+            | Plot _ -> "write a bar chart of the indices to this PNG (and an SVG next to it)"
+            | Threads _ -> Usage.threads
+            | Json -> Usage.json
+
+let choice (a: ParseResults<Args>) : Choice =
+    { Model = a.TryGetResult Model
+      Problem = a.TryGetResult Problem
+      Exact = a.Contains Exact
+      Nh = a.TryGetResult Nh
+      Members = a.GetResult(Members, defaultValue = 4)
+      Arch = a.GetResult(Arch, defaultValue = "mlp")
+      Lf = a.GetResult(Lf, defaultValue = "exact")
+      Epochs = a.GetResult(Epochs, defaultValue = 2000)
+      Lbfgs = a.GetResult(Lbfgs, defaultValue = 1000)
+      Seed = a.GetResult(Seed, defaultValue = 0) }
+
+/// Bars of S_i and S_Ti per input with whiskers: the bootstrap interval (thick) and the across-member one (thin).
+let private barChart (r: Sensitivity.Result) (names: string[]) =
+    let m = Emulators.Cli.Figures.Plots.newModel (sprintf "Sobol' indices: %s" r.Predictor)
+    let d = names.Length
+    let series (title: string) (colour: OxyColor) (offset: float) (idx: Sensitivity.Index[]) =
+        let bars = RectangleBarSeries(Title = title, FillColor = colour, StrokeThickness = 0.0)
+        for i in 0 .. d - 1 do
+            bars.Items.Add(RectangleBarItem(float i + offset - 0.16, 0.0, float i + offset + 0.16, idx[i].Value))
+        m.Series.Add bars
+        for i in 0 .. d - 1 do
+            let x = float i + offset
+            let whisker (lo: float) (hi: float) (thickness: float) =
+                let l = LineSeries(Color = OxyColors.Black, StrokeThickness = thickness)
+                l.Points.Add(DataPoint(x, lo))
+                l.Points.Add(DataPoint(x, hi))
+                m.Series.Add l
+            whisker idx[i].Bootstrap.Lower idx[i].Bootstrap.Upper 3.0
+            match idx[i].Emulator with
+            | Some e -> whisker e.Lower e.Upper 1.0
+            | None -> ()
+    series "first order S_i" (Emulators.Cli.Figures.Plots.colour 0) -0.18 r.FirstOrder
+    series "total S_Ti" (Emulators.Cli.Figures.Plots.colour 1) 0.18 r.Total
+    // Input i sits at x = i, labelled with its name.
+    m.Axes.Add(LinearAxis(Position = AxisPosition.Bottom, Minimum = -0.6, Maximum = float d - 0.4, MajorStep = 1.0, MinorStep = 1.0,
+                          LabelFormatter = (fun v -> let i = int (round v) in if i >= 0 && i < d && abs (v - float i) < 1e-9 then names[i] else ""),
+                          Title = "input (thick whisker: bootstrap interval; thin: across members)"))
+    m.Axes.Add(LinearAxis(Position = AxisPosition.Left, Title = "index", Minimum = min 0.0 (r.FirstOrder |> Array.map (fun i -> i.Bootstrap.Lower) |> Array.min), Maximum = 1.0))
+    m.Legends.Add(Legends.Legend(LegendPosition = Legends.LegendPosition.TopRight, LegendBackground = OxyColors.White, LegendBorder = OxyColors.Gray))
+    m
+
+let private indexJson (i: Sensitivity.Index) =
+    dict [ "value", box i.Value
+           "bootstrap", box (interval i.Bootstrap)
+           "emulator", (match i.Emulator with Some e -> box (interval e) | None -> null)
+           "members", (match i.MemberValues with Some v -> box v | None -> null) ]
+
+let execute (a: ParseResults<Args>) =
+    Native.init (a.GetResult(Threads, defaultValue = 1))
+    let json = a.Contains Json
+    let settings =
+        { Sensitivity.defaults with
+            BaseSamples = a.GetResult(Samples, defaultValue = Sensitivity.defaults.BaseSamples)
+            Bootstrap = a.GetResult(Bootstrap, defaultValue = Sensitivity.defaults.Bootstrap)
+            Seed = a.GetResult(Seed, defaultValue = 0) }
+    Sensitivity.validate settings
+    let r0 = resolve (choice a) (not json)
+    let space = inputSpace r0 (a.GetResults Dist) (a.TryGetResult Spec)
+    let r = Sensitivity.run settings space r0.Predictor
+    printfn "%s: Sobol' indices from %d model runs (n = %d), output variance %s" r.Predictor r.Evaluations r.BaseSamples (fmt r.Variance)
+    let pct = sprintf "%g %%" (100.0 * r.Level)
+    printfn "%-10s %9s %24s %24s %9s %24s %24s" "input" "S_i" ("bootstrap " + pct) ("members " + pct) "S_Ti" ("bootstrap " + pct) ("members " + pct)
+    for j in 0 .. space.Length - 1 do
+        let f, t = r.FirstOrder[j], r.Total[j]
+        let emu (i: Sensitivity.Index) = i.Emulator |> Option.map intervalText |> Option.defaultValue "-"
+        printfn "%-10s %9.4f %24s %24s %9.4f %24s %24s" r0.InputNames[j] f.Value (intervalText f.Bootstrap) (emu f) t.Value (intervalText t.Bootstrap) (emu t)
+    match a.TryGetResult Plot with
+    | Some path ->
+        let files = savePlot path 900 600 (barChart r r0.InputNames)
+        printfn "wrote %s" (String.concat ", " files)
+    | None -> ()
+    if json then
+        printfn "%s"
+            (Emulators.Cli.Json.line
+                [ "predictor", box r.Predictor
+                  "evaluations", box r.Evaluations
+                  "baseSamples", box r.BaseSamples
+                  "level", box r.Level
+                  "variance", box r.Variance
+                  "inputs", box [| for j in 0 .. space.Length - 1 ->
+                                   dict [ "name", box r0.InputNames[j]
+                                          "distribution", box (InputDistribution.name space[j])
+                                          "firstOrder", box (indexJson r.FirstOrder[j])
+                                          "total", box (indexJson r.Total[j]) ] |] ])
+    0
