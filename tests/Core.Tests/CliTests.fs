@@ -69,6 +69,10 @@ let tests =
             let code, out, err = run [ "run"; "--problem"; "K1"; "--arch"; "siren"; "--omega0"; "10"; "--epochs"; "5"; "--lbfgs"; "0" ]
             Expect.equal code 0 (sprintf "exit code (stderr: %s)" err)
             Expect.stringContains out "w0=10" "the SIREN frequency is used"
+            for form in [ [ "--kan-range=-2,2" ]; [ "--kan-range"; "-2,2" ] ] do
+                let code, out, err = run ([ "run"; "--problem"; "K1"; "--arch"; "kan"; "--depth"; "1"; "--width"; "2"; "--epochs"; "1"; "--lbfgs"; "0" ] @ form)
+                Expect.equal code 0 (sprintf "%A accepted (stderr: %s)" form err)
+                Expect.stringContains out "range=[-2,2]" (sprintf "%A sets the range" form)
             expectUserError [ "run"; "--problem"; "K1"; "--arch"; "kan"; "--kan-range"; "1" ] [ "--kan-range"; "LO,HI"; "'1'" ]
             expectUserError [ "run"; "--problem"; "K1"; "--arch"; "kan"; "--kan-range"; "1,1" ] [ "grid range"; "[1, 1]" ]
             expectUserError [ "run"; "--problem"; "K1"; "--arch"; "kan"; "--kan-grid"; "0" ] [ "grid size"; "0" ]
