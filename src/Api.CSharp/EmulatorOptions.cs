@@ -70,12 +70,25 @@ public sealed record ModelCandidate(string Description, double LearningRate, dou
 /// <param name="EstimatedError">The chosen candidate's CV normalized MSE: the estimate of its generalization error.</param>
 public sealed record ModelSelectionReport(string Method, IReadOnlyList<ModelCandidate> Candidates, ModelCandidate Chosen, double EstimatedError);
 
-/// <summary>Progress of training, reported between epochs.</summary>
-/// <param name="Stage">Stage name, e.g. "surrogate 0" or "correlation".</param>
-/// <param name="Step">Epoch within the stage.</param>
-/// <param name="Steps">Epochs in the stage.</param>
-/// <param name="Loss">Total loss at that epoch.</param>
-public sealed record TrainingProgress(string Stage, int Step, int Steps, double Loss);
+/// <summary>Progress of training, reported between epochs. Training is a list of tasks (one fit; or, with model
+/// selection, one cross-validation task per candidate structure and then the refit), each task a list of stages (each
+/// LF surrogate, then the correlation stage). Within a stage every report has a larger <see cref="Step"/> than the
+/// one before, and the last one has <see cref="Finished"/> set and Step = Steps.</summary>
+/// <param name="Stage">The task, e.g. "fit" or "CV 2/2: MF mlp 2x16, learned LF, encoding none (3 of 6 candidates, 10 folds)" or "refit: …".</param>
+/// <param name="TaskIndex">1-based index of the task.</param>
+/// <param name="TaskCount">Number of tasks.</param>
+/// <param name="SubStage">The stage within the task: "LF surrogate 1 of 2", "correlation" or "end-to-end".</param>
+/// <param name="SubStageIndex">1-based index of the stage within the task.</param>
+/// <param name="SubStageCount">Number of stages of the task.</param>
+/// <param name="Phase">"Adam", "L-BFGS" (the polish after Adam is running) or "done".</param>
+/// <param name="Step">Adam epochs done; Steps when the stage is done.</param>
+/// <param name="Steps">Adam epochs plus the L-BFGS iteration bound of the stage.</param>
+/// <param name="Loss">Total loss at the last logged epoch, or at the end of the stage when finished.</param>
+/// <param name="Finished">True on the stage's last report.</param>
+public sealed record TrainingProgress(
+    string Stage, int TaskIndex, int TaskCount,
+    string SubStage, int SubStageIndex, int SubStageCount,
+    string Phase, int Step, int Steps, double Loss, bool Finished);
 
 /// <summary>A prediction: the HF value and its linear and nonlinear parts (Value = Linear + Nonlinear).</summary>
 public sealed record EmulatorPrediction(double[] Value, double[] Linear, double[] Nonlinear);

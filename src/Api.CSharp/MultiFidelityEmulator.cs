@@ -75,7 +75,8 @@ public sealed partial class MultiFidelityEmulator
         FSharpOption<FSharpFunc<ProgressReport, Unit>>? report = progress is null
             ? null
             : FSharpOption<FSharpFunc<ProgressReport, Unit>>.Some(FuncConvert.FromAction<ProgressReport>(
-                r => progress.Report(new TrainingProgress(r.Stage, r.Step, r.Steps, r.Loss))));
+                r => progress.Report(new TrainingProgress(
+                    r.Task, r.TaskIndex, r.Tasks, r.Stage, r.StageIndex, r.Stages, r.Phase, r.Step, r.Steps, r.Loss, r.Finished))));
         var hf = new HfData(_hfInputs, _hfOutputs);
         var sources = ListModule.OfSeq(_sources.Select(s => s.Source));
         var trained = Guard.Run(() => UserModel.train(options, null, hf, null, null, sources, report, cancellationToken));

@@ -13,7 +13,8 @@ type RunArgs =
     | Omega0 of float
     | Kan_Grid of intervals: int
     | Kan_Order of order: int
-    | Kan_Range of lo_hi: string
+    // --kan-range LO,HI or --kan-range=LO,HI
+    | [<EqualsAssignmentOrSpaced>] Kan_Range of ``lo,hi``: string
     | Lf of mode: string
     | Strategy of name: string
     | Encoding of name: string
@@ -75,7 +76,8 @@ type TrainArgs =
     | Omega0 of float
     | Kan_Grid of intervals: int
     | Kan_Order of order: int
-    | Kan_Range of lo_hi: string
+    // --kan-range LO,HI or --kan-range=LO,HI
+    | [<EqualsAssignmentOrSpaced>] Kan_Range of ``lo,hi``: string
     | Encoding of name: string
     | Strategy of name: string
     | Epochs of int

@@ -33,7 +33,6 @@ let main argv =
         eprintfn "%s" e.Message
         2
     | EmulatorError msg ->
-        Progress.clear ()
         eprintfn "error: %s" msg
         2
     | :? System.OperationCanceledException ->

@@ -27,7 +27,6 @@ let execute (args: ParseResults<RunArgs>) =
     if schedule.AdamEpochs < 0 then Errors.fail "--epochs must be non-negative (got %d)" schedule.AdamEpochs
     if not (schedule.LearningRate > 0.0) then Errors.fail "--lr must be positive (got %g)" schedule.LearningRate
     let json = args.Contains RunArgs.Json
-    let progress = Progress.reporter (not json)
     let train =
         { d with
             Schedule = schedule
@@ -35,8 +34,7 @@ let execute (args: ParseResults<RunArgs>) =
             Lambda = args.GetResult(RunArgs.Lambda, defaultValue = d.Lambda)
             EncoderLambda = args.GetResult(RunArgs.Encoder_Lambda, defaultValue = d.EncoderLambda)
             KanGridUpdate = args.Contains RunArgs.Kan_Grid_Update
-            Strategy = strategy
-            Report = progress }
+            Strategy = strategy }
     let cfg: Experiment.RunConfig =
         { Problem = problem
           Spec = { Correlation = block; Surrogate = block; Encoding = encoding; Precision = precision }
@@ -47,10 +45,15 @@ let execute (args: ParseResults<RunArgs>) =
           Train = train
           SfTrain = train }
     let clock = System.Diagnostics.Stopwatch.StartNew()
-    let r, mf, _ = Experiment.run cfg
+    // Two tasks: the MF emulator, then its SF baseline.
+    let r, mf, _ =
+        Progress.run (not json) (fun report ->
+            Experiment.run
+                { cfg with
+                    Train = { train with Report = ProgressReport.task "multi-fidelity" 1 2 report }
+                    SfTrain = { train with Report = ProgressReport.task "single-fidelity" 2 2 report } })
     let encoders = Emulator.affineEncoders mf.Emulator
     let seconds = clock.Elapsed.TotalSeconds
-    Progress.clear ()
     printfn "%s  %s  LF %s  encoding %s  strategy %s  N_H = %d (%d with boundary, %s design)  seed %d  %s"
         r.Problem r.Architecture r.LfMode r.Encoding r.Strategy r.NHf r.NHfTotal r.Design r.Seed (Tensors.precisionName precision)
     printfn "%-18s %14s %12s %12s %9s" "model" "normalized MSE" "RMSE" "max error" "seconds"

@@ -65,8 +65,8 @@ let train (args: ParseResults<TrainArgs>) =
     let json = args.Contains TrainArgs.Json
     let dir = args.GetResult TrainArgs.Out
     let trained =
-        UserModel.train o (Some restrict) { X = hfX; Y = hfY } (Some hfIn) (Some outName) sources (Progress.reporter (not json)) Threading.CancellationToken.None
-    Progress.clear ()
+        Progress.run (not json) (fun report ->
+            UserModel.train o (Some restrict) { X = hfX; Y = hfY } (Some hfIn) (Some outName) sources report Threading.CancellationToken.None)
     match trained.Report with
     | Some r -> SelectionTable.print r
     | None -> ()

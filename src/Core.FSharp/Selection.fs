@@ -131,6 +131,10 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: Trai
     let combos = [ for lr in space.LearningRates do for lam in space.Lambdas -> lr, lam ] |> Array.ofList
     let cvMembers = combos.Length * k
     let structs = structures space sources hfBox.Dim
+    // Progress counts tasks (one per structure, then the refit) and names the candidates each one cross-validates,
+    // so that its counts match the report's.
+    let tasks = structs.Length + 1
+    let candidates = structs.Length * combos.Length
     let results =
         structs
         |> List.mapi (fun si s ->
@@ -146,7 +150,10 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: Trai
                     MemberLambdas = Some(Array.init cvMembers (fun e -> snd combos[e / k]))
                     MemberHfMask = Some mask
                     LogEvery = 500
-                    Report = report |> Option.map (fun f -> fun (r: ProgressReport) -> f { r with Stage = sprintf "candidate %d/%d: %s" (si + 1) structs.Length s.Label })
+                    Report =
+                        ProgressReport.task
+                            (sprintf "CV %d/%d: %s (%d of %d candidates, %d folds)" (si + 1) structs.Length s.Label combos.Length candidates k)
+                            (si + 1) tasks report
                     Cancel = cancel }
             let seeds = Array.init cvMembers (fun e -> seed * 7919 + 31 * (e / k) + 1)
             let fit = Fit.fit cfg (specOf s blocks precision) hfBox hf s.Sources seeds
@@ -174,7 +181,7 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: Trai
             MemberLearningRates = None
             MemberLambdas = None
             MemberHfMask = None
-            Report = report |> Option.map (fun f -> fun (r: ProgressReport) -> f { r with Stage = "refit: " + chosen.Structure })
+            Report = ProgressReport.task ("refit: " + chosen.Structure) tasks tasks report
             Cancel = cancel }
     // The refit may be a deep ensemble of the chosen configuration (one seed per member).
     let fit = Fit.fit cfg (specOf structure blocks precision) hfBox hf structure.Sources (Array.init (max 1 members) (fun e -> seed * 7919 + 13 * e))

@@ -69,6 +69,10 @@ let tests =
             let code, out, err = run [ "run"; "--problem"; "K1"; "--arch"; "siren"; "--omega0"; "10"; "--epochs"; "5"; "--lbfgs"; "0" ]
             Expect.equal code 0 (sprintf "exit code (stderr: %s)" err)
             Expect.stringContains out "w0=10" "the SIREN frequency is used"
+            for form in [ [ "--kan-range=-2,2" ]; [ "--kan-range"; "-2,2" ] ] do
+                let code, out, err = run ([ "run"; "--problem"; "K1"; "--arch"; "kan"; "--depth"; "1"; "--width"; "2"; "--epochs"; "1"; "--lbfgs"; "0" ] @ form)
+                Expect.equal code 0 (sprintf "%A accepted (stderr: %s)" form err)
+                Expect.stringContains out "range=[-2,2]" (sprintf "%A sets the range" form)
             expectUserError [ "run"; "--problem"; "K1"; "--arch"; "kan"; "--kan-range"; "1" ] [ "--kan-range"; "LO,HI"; "'1'" ]
             expectUserError [ "run"; "--problem"; "K1"; "--arch"; "kan"; "--kan-range"; "1,1" ] [ "grid range"; "[1, 1]" ]
             expectUserError [ "run"; "--problem"; "K1"; "--arch"; "kan"; "--kan-grid"; "0" ] [ "grid size"; "0" ]
@@ -89,6 +93,13 @@ let tests =
                 run [ "train"; "--hf"; Path.Combine(d, "hf.csv"); "--lf"; "LF=" + Path.Combine(d, "lf-LF.csv")
                       "--epochs"; "300"; "--lbfgs"; "300"; "-o"; model ]
             Expect.equal code 0 err
+            // Progress off a terminal: one plain line per finished stage, no ANSI codes; the refit comes last.
+            // (a stage longer than 30 s also prints a line while it runs: only the finished-stage lines are counted)
+            let progress = err.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.filter (fun l -> l.Contains ": done, ")
+            Expect.isFalse (err.Contains "\u001b") "no ANSI escape codes in redirected progress"
+            Expect.equal progress.Length 5 (sprintf "SF and MF cross-validation stages, then the two refit stages: %s" err)
+            Expect.stringStarts progress[0] "[1/3] CV 1/2: SF mlp 2x16 (3 of 6 candidates, 10 folds) | correlation: done, 2000/2000 steps" "first line"
+            Expect.stringStarts progress[4] "[3/3] refit: MF mlp 2x16, learned LF, encoding none | correlation: done, 600/600 steps" "last line"
             let code, out, err = run [ "evaluate"; "-m"; model; "--data"; Path.Combine(d, "test.csv"); "--json" ]
             Expect.equal code 0 err
             let doc = Text.Json.JsonDocument.Parse(out.Trim().Split('\n') |> Array.last)

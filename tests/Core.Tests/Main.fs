@@ -5,6 +5,8 @@ open Expecto
 [<EntryPoint>]
 let main argv =
     Emulators.Core.Native.init 1
+    // The CLI runs in-process with its output captured: its progress must be plain lines, never a live display.
+    System.Environment.SetEnvironmentVariable("EMULATORS_PROGRESS", "plain")
     let mutable counts = None
     let printer =
         { defaultConfig.printer with

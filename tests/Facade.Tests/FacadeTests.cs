@@ -160,6 +160,38 @@ public static class FacadeTests
     }
 
     [FacadeTest]
+    public static void ProgressNamesEveryStageAndReportsEachStepOnce()
+    {
+        // Model selection on K1 data: cross-validation of two structures (SF; MF with a learned LF surrogate), then
+        // the refit of the chosen one.
+        var reports = new List<TrainingProgress>();
+        var emulator = new MultiFidelityEmulator(new EmulatorOptions { Epochs = 120, LbfgsIterations = 20 })
+            .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray())
+            .AddSource(LowFidelitySource.FromData("LF", Data.Column(Data.LfPoints), Data.LfPoints.Select(Data.Lf).ToArray()));
+        emulator.Fit(new SynchronousProgress(reports.Add));
+        var stages = reports.GroupBy(r => (r.TaskIndex, r.Stage, r.SubStage)).ToList();
+        var names = string.Join("; ", stages.Select(g => $"{g.Key.TaskIndex}/{g.First().TaskCount} {g.Key.Stage} | {g.Key.SubStage}"));
+        Check.That(reports.All(r => r.TaskCount == 3), $"three tasks: two structures and the refit ({names})");
+        Check.That(stages.Select(g => g.Key.TaskIndex).Distinct().SequenceEqual(new[] { 1, 2, 3 }), $"tasks in order ({names})");
+        Check.That(stages[0].Key.Stage.StartsWith("CV 1/2: SF mlp 2x16 (3 of 6 candidates"), names);
+        Check.That(stages[1].Key.SubStage == "LF surrogate 1 of 1" && stages[2].Key.SubStage == "correlation", names);
+        Check.That(stages.Last().Key.Stage.StartsWith("refit: ") && stages.Last().Key.SubStage == "correlation", names);
+        Check.That(emulator.Report!.Candidates.Count == 6, "the report lists the 6 candidates the progress names");
+        foreach (var g in stages)
+        {
+            var steps = g.Select(r => r.Step).ToArray();
+            Check.That(steps.Zip(steps.Skip(1)).All(p => p.Second > p.First), $"{g.Key}: steps strictly increase ({string.Join(",", steps)})");
+            Check.That(g.Count(r => r.Finished) == 1 && g.Last().Finished && g.Last().Step == g.Last().Steps && g.Last().Phase == "done",
+                $"{g.Key}: one final report, at Step = Steps");
+            Check.That(g.All(r => r.SubStageCount == g.First().SubStageCount && r.SubStageIndex <= r.SubStageCount), $"{g.Key}: stage index");
+        }
+        // The refit polishes with L-BFGS: its phase is reported once, between Adam and the end.
+        var refit = stages.Last().ToList();
+        Check.That(refit.Count(r => r.Phase == "L-BFGS") == 1 && refit[^2].Phase == "L-BFGS" && refit[^2].Step == 120 && refit[^1].Steps == 140,
+            $"refit: Adam, then L-BFGS ({string.Join(",", refit.Select(r => $"{r.Phase}@{r.Step}"))})");
+    }
+
+    [FacadeTest]
     public static void BadInputsGiveClearMessages()
     {
         var dir = Data.TempDir();

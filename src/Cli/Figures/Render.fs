@@ -358,7 +358,13 @@ let renderAllWithNotes (records: RunRecord list) (outDir: string) : string list 
         [ for problem in problems do
               yield!
                   attempt ("functions-" + problem) (fun () ->
-                      match Problems.Catalogue.all |> List.tryFind (fun p -> p.Name.Equals(problem, StringComparison.OrdinalIgnoreCase)) with
+                      // The corrupted-sources runs record the family "CORR" and their n: show the most corrupted member.
+                      let corr =
+                          if problem.Equals("CORR", StringComparison.OrdinalIgnoreCase) then
+                              records |> List.filter (fun r -> r.Problem = problem) |> List.map (fun r -> r.Corrupted) |> List.max
+                              |> sprintf "CORR-%d" |> Problems.Catalogue.find |> Some
+                          else None
+                      match corr |> Option.orElse (Problems.Catalogue.all |> List.tryFind (fun p -> p.Name.Equals(problem, StringComparison.OrdinalIgnoreCase))) with
                       | Some p -> [ renderFunctions outDir p ]
                       | None -> [ Error(sprintf "functions-%s: problem not in the catalogue" problem) ])
               yield! attempt ("error-vs-nh-" + problem) (fun () -> [ renderErrorVsNh outDir problem gs ])

@@ -15,11 +15,39 @@ type Strategy =
     /// Train everything at once on LF terms + HF term + penalty.
     | EndToEnd
 
+/// One progress report of training. Training is a list of tasks (a single fit is one task; model selection
+/// cross-validates one task per structure, then refits), a task a list of stages (each LF surrogate, then the
+/// correlation stage; or one end-to-end stage), a stage a list of optimizer steps (Adam epochs, then at most
+/// LbfgsIterations L-BFGS iterations). Within a stage the reported Step strictly increases and the last report,
+/// with Finished set, has Step = Steps.
 type ProgressReport =
-    { Stage: string
+    { /// What trains, e.g. "fit", "multi-fidelity", "CV 2/2: MF mlp 2x16, learned LF, encoding none (3 of 6 candidates)".
+      Task: string
+      /// 1-based index of the task and the number of tasks.
+      TaskIndex: int
+      Tasks: int
+      /// The stage within the task: "LF surrogate 1 of 2", "correlation" or "end-to-end".
+      Stage: string
+      /// 1-based index of the stage within its task and the number of its stages.
+      StageIndex: int
+      Stages: int
+      /// "Adam", "L-BFGS" (the polish after Adam is running) or "done".
+      Phase: string
+      /// Steps done: Adam epochs; Steps = Adam epochs + the L-BFGS bound, reached when the stage is done.
       Step: int
       Steps: int
-      Loss: float }
+      /// Total loss (penalties included) at the last logged epoch, or at the end of the stage when Finished.
+      Loss: float
+      Finished: bool }
+
+module ProgressReport =
+    /// Rename the stage of every report passing through `report`.
+    let stage (name: string) (index: int) (count: int) (report: (ProgressReport -> unit) option) =
+        report |> Option.map (fun f -> fun (r: ProgressReport) -> f { r with Stage = name; StageIndex = index; Stages = count })
+
+    /// Rename the task of every report passing through `report`.
+    let task (name: string) (index: int) (count: int) (report: (ProgressReport -> unit) option) =
+        report |> Option.map (fun f -> fun (r: ProgressReport) -> f { r with Task = name; TaskIndex = index; Tasks = count })
 
 type TrainConfig =
     { /// Schedule of the HF stage (and of the whole model end to end).

@@ -214,13 +214,19 @@ let fitMembers (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (data: Membe
     let m, stages =
         match cfg.Strategy with
         | PretrainFreeze ->
+            // Progress names each stage for the user: LF surrogate k of n, then the correlation stage.
+            let stages = learnedSources.Length + 1
+            let named name index = { cfg with Report = ProgressReport.stage name index stages cfg.Report }
             let pre =
                 if trained then pretrainedStages
-                else learnedSources |> List.mapi (Surrogates.pretrain cfg spec.Surrogate p seeds)
+                else
+                    learnedSources
+                    |> List.mapi (fun i src ->
+                        Surrogates.pretrain (named (sprintf "LF surrogate %d of %d" (i + 1) learnedSources.Length) (i + 1)) spec.Surrogate p seeds i src)
             // Frozen surrogates: no gradient is asked of them any more.
             for t in surrogateParams do t.requires_grad_(false) |> ignore
             let m = regridCorrelation m
-            let main = Stage.runWith cfg "correlation" cfg.Schedule learningRates (correlationParams m) (hfTerm m true + penalty m)
+            let main = Stage.runWith (named "correlation" stages) "correlation" cfg.Schedule learningRates (correlationParams m) (hfTerm m true + penalty m)
             for t in surrogateParams do t.requires_grad_(true) |> ignore
             m, pre @ [ main ]
         | EndToEnd ->

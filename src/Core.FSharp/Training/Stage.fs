@@ -19,9 +19,12 @@ let private record (stage: string) (step: int) (terms: (string * Tensor) list) :
 let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRates: float[]) (trainable: Tensor list) (loss: Loss) =
     let clock = Stopwatch.StartNew()
     let history = ResizeArray<HistoryEntry>()
-    let report step steps value =
+    let steps = max 0 schedule.AdamEpochs + max 0 schedule.LbfgsIterations
+    let report phase step value =
         match cfg.Report with
-        | Some f -> f { Stage = stage; Step = step; Steps = steps; Loss = value }
+        | Some f ->
+            f { Task = "fit"; TaskIndex = 1; Tasks = 1; Stage = stage; StageIndex = 1; Stages = 1
+                Phase = phase; Step = step; Steps = steps; Loss = value; Finished = (phase = "done") }
         | None -> ()
     let mutable last = nan
     let mutable epoch = 0
@@ -54,11 +57,13 @@ let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRat
                     (Loss.total dataLoss).backward(null, false, false, inputs)
                 Adam.step adam
                 epoch <- epoch + 1
-                if logged || sinceReport.Elapsed.TotalSeconds >= 2.0 then
-                    report epoch schedule.AdamEpochs last
+                // The last epoch's report is the stage's final one (below), so that no step is reported twice.
+                if (logged || sinceReport.Elapsed.TotalSeconds >= 2.0) && epoch < schedule.AdamEpochs then
+                    report "Adam" epoch last
                     sinceReport.Restart()
         finally
             Adam.release adam
+    if schedule.LbfgsIterations > 0 then report "L-BFGS" (max 0 schedule.AdamEpochs) last
     let outcome =
         let members = learningRates.Length
         if members = 1 || schedule.LbfgsIterations <= 0 then
@@ -76,7 +81,7 @@ let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRat
         let total, terms = Loss.evaluate loss
         history.Add(record (stage + "/final") (schedule.AdamEpochs + max 0 outcome.Iterations) terms)
         total.ToDouble()
-    report schedule.AdamEpochs schedule.AdamEpochs final
+    report "done" steps final
     List.ofSeq history,
     { Stage = stage
       AdamEpochs = schedule.AdamEpochs
