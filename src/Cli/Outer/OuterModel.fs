@@ -59,13 +59,12 @@ let private train (c: Choice) (p: Problem) (progress: bool) =
         { TrainConfig.defaults with
             Schedule = schedule
             SurrogateSchedule = schedule
-            Report = Emulators.Cli.Progress.reporter progress }
+            Report = None }
     let sources = Experiment.sources p (Experiment.LfMode.parse c.Lf) c.Seed
     // Encoding none needs sources on the HF inputs; otherwise the affine encoder maps between the spaces.
     let spec = if p.Sources |> List.exists (fun s -> s.Domain.Dim <> p.Domain.Dim) then { spec with Encoding = AffineEncoding } else spec
     let seeds = Array.init c.Members (fun e -> 1000 + 97 * c.Seed + 7 * e)
-    let fit = Fit.fit cfg spec p.Domain hf sources seeds
-    Emulators.Cli.Progress.clear ()
+    let fit = Emulators.Cli.Progress.run progress (fun report -> Fit.fit { cfg with Report = report } spec p.Domain hf sources seeds)
     fit.Emulator, hf
 
 /// Resolve the choice; `progress` shows training progress (off under --json).
