@@ -78,6 +78,7 @@ public sealed class MultiFidelityEmulator
                 r => progress.Report(new TrainingProgress(r.Stage, r.Step, r.Steps, r.Loss))));
         var hf = new HfData(_hfInputs, _hfOutputs);
         var sources = ListModule.OfSeq(_sources.Select(s => s.Source));
+        UseThreads();
         var trained = Guard.Run(() => UserModel.train(options, null, hf, null, null, sources, report, cancellationToken));
         _model = trained.Emulator;
         _metadata = trained.Metadata;
@@ -89,6 +90,7 @@ public sealed class MultiFidelityEmulator
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var model = Trained();
+        UseThreads();
         var p = Guard.Run(() => EmulatorModule.predict(model, Convert.Rows(inputs)));
         return new EmulatorPrediction(p.Value, p.Linear, p.Nonlinear);
     }
@@ -99,6 +101,7 @@ public sealed class MultiFidelityEmulator
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var model = Trained();
+        UseThreads();
         var p = Guard.Run(() => Uncertainty.predict(model, Convert.Rows(inputs)));
         return new UncertainPrediction(p.Mean, p.Std, p.Members);
     }
@@ -109,6 +112,7 @@ public sealed class MultiFidelityEmulator
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(outputs);
         var model = Trained();
+        UseThreads();
         var e = Guard.Run(() => Workflow.evaluate(model, Convert.Rows(inputs), outputs));
         return new EvaluationResult(e.NormalizedMse, e.Rmse, e.MaxError);
     }
@@ -139,6 +143,10 @@ public sealed class MultiFidelityEmulator
         result._metadata = loaded.Metadata;
         return result;
     }
+
+    /// The libtorch thread count of <see cref="EmulatorOptions.Threads"/>, or the core's default.
+    private void UseThreads() =>
+        Guard.Run(() => Native.useThreads(Options.Threads is int t ? FSharpOption<int>.Some(t) : FSharpOption<int>.None));
 
     private Emulator Trained() =>
         _model ?? throw new EmulatorException("the emulator is not trained: call Fit or Load first");

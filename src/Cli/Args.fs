@@ -166,6 +166,7 @@ type ReproduceArgs =
     | Shard of k_of_n: string
     | Root of paper_figures_dir: string
     | Jobs of int
+    | Threads of int
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -173,7 +174,8 @@ type ReproduceArgs =
             | Only _ -> "run only the named experiment"
             | Shard _ -> "run shard k of N (e.g. 3/8); join shards with `emulators merge`"
             | Root _ -> "the paper-figures directory (default: found from the working directory)"
-            | Jobs _ -> "runs trained in parallel, one libtorch thread each (default: the number of cores)"
+            | Jobs _ -> "runs trained in parallel (default: the number of cores)"
+            | Threads _ -> "libtorch threads of each run (default 1)"
 
 type FiguresArgs =
     | Preset of name: string

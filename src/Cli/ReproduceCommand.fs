@@ -48,8 +48,8 @@ let render (root: string) (preset: string) (records: RunRecord list) =
     printfn "wrote %d figure and table files to %s" files.Length outDir
 
 let reproduce (args: ParseResults<ReproduceArgs>) =
-    // One libtorch thread per run; runs go in parallel (--jobs) instead, which suits tiny networks far better.
-    Native.init 1
+    // One libtorch thread per run by default; runs go in parallel (--jobs) instead, which suits tiny networks far better.
+    Native.useThreads (args.TryGetResult ReproduceArgs.Threads)
     let root = findRoot (args.TryGetResult ReproduceArgs.Root)
     let preset = checkPreset (args.GetResult(ReproduceArgs.Preset, defaultValue = "quick"))
     let shard = args.TryGetResult ReproduceArgs.Shard |> Option.map Store.parseShard

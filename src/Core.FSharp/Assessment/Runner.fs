@@ -146,8 +146,7 @@ let runAll (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * 
     let options = Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = jobs, CancellationToken = cancel)
     let body (c: Sweep.RunConfig) =
         progress (sprintf "%s %s %s %s/%s/%s N_H=%d rep %d" c.Experiment c.Problem c.Architecture c.Model c.Encoding c.Lf c.Nh c.Rep)
-        // Runs in parallel threads can meet TorchSharp's freed-Scalar race; a run is deterministic, so it is repeated.
-        let r = Native.repeatOnFreedScalar 2 cancel (fun () -> runOne c)
+        let r = runOne c
         Store.append resultsPath r
         lock gate (fun () -> completed <- completed + 1)
     try
