@@ -44,6 +44,11 @@ public sealed record EmulatorOptions
     /// <summary>Deep-ensemble members trained at once as one batched computation (default 1); see
     /// <see cref="MultiFidelityEmulator.PredictWithUncertainty"/>.</summary>
     public int Members { get; init; } = 1;
+    /// <summary>libtorch threads for this emulator's tensor work (default null: the library's policy, one thread,
+    /// which suits networks this small best; train several emulators in parallel to use more cores). libtorch's
+    /// thread count is process-wide: Fit, Predict and Evaluate set it on the calling thread, and it becomes the
+    /// default of threads that start tensor work later, so emulators used at the same time should agree on it.</summary>
+    public int? Threads { get; init; }
     /// <summary>Precision (default float64).</summary>
     public Precision Precision { get; init; } = Precision.Float64;
     /// <summary>Automatic model selection by cross-validation (default), or exactly these options.

@@ -79,6 +79,7 @@ public sealed partial class MultiFidelityEmulator
                     r.Task, r.TaskIndex, r.Tasks, r.Stage, r.StageIndex, r.Stages, r.Phase, r.Step, r.Steps, r.Loss, r.Finished))));
         var hf = new HfData(_hfInputs, _hfOutputs);
         var sources = ListModule.OfSeq(_sources.Select(s => s.Source));
+        UseThreads();
         var trained = Guard.Run(() => UserModel.train(options, null, hf, null, null, sources, report, cancellationToken));
         _model = trained.Emulator;
         _metadata = trained.Metadata;
@@ -90,6 +91,7 @@ public sealed partial class MultiFidelityEmulator
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var model = Trained();
+        UseThreads();
         var p = Guard.Run(() => EmulatorModule.predict(model, Convert.Rows(inputs)));
         return new EmulatorPrediction(p.Value, p.Linear, p.Nonlinear);
     }
@@ -100,6 +102,7 @@ public sealed partial class MultiFidelityEmulator
     {
         ArgumentNullException.ThrowIfNull(inputs);
         var model = Trained();
+        UseThreads();
         var p = Guard.Run(() => Uncertainty.predict(model, Convert.Rows(inputs)));
         return new UncertainPrediction(p.Mean, p.Std, p.Members);
     }
@@ -110,6 +113,7 @@ public sealed partial class MultiFidelityEmulator
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(outputs);
         var model = Trained();
+        UseThreads();
         var e = Guard.Run(() => Workflow.evaluate(model, Convert.Rows(inputs), outputs));
         return new EvaluationResult(e.NormalizedMse, e.Rmse, e.MaxError);
     }
@@ -140,6 +144,10 @@ public sealed partial class MultiFidelityEmulator
         result._metadata = loaded.Metadata;
         return result;
     }
+
+    /// The libtorch thread count of <see cref="EmulatorOptions.Threads"/>, or the core's default.
+    private void UseThreads() =>
+        Guard.Run(() => Native.useThreads(Options.Threads is int t ? FSharpOption<int>.Some(t) : FSharpOption<int>.None));
 
     private Emulator Trained() =>
         _model ?? throw new EmulatorException("the emulator is not trained: call Fit or Load first");

@@ -171,6 +171,7 @@ type ReproduceArgs =
     | Root of paper_figures_dir: string
     | Jobs of int
     | Fresh
+    | Threads of int
     interface IArgParserTemplate with
         member a.Usage =
             match a with
@@ -180,6 +181,7 @@ type ReproduceArgs =
             | Root _ -> "the paper-figures directory (default: found from the working directory)"
             | Jobs _ -> "worker processes training in parallel, one libtorch thread each (default: the number of cores; 1 trains in this process)"
             | Fresh -> "rerun from scratch: move the results file aside (to <file>.old-<time>, never deleted) and train every selected run again"
+            | Threads _ -> "libtorch threads of each run (default 1)"
 
 type FiguresArgs =
     | Preset of name: string
@@ -224,11 +226,13 @@ type SlurmArgs =
 type WorkerArgs =
     | [<Mandatory>] Root of paper_figures_dir: string
     | [<Mandatory>] Preset of name: string
+    | Threads of int
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Root _ -> "the paper-figures directory"
             | Preset _ -> "the preset whose runs it is sent"
+            | Threads _ -> "libtorch threads (default 1)"
 
 type Command =
     | [<CliPrefix(CliPrefix.None); SubCommand>] Problems of ParseResults<ProblemsArgs>

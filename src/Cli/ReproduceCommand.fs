@@ -53,7 +53,7 @@ let private suggest (command: string) (options: (string * string option) list) =
 let reproduce (args: ParseResults<ReproduceArgs>) =
     // One libtorch thread per run; runs go in parallel worker processes (--jobs) instead, which suits tiny networks
     // far better and keeps every run alone in its process.
-    Native.init 1
+    Native.useThreads (args.TryGetResult ReproduceArgs.Threads)
     let givenRoot = args.TryGetResult ReproduceArgs.Root
     let root = Path.GetFullPath(findRoot givenRoot)
     let preset = args.GetResult(ReproduceArgs.Preset, defaultValue = "quick")
@@ -91,7 +91,7 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
                 e.Cancel <- true
                 eprintfn "stopping the workers..."
                 cancel.Cancel())
-            Workers.pool jobs root preset (eprintfn "%s")
+            Workers.pool jobs (defaultArg (args.TryGetResult ReproduceArgs.Threads) Native.defaultThreads) root preset (eprintfn "%s")
     let n = Runner.runAll configs path shard execute report cancel.Token
     printfn "finished %d runs in %s" n (duration clock.Elapsed.TotalSeconds)
     if n = 0 then

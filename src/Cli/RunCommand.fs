@@ -6,8 +6,7 @@ open Emulators.Core
 open Emulators.Cli.Args
 
 let execute (args: ParseResults<RunArgs>) =
-    let threads = args.GetResult(RunArgs.Threads, defaultValue = 1)
-    Native.init threads
+    Native.useThreads (args.TryGetResult RunArgs.Threads)
     let problem = Problems.Catalogue.find (args.GetResult RunArgs.Problem)
     let blocks =
         BlockOptions.settings (args.TryGetResult RunArgs.Omega0) (args.TryGetResult RunArgs.Kan_Grid)

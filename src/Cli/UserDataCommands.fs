@@ -14,7 +14,7 @@ let private parseLf (spec: string) =
 let private fmt (v: float) = v.ToString("0.000e+00", Globalization.CultureInfo.InvariantCulture)
 
 let train (args: ParseResults<TrainArgs>) =
-    Native.init (args.GetResult(TrainArgs.Threads, defaultValue = 1))
+    Native.useThreads (args.TryGetResult TrainArgs.Threads)
     let hfTable = Csv.read (args.GetResult TrainArgs.Hf)
     let inputs = args.TryGetResult TrainArgs.Inputs |> Option.map (fun s -> s.Split(',') |> Array.map (fun c -> c.Trim()))
     let output = args.TryGetResult TrainArgs.Output

@@ -30,8 +30,8 @@ let private runsByKey (root: string) (preset: string) =
     |> dict
 
 /// The hidden `worker` command: train the units the parent sends until it closes stdin.
-let serve (root: string) (preset: string) =
-    Native.init 1
+let serve (root: string) (preset: string) (threads: int option) =
+    Native.useThreads threads
     let protocol = new StreamWriter(Console.OpenStandardOutput(), UTF8Encoding false)
     Console.SetOut Console.Error
     // Ctrl-C reaches the whole process group; the parent decides what stops, and stops its workers itself.
@@ -79,12 +79,12 @@ type private Worker =
       /// The last lines of its stderr, for the report when it dies.
       Tail: ConcurrentQueue<string> }
 
-let private startWorker (index: int) (root: string) (preset: string) =
+let private startWorker (index: int) (root: string) (preset: string) (threads: int) =
     let exe, prefix = selfCommand ()
     let psi =
         ProcessStartInfo(exe, UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true,
                          RedirectStandardError = true)
-    for a in prefix @ [ "worker"; "--root"; root; "--preset"; preset ] do
+    for a in prefix @ [ "worker"; "--root"; root; "--preset"; preset; "--threads"; string threads ] do
         psi.ArgumentList.Add a
     let p = Process.Start psi
     let tail = ConcurrentQueue<string>()
@@ -105,7 +105,7 @@ let private kill (w: Worker) =
 /// An executor with `jobs` worker processes. Each worker takes the next unit of the queue (longest first) when it
 /// is free. A worker that dies stops the whole run: the others are stopped, the records already received stay in
 /// the results file, and the error names the unit and shows the worker's stderr. Cancelling stops the workers.
-let pool (jobs: int) (root: string) (preset: string) (announce: string -> unit) : Runner.Executor =
+let pool (jobs: int) (threads: int) (root: string) (preset: string) (announce: string -> unit) : Runner.Executor =
     fun units events cancel ->
         let gate = obj ()
         let mutable next = 0
@@ -164,7 +164,7 @@ let pool (jobs: int) (root: string) (preset: string) (announce: string -> unit) 
         use _registration = cancel.Register(fun () -> stopAll None)
         let threads =
             [ for i in 1 .. min jobs units.Length do
-                  let w = startWorker i root preset
+                  let w = startWorker i root preset threads
                   lock gate (fun () -> workers.Add w)
                   announce (sprintf "worker %d: pid %d" i w.Process.Id)
                   let t = Thread((fun () -> work w), IsBackground = true)

@@ -82,7 +82,7 @@ module Affine1 =
 
     /// Inverse map on the last axis of a tensor.
     let invert (a: Affine1) (x: Tensor) : Tensor =
-        x * asTensor x a.Scale + asTensor x a.Shift
+        Tensors.plus (x * asTensor x a.Scale) (asTensor x a.Shift)
 
     let applyRow (a: Affine1) (x: float[]) = Array.init x.Length (fun i -> (x[i] - a.Shift[i]) / a.Scale[i])
     let invertScalar (a: Affine1) (y: float) = y * a.Scale[0] + a.Shift[0]

@@ -90,7 +90,7 @@ module Emulator =
             let g = Block.apply b p xs
             let z =
                 match enc with
-                | NonlinearEncoding _ when s.Domain.Dim = m.Domain.Dim -> Affine1.apply s.InputScale (Affine1.invert m.InputScale xs) + g
+                | NonlinearEncoding _ when s.Domain.Dim = m.Domain.Dim -> Affine1.apply s.InputScale (Affine1.invert m.InputScale xs) .+ g
                 | NonlinearEncoding _ ->
                     // Residual on the pass-through of the leading inputs (see passThrough).
                     let dL = int64 s.Domain.Dim
@@ -98,7 +98,7 @@ module Emulator =
                     let lead = xs.narrow(-1L, 0L, min dL dH)
                     let padded = if dL <= dH then lead else torch.cat([| lead; torch.zeros_like(xs.narrow(-1L, 0L, 1L)).expand(-1L, -1L, dL - dH) |], -1L)
                     let scale, shift = passThrough m.InputScale s.InputScale
-                    padded * Tensors.create scale [| dL |] xs.dtype + Tensors.create shift [| dL |] xs.dtype + g
+                    padded * Tensors.create scale [| dL |] xs.dtype .+ Tensors.create shift [| dL |] xs.dtype .+ g
                 | _ -> g
             // LF surrogates extrapolate badly: keep encoded points inside the source's domain.
             Tensors.clampTo -1.0 1.0 z
@@ -131,7 +131,7 @@ module Emulator =
     let forwardFeatures (m: Emulator) (u: Tensor) =
         let nl = Block.apply m.Spec.Correlation m.Nonlinear u
         match m.Linear with
-        | Some p -> Affine.apply p u + nl
+        | Some p -> Affine.apply p u .+ nl
         | None -> nl
 
     let forwardScaled (m: Emulator) (xs: Tensor) = forwardFeatures m (features m xs)

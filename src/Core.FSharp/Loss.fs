@@ -35,17 +35,17 @@ module Loss =
             let t = if p.shape = target.shape then target else target.expand_as(p)
             use n = scalar (float (p.shape[1] * p.shape[2]))
             torch.nn.functional.mse_loss(p, t, torch.nn.Reduction.Sum).div(n)
-        { term name (fun () -> (predict () - target).square().mean([| 1L; 2L |])) with Totals = [ name, total ] }
+        { term name (fun () -> (square (predict () - target)).mean([| 1L; 2L |])) with Totals = [ name, total ] }
 
     /// Weighted mean squared error per member: Σ_j w_ej r_ej² / Σ_j w_ej, with weights [E, N, 1] (≥ 0) and their
     /// per-member sums [E]. Entries of weight 1 enter exactly as in `mse` (its gradient is identical); entries of
     /// weight 0 drop out.
     let weightedMse (name: string) (predict: unit -> Tensor) (target: Tensor) (weights: Tensor) (weightSums: Tensor) =
-        term name (fun () -> (predict () - target).square().mul(weights).sum([| 1L; 2L |]).div(weightSums))
+        term name (fun () -> (square (predict () - target)).mul(weights).sum([| 1L; 2L |]).div(weightSums))
 
     /// Σ w² per member over tensors that each have the member axis first: [E].
     let private sumOfSquares (ts: Tensor list) =
-        ts |> List.map (fun w -> w.square().flatten(1L).sum(1L)) |> List.reduce (+)
+        ts |> List.map (fun w -> (square w).flatten(1L).sum(1L)) |> List.reduce plus
 
     /// λ Σ w² per member over the given weight tensors (each [E, ...]); no term at all when λ = 0.
     let l2 (name: string) (lambda: float) (weights: Tensor list) =
@@ -81,13 +81,13 @@ module Loss =
     let evaluate (loss: Loss) : Tensor * (string * Tensor) list =
         if loss.Terms.IsEmpty then Errors.fail "the loss has no terms"
         let values = loss.Terms |> List.map (fun (n, f) -> n, f ())
-        let total = values |> List.map (fun (_, v) -> v.sum()) |> List.reduce (+)
+        let total = values |> List.map (fun (_, v) -> v.sum()) |> List.reduce plus
         total, values
 
     /// Each member's total loss, [E].
     let perMember (loss: Loss) : Tensor =
         if loss.Terms.IsEmpty then Errors.fail "the loss has no terms"
-        loss.Terms |> List.map (fun (_, f) -> f ()) |> List.reduce (+)
+        loss.Terms |> List.map (fun (_, f) -> f ()) |> List.reduce plus
 
     /// The loss without its penalty terms (what remains for autograd when the optimiser adds the penalties'
     /// gradients itself) and the penalties.
@@ -106,4 +106,4 @@ module Loss =
             match List.tryFind (fun (m, _) -> m = n) loss.Totals with
             | Some(_, t) -> t ()
             | None -> (f ()).sum())
-        |> List.reduce (+)
+        |> List.reduce plus

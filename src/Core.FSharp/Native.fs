@@ -48,19 +48,17 @@ let setThreads (n: int) =
     if n < 1 then Errors.fail "threads must be at least 1 (got %d)" n
     TorchSharp.torch.set_num_threads n
 
-/// Call before any tensor work: the process-wide settings plus the thread count. One thread is the default
-/// because tiny networks are bound by per-operation overhead, where extra threads only add contention.
+/// Call before any tensor work: the process-wide settings plus the thread count.
 let init (threads: int) =
     ensure ()
     setThreads threads
 
-/// Run `work`, repeating it (at most `repeats` times) when libtorch rejects a native Scalar that the garbage
-/// collector freed during the call. TorchSharp 0.107 leaves implicit Scalars (a number in tensor arithmetic, and the
-/// alpha of every tensor addition) to the collector; with work in parallel threads, a collection triggered by one
-/// thread can free a Scalar that another thread's native call is still reading ("Expected false to be true ...
-/// toDouble"). Only for work that is deterministic and starts from scratch, so a repeat gives what the first attempt
-/// would have given.
-let rec repeatOnFreedScalar (repeats: int) (cancel: System.Threading.CancellationToken) (work: unit -> 'a) : 'a =
-    try work ()
-    with :? ExternalException when repeats > 0 && not cancel.IsCancellationRequested ->
-        repeatOnFreedScalar (repeats - 1) cancel work
+/// The libtorch thread count when the caller names none: 1. The networks here are tiny, so a step is bound by the
+/// cost per tensor operation, where more intra-op threads only add contention (measured: a facade fit on libtorch's
+/// default of 2 threads on 2 cores took 93 s against 5.9 s on 1); to use more cores, train several emulators at once.
+let defaultThreads = 1
+
+/// `init` with the caller's thread count or `defaultThreads`: the one policy of the command line and the facade.
+/// libtorch keeps the count per native thread and gives it to threads that start tensor work later, so it acts on the
+/// calling thread and becomes the process's default; concurrent callers should use the same value.
+let useThreads (threads: int option) = init (defaultArg threads defaultThreads)

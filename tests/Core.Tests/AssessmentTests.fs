@@ -17,24 +17,6 @@ let tempFile () = Path.Combine(Path.GetTempPath(), "emulators-" + System.Guid.Ne
 [<Tests>]
 let tests =
     testList "Assessment" [
-        test "a run rejected by libtorch is repeated at most twice; other errors are not repeated" {
-            let none = System.Threading.CancellationToken.None
-            let rejected () = System.Runtime.InteropServices.ExternalException "Expected false to be true"
-            let mutable calls = 0
-            let flaky () =
-                calls <- calls + 1
-                if calls < 3 then raise (rejected ()) else 7
-            Expect.equal (Native.repeatOnFreedScalar 2 none flaky) 7 "third attempt succeeds"
-            Expect.equal calls 3 "two repeats"
-            calls <- 0
-            Expect.throwsT<System.Runtime.InteropServices.ExternalException>
-                (fun () -> Native.repeatOnFreedScalar 2 none (fun () -> calls <- calls + 1; raise (rejected ())) |> ignore) "gives up"
-            Expect.equal calls 3 "no more than two repeats"
-            calls <- 0
-            Expect.throwsT<System.InvalidOperationException>
-                (fun () -> Native.repeatOnFreedScalar 2 none (fun () -> calls <- calls + 1; invalidOp "user error") |> ignore) "not repeated"
-            Expect.equal calls 1 "other errors run once"
-        }
         test "records survive a round trip through the results file" {
             let path = tempFile ()
             let r = { record "a" with Example = Some { X = [| 0.0; 1.0 |]; Truth = [| 1.0; 2.0 |]; Prediction = [| 1.0; 2.5 |]; HfX = [| 0.5 |]; HfY = [| 1.5 |] } }

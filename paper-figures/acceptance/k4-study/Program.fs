@@ -197,10 +197,7 @@ let main argv =
         let mutable finished = 0
         let options = Threading.Tasks.ParallelOptions(MaxDegreeOfParallelism = max 1 jobs)
         Threading.Tasks.Parallel.ForEach(todo, options, fun (rep, key) ->
-            // Fits in parallel threads can meet TorchSharp's freed-Scalar race; a fit is deterministic, so it is repeated.
-            let rows =
-                Native.repeatOnFreedScalar 2 Threading.CancellationToken.None (fun () ->
-                    match key with Some ab -> fixedEncoder train rep ab | None -> trainedEncoder train rep)
+            let rows = match key with Some ab -> fixedEncoder train rep ab | None -> trainedEncoder train rep
             lock gate (fun () ->
                 File.AppendAllLines(csv, rows |> List.map toCsv)
                 finished <- finished + 1

@@ -27,6 +27,7 @@ module Emulators.Core.Kan
 
 open TorchSharp
 open Emulators.Core
+open Emulators.Core.Tensors
 
 /// `Depth` hidden KAN layers of `Width` units: a KAN [dIn, W, …, W, dOut] with Depth + 1 KAN layers.
 type KanSpec =
@@ -82,7 +83,7 @@ let bases (s: KanSpec) (x: Tensors.Tensor) : Tensors.Tensor =
         let m = int64 (n - j - 1)
         let left = Tensors.divBy (float j * h) (xu - grid.narrow(0L, 0L, m)) * b.narrow(-1L, 0L, m)
         let right = Tensors.divBy (float j * h) (grid.narrow(0L, int64 (j + 1), m) - xu) * b.narrow(-1L, 1L, m)
-        left + right
+        left .+ right
     List.fold step b0 [ 1 .. s.SplineOrder ]
 
 /// B-spline bases of order `order` on per-member, per-input knots g [E, in, nk]: x [E, N, in] -> [E, N, in, nk - 1 - order]
@@ -97,7 +98,7 @@ let basesOn (order: int) (g: Tensors.Tensor) (x: Tensors.Tensor) : Tensors.Tenso
         let m = nk - j - 1
         let left = (xu - knot 0 m) / (knot j m - knot 0 m) * b.narrow(-1L, 0L, int64 m)
         let right = (knot (j + 1) m - xu) / (knot (j + 1) m - knot 1 m) * b.narrow(-1L, 1L, int64 m)
-        left + right
+        left .+ right
     List.fold step b0 [ 1 .. order ]
 
 let private sizes (s: KanSpec) dIn dOut = [ dIn ] @ List.replicate s.Depth s.Width @ [ dOut ]
@@ -130,7 +131,7 @@ let private layerBases (s: KanSpec) (knots: Tensors.Tensor option) (x: Tensors.T
 let layer (s: KanSpec) (baseW: Tensors.Tensor) (splineW: Tensors.Tensor) (knots: Tensors.Tensor option) (x: Tensors.Tensor) =
     let e, n, din = x.shape[0], x.shape[1], x.shape[2]
     let flat = (layerBases s knots x).reshape(e, n, din * int64 (basisCount s))
-    torch.bmm(silu x, baseW) + torch.bmm(flat, splineW)
+    torch.bmm(silu x, baseW) .+ torch.bmm(flat, splineW)
 
 let private layerOf (s: KanSpec) (p: Params) (i: int) =
     layer s (Params.get (sprintf "base%d" i) p) (Params.get (sprintf "spline%d" i) p) (Params.tryGet (knotsName i) p)
@@ -160,14 +161,14 @@ let adaptiveKnots (s: KanSpec) (eps: float) (margin: float) (h: Tensors.Tensor) 
     let adaptive = sorted.index_select(1L, idx).permute(0L, 2L, 1L)
     let lo = sorted.narrow(1L, 0L, 1L).permute(0L, 2L, 1L)
     let hi = sorted.narrow(1L, int64 (n - 1), 1L).permute(0L, 2L, 1L)
-    let step = (hi - lo + 2.0 * margin) / float s.GridSize
+    let step = (hi - lo +. 2.0 * margin) /. float s.GridSize
     let ramp (values: float[]) = Tensors.create values [| 1L; 1L; int64 values.Length |] h.dtype
-    let uniform = lo - margin + step * ramp (Array.init (s.GridSize + 1) float)
-    let grid = uniform * eps + adaptive * (1.0 - eps)
+    let uniform = lo -. margin .+ step * ramp (Array.init (s.GridSize + 1) float)
+    let grid = uniform *. eps .+ adaptive *. (1.0 - eps)
     let first = grid.narrow(-1L, 0L, 1L)
     let last = grid.narrow(-1L, int64 s.GridSize, 1L)
     let left = first - step * ramp (Array.init s.SplineOrder (fun k -> float (s.SplineOrder - k)))
-    let right = last + step * ramp (Array.init s.SplineOrder (fun k -> float (k + 1)))
+    let right = last .+ step * ramp (Array.init s.SplineOrder (fun k -> float (k + 1)))
     torch.cat([| left; grid; right |], -1L)
 
 /// Grid update from data x [E, N, dIn] (the block's inputs): every layer gets knots adapted to its inputs and

@@ -6,4 +6,4 @@ open Emulators.Core.Tensors
 
 /// x [E, N, in] times W [E, in, out] plus b [E, 1, out]. (torch.bmm then add: TorchSharp's baddbmm maps its
 /// arguments differently from PyTorch's, so it is avoided on purpose.)
-let dense (w: Tensor) (b: Tensor) (x: Tensor) : Tensor = torch.bmm(x, w).add(b)
+let dense (w: Tensor) (b: Tensor) (x: Tensor) : Tensor = plus (torch.bmm(x, w)) b

@@ -99,7 +99,7 @@ let step (s: State) =
     match s.Decay with
     | Some d ->
         use pg = s.Flat.mul(d)
-        s.Grad.add_(pg) |> ignore
+        plusInPlace s.Grad pg |> ignore
     | None -> ()
     s.Step <- s.Step + 1
     let c1 = 1.0 - pown s.Beta1 s.Step
@@ -108,13 +108,12 @@ let step (s: State) =
     use b1c = scalar (1.0 - s.Beta1)
     use b2 = scalar s.Beta2
     use b2c = scalar (1.0 - s.Beta2)
-    use eps = scalar s.Eps
     use c1s = scalar c1
     use c2s = scalar c2
     let g = s.Grad
     s.M.mul_(b1).add_(g, alpha = b1c) |> ignore
     s.V.mul_(b2).addcmul_(g, g, value = b2c) |> ignore
-    use denom = s.V.div(c2s).sqrt_().add_(eps)
+    use denom = addInPlace s.Eps (s.V.div(c2s).sqrt_())
     use update = s.M.div(denom).mul_(s.Lr).div_(c1s)
     s.Flat.sub_(update) |> ignore
 

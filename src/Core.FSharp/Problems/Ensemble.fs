@@ -46,7 +46,7 @@ let fourierSeries (seed: int) (kLo: int) (kHi: int) : Model =
         let a = Tensors.create amps n x.dtype
         let p = Tensors.create phases n x.dtype
         let t = (x0 x).unsqueeze(-1L)
-        (torch.sin (t * k + p) * a).sum(-1L)
+        (torch.sin (t * k .+ p) * a).sum(-1L)
 
 /// Frequencies of the additive "noise": 16–32 periods on [0, 1], far above the features of the clean sources.
 let noiseBand = (16, 32)
@@ -56,10 +56,10 @@ let unrelatedBand = (1, 4)
 /// Additive noise: clean(x) + fraction · std · n(x), n the unit-RMS high-frequency series of `seed`.
 let withNoise (seed: int) (fraction: float) (std: float) (clean: Model) : Model =
     let n = fourierSeries seed (fst noiseBand) (snd noiseBand)
-    fun x -> clean x + n x * (fraction * std)
+    fun x -> clean x .+ n x *. (fraction * std)
 
 /// Phase shift: clean(x + delta) (the clean function is analytic, so it is evaluated slightly outside [0, 1]).
-let shifted (delta: float) (clean: Model) : Model = fun x -> clean (x + delta)
+let shifted (delta: float) (clean: Model) : Model = fun x -> clean (x +. delta)
 
 /// Mean over [0, 1] of a 1-D model: composite Gauss–Legendre (200 panels × 20 nodes), float64, no gradients.
 let mean01 (f: Model) : float =
@@ -83,30 +83,30 @@ let unrelated (seed: int) (mean: float) (std: float) (target: Model) : Model =
     let coef =
         lazy
             (let tMean = mean01 target
-             let tVar = mean01 (fun x -> (target x - tMean).square())
+             let tVar = mean01 (fun x -> square (target x -. tMean))
              let cov = mean01 (fun x -> u x * target x) // E[u] = 0 exactly
              let beta = cov / tVar
              tMean, beta, 1.0 / sqrt (1.0 - beta * cov))
     fun x ->
         let tMean, beta, scale = coef.Force()
-        (u x - (target x - tMean) * beta) * (scale * std) + mean
+        (u x - (target x -. tMean) *. beta) *. (scale * std) +. mean
 
 /// Pure noise with the given RMS over [0, 1] (mean 0).
 let pureNoise (seed: int) (rms: float) : Model =
     let n = fourierSeries seed (fst noiseBand) (snd noiseBand)
-    fun x -> n x * rms
+    fun x -> n x *. rms
 
 // ---------------------------------------------------------------------------------------------------------------
 // GJG9
 
 /// f1(x) = cos(3πx + 0.1)
-let f1: Model = fun x -> torch.cos (x0 x * (3.0 * System.Math.PI) + 0.1)
+let f1: Model = fun x -> torch.cos (x0 x *. (3.0 * System.Math.PI) +. 0.1)
 
 /// f2(x) = exp(−(x − 0.5)²/0.5)
-let f2: Model = fun x -> torch.exp ((x0 x - 0.5).square() * -2.0)
+let f2: Model = fun x -> torch.exp (square (x0 x -. 0.5) *. -2.0)
 
 /// y_H(x) = f2(x) + cos(3πx)
-let gjgHf: Model = fun x -> f2 x + torch.cos (x0 x * (3.0 * System.Math.PI))
+let gjgHf: Model = fun x -> f2 x .+ torch.cos (x0 x *. (3.0 * System.Math.PI))
 
 /// Mean and standard deviation over [0, 1] (25-digit quadrature; checked in the tests).
 let f1Std = 0.7067893481673670

@@ -11,11 +11,11 @@ let private x0 (x: Tensor) = x.select(-1, 0L)
 let hf: Model =
     fun x ->
         let x = x0 x
-        let a = x * 6.0 - 2.0
-        a * a * torch.sin (x * 12.0 - 4.0)
+        let a = x *. 6.0 -. 2.0
+        a * a * torch.sin (x *. 12.0 -. 4.0)
 
 /// y_L(x) = 0.5 y_H(x) + 10(x − 0.5) − 5
-let lf: Model = fun x -> hf x * 0.5 + (x0 x - 0.5) * 10.0 - 5.0
+let lf: Model = fun x -> hf x *. 0.5 .+ (x0 x -. 0.5) *. 10.0 -. 5.0
 
 let k1: Problem =
     { Name = "K1"

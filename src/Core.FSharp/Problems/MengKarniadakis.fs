@@ -35,16 +35,16 @@ let private oneDProvenance (paper: string) =
 // K2: discontinuous, linear correlation
 
 /// 1 where x > 0.5, 0 elsewhere (same dtype as x).
-let private jump (x: Tensor) = x.gt(scalar 0.5).to_type(x.dtype)
+let private jump (x: Tensor) = (greaterThan 0.5 x).to_type(x.dtype)
 
 /// y_L(x) = 0.5(6x−2)² sin(12x−4) + 10(x−0.5) − 5, plus 3 for x > 0.5.
-let k2Lf: Model = fun x -> Forrester.lf x + jump (x0 x) * 3.0
+let k2Lf: Model = fun x -> Forrester.lf x .+ jump (x0 x) *. 3.0
 
 /// y_H(x) = 2 y_L(x) − 20x + 20, plus 4 for x > 0.5 (so y_H = Forrester y_H + 10 on (0.5, 1]).
 let k2Hf: Model =
     fun x ->
         let s = x0 x
-        k2Lf x * 2.0 - s * 20.0 + 20.0 + jump s * 4.0
+        k2Lf x *. 2.0 - s *. 20.0 +. 20.0 .+ jump s *. 4.0
 
 let k2: Problem =
     { Name = "K2"
@@ -63,10 +63,10 @@ let k2: Problem =
 // K3: continuous, nonlinear correlation
 
 /// y_L(x) = sin(8πx)
-let k3Lf: Model = fun x -> torch.sin (x0 x * (8.0 * System.Math.PI))
+let k3Lf: Model = fun x -> torch.sin (x0 x *. (8.0 * System.Math.PI))
 
 /// y_H(x) = (x − √2) y_L(x)²
-let k3Hf: Model = fun x -> (x0 x - sqrt 2.0) * (k3Lf x).square()
+let k3Hf: Model = fun x -> (x0 x -. sqrt 2.0) * square (k3Lf x)
 
 let k3: Problem =
     { Name = "K3"
@@ -91,7 +91,7 @@ let k4Lf: Model = k3Lf
 let k4Hf: Model =
     fun x ->
         let s = x0 x
-        s.square() + (torch.sin (s * (8.0 * System.Math.PI) + System.Math.PI / 10.0)).square()
+        square s .+ square (torch.sin (s *. (8.0 * System.Math.PI) +. System.Math.PI / 10.0))
 
 let k4: Problem =
     { Name = "K4"
@@ -116,14 +116,14 @@ let k5Hf: Model =
     fun x ->
         let prev = x.narrow(-1, 0L, int64 (k5Dim - 1))
         let next = x.narrow(-1, 1L, int64 (k5Dim - 1))
-        (x0 x - 1.0).square() + (next.square() * 2.0 - prev).square().sum(-1)
+        square (x0 x -. 1.0) .+ (square (square next *. 2.0 - prev)).sum(-1)
 
 /// y_L(x) = 0.8 y_H(x) − Σ_{i=1}^{19} 0.4 x_i x_{i+1} − 50
 let k5Lf: Model =
     fun x ->
         let prev = x.narrow(-1, 0L, int64 (k5Dim - 1))
         let next = x.narrow(-1, 1L, int64 (k5Dim - 1))
-        k5Hf x * 0.8 - (prev * next).sum(-1) * 0.4 - 50.0
+        k5Hf x *. 0.8 - (prev * next).sum(-1) *. 0.4 -. 50.0
 
 /// E[y_H²] for x uniform on [−3, 3]^20, exactly. The coordinates are independent with moments
 /// E x² = 3, E x⁴ = 81/5, E x⁶ = 729/7, E x⁸ = 729 (odd moments 0). Expanding y_H² = Σ_a Σ_b T_a T_b over the

@@ -16,11 +16,11 @@ open Emulators.Core
 open Emulators.Core.Tensors
 
 /// y_L(x1) = sin(12π x1); input [..., 1].
-let lf: Model = fun x -> torch.sin (x.select(-1, 0L) * (12.0 * System.Math.PI))
+let lf: Model = fun x -> torch.sin (x.select(-1, 0L) *. (12.0 * System.Math.PI))
 
 /// y_H(x1, x2) = 2 sin(12π x1) + sin(12 x2); input [..., 2].
 let hf: Model =
-    fun x -> torch.sin (x.select(-1, 0L) * (12.0 * System.Math.PI)) * 2.0 + torch.sin (x.select(-1, 1L) * 12.0)
+    fun x -> torch.sin (x.select(-1, 0L) *. (12.0 * System.Math.PI)) *. 2.0 .+ torch.sin (x.select(-1, 1L) *. 12.0)
 
 let normSq = 2.5 - sin 24.0 / 48.0
 

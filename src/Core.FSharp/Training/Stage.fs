@@ -8,7 +8,7 @@ open Emulators.Core.Tensors
 let private record (stage: string) (step: int) (terms: (string * Tensor) list) : HistoryEntry =
     { Stage = stage
       Step = step
-      Terms = terms |> List.map (fun (n, v) -> n, v.mean().ToDouble()) }
+      Terms = terms |> List.map (fun (n, v) -> n, toFloat (v.mean())) }
 
 /// Minimise `loss` over `trainable`, with one Adam learning rate per ensemble member, one dispose scope per step
 /// so native memory stays flat. The Adam phase is separable: member e follows exactly the path a lone model with
@@ -49,7 +49,7 @@ let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRat
                     // the whole loss (penalties included) before this step's update
                     use _ = torch.no_grad ()
                     let total, terms = Loss.evaluate loss
-                    last <- total.ToDouble()
+                    last <- toFloat total
                     history.Add(record stage (epoch + 1) terms)
                 // autograd fills the parameters' .grad, which Adam keeps as views of one flat gradient.
                 Adam.zeroGrad adam
@@ -80,7 +80,7 @@ let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRat
         use _ = torch.no_grad ()
         let total, terms = Loss.evaluate loss
         history.Add(record (stage + "/final") (schedule.AdamEpochs + max 0 outcome.Iterations) terms)
-        total.ToDouble()
+        toFloat total
     report "done" steps final
     List.ofSeq history,
     { Stage = stage
