@@ -121,6 +121,8 @@ let runOne (c: Sweep.RunConfig) : RunRecord =
       FinishedUtc = DateTime.UtcNow.ToString("o")
       Example = example }
 
+let runGroup (configs: Sweep.RunConfig list) = configs |> List.map runOne
+
 /// Run every configuration of this shard not yet in the results file, `jobs` at a time (each run uses one
 /// libtorch thread, so jobs = cores fills the machine), appending each record as it finishes.
 let runAll (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) (jobs: int)

@@ -70,6 +70,7 @@ let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRat
         let total, terms = Loss.evaluate loss
         history.Add(record (stage + "/final") (schedule.AdamEpochs + outcome.Iterations) terms)
         total.ToDouble()
+    Native.releaseFreedMemory ()
     report schedule.AdamEpochs schedule.AdamEpochs final
     List.ofSeq history,
     { Stage = stage
