@@ -2,6 +2,7 @@
 ///   bench data   <out.json>                      the K1 HF training points, so PyTorch trains on the same data
 ///   bench speed  <out.json> [repeats steps warmup members]   ms per full-batch Adam step, float64 and float32
 ///   bench rss    <out.json> [members epochs]     peak resident memory (VmHWM) of one long ensemble run
+///   bench sweep  <out.json> [reps epochs lbfgs candidates rounds]   one paper-budget assessment configuration
 ///   bench report <dir> <RESULTS.md>              merge the JSON files of <dir>, write the table, print the summary line
 module Bench.Program
 
@@ -104,6 +105,34 @@ let private rss (out: string) (members: int) (epochs: int) =
 let private data (out: string) =
     let hf = hfData ()
     writeJson out {| x = hf.X |> Array.map (fun r -> r[0]); n = hf.X.Length |}
+
+/// One paper-budget configuration of the assessment end to end through the library's runner: K1, MLP 3×16, exact LF,
+/// N_H = 8, `reps` repetitions, the paper preset's search (rounds × candidates, each Adam epochs + L-BFGS iterations).
+let private sweep (out: string) (reps: int) (epochs: int) (lbfgs: int) (candidates: int) (rounds: int) =
+    Native.init 1
+    let budget =
+        { Assessment.Sweep.defaultBudget with
+            AdamEpochs = epochs; LbfgsIterations = lbfgs; SearchCandidates = candidates; SearchRounds = rounds }
+    let configs : Assessment.Sweep.RunConfig list =
+        [ for rep in 0 .. reps - 1 ->
+              { Experiment = "bench"; Problem = "K1"; Corrupted = -1; Architecture = "mlp"; Model = "mf"; Encoding = "none"
+                Lf = "exact"; Strategy = "none"; Nh = 8; Rep = rep; Design = Experiment.SobolOffset; Budget = budget } ]
+    let clock = Stopwatch.StartNew()
+    let records = Assessment.Runner.runGroup configs
+    let seconds = clock.Elapsed.TotalSeconds
+    for r in records do
+        eprintfn "library sweep: rep %d, lr %.3g, lambda %g, validation %.3g, test normalized MSE %.3g, %.1f s"
+            r.Rep r.LearningRate r.Lambda r.ValidationNormalizedMse r.NormalizedMse r.Seconds
+    eprintfn "library sweep: %d repetitions x %d rounds x %d candidates, %d Adam epochs + %d L-BFGS iterations: %.1f s"
+        reps rounds candidates epochs lbfgs seconds
+    writeJson out
+        {| seconds = seconds
+           repetitions = reps
+           rounds = rounds
+           candidates = candidates
+           epochs = epochs
+           lbfgs = lbfgs
+           testNormalizedMse = records |> List.map (fun r -> r.NormalizedMse) |> Array.ofList |}
 
 // ---- report -------------------------------------------------------------------------------------------------
 
@@ -228,9 +257,44 @@ let private report (dir: string) (out: string) =
               (libMs "float32" 1 / pyMs "float32" reference) ((libMs "float32" 64 / 64.0) / pyMs "float32" reference))
     line ""
     line (sprintf "The E = %d memory run took %.1f s." (mem.GetProperty("members").GetInt32()) (mem.GetProperty("seconds").GetDouble()))
+    // The paper-budget configuration, when run.sh ran it (sweeplib*.json and sweeptorch*.json).
+    let sweepRounds = rounds "sweeplib"
+    let pySweepRounds = rounds "sweeptorch"
+    let r3 =
+        if sweepRounds.IsEmpty || pySweepRounds.IsEmpty then None
+        else
+            let s0 = sweepRounds.Head
+            let libSeconds = sweepRounds |> List.map (fun d -> d.GetProperty("seconds").GetDouble()) |> Array.ofList |> median
+            let perCandidate =
+                [| for d in pySweepRounds do
+                       for r in d.GetProperty("runs").EnumerateArray() -> r.GetProperty("seconds").GetDouble() |]
+            let reps, rnds, cands = s0.GetProperty("repetitions").GetInt32(), s0.GetProperty("rounds").GetInt32(), s0.GetProperty("candidates").GetInt32()
+            let trainings = reps * rnds * cands
+            let pySeconds = median perCandidate * float trainings
+            let r3 = libSeconds / pySeconds
+            line ""
+            line "## One configuration of the assessment at the paper's budgets"
+            line ""
+            line (sprintf "K1, MLP 3×16, exact LF, N_H = 8, %d repetitions; the paper preset's search: %d rounds × %d candidates, each %d Adam epochs + %d L-BFGS iterations (%d trainings)."
+                      reps rnds cands (s0.GetProperty("epochs").GetInt32()) (s0.GetProperty("lbfgs").GetInt32()) trainings)
+            line "This library: `Assessment.Runner.runGroup` over the repetitions (search on validation data, test scoring), wall time of the whole group, one thread."
+            line (sprintf "PyTorch: candidates trained one after another (Adam, then `torch.optim.LBFGS` with strong Wolfe, 20 pairs, the same evaluation bound), one thread. Its cost is linear in the number of candidates, so it trained a fixed subset (%d trainings) and the median seconds per training is scaled by %d."
+                      perCandidate.Length trainings)
+            line ""
+            line "| implementation | wall time (s) | runs |"
+            line "|---|---|---|"
+            line (sprintf "| this library | %.1f | %s |" libSeconds (sweepRounds |> List.map (fun d -> sprintf "%.1f" (d.GetProperty("seconds").GetDouble())) |> String.concat " "))
+            line (sprintf "| PyTorch, scaled (%.2f s per training × %d) | %.1f | per training: %s |" (median perCandidate) trainings pySeconds
+                      (perCandidate |> Array.map (sprintf "%.2f") |> String.concat " "))
+            line ""
+            line (sprintf "R3 = library / PyTorch = %.3f (target ≤ 0.05: %s)." r3 (verdict (r3 <= 0.05)))
+            Some r3
     File.WriteAllText(out, sb.ToString())
     eprintfn "wrote %s" out
     printfn "single-vs-pytorch: %.3f e64-member-vs-pytorch: %.4f peak-rss-mb: %.0f" r1 r2 peak
+    match r3 with
+    | Some r -> printfn "sweep-vs-pytorch: %.3f" r
+    | None -> ()
 
 [<EntryPoint>]
 let main argv =
@@ -242,6 +306,9 @@ let main argv =
         speed out (int (arg 2 "5")) (int (arg 3 "2000")) (int (arg 4 "200")) members
         0
     | "rss" :: out :: _ -> rss out (int (arg 2 "64")) (int (arg 3 "20000")); 0
+    | "sweep" :: out :: _ ->
+        sweep out (int (arg 2 "4")) (int (arg 3 "5000")) (int (arg 4 "3000")) (int (arg 5 "16")) (int (arg 6 "2"))
+        0
     | "report" :: dir :: out :: _ -> report dir out; 0
     | _ ->
         eprintfn "usage: bench data|speed|rss|report ... (see bench/run.sh)"

@@ -2,13 +2,17 @@
 # Side-by-side benchmark of the K1 MF-MLP training step: this library (TorchSharp) vs PyTorch, float64 and float32,
 # one thread each, plus the peak memory of a long ensemble run. Writes bench/RESULTS.md; the last line printed is
 #   single-vs-pytorch: R1 e64-member-vs-pytorch: R2 peak-rss-mb: M
+#   sweep-vs-pytorch: R3
 # Usage: bash bench/run.sh [--rounds N] [--repeats N] [--steps N] [--warmup N] [--rss-epochs N]
+#                          [--sweep-rounds N] [--sweep-reps N] [--sweep-pytorch N]
 #   (or `dotnet fsi build.fsx bench [same options]`). Defaults: 3 rounds x 3 repeats x 2000 steps, 200 warm-up steps,
 #   a 20,000-epoch E = 64 memory run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 rounds=3 repeats=3 steps=2000 warmup=200 rss_epochs=20000 members=1,4,16,64
+# the paper-budget configuration: rounds, repetitions, PyTorch trainings timed, Adam epochs, L-BFGS iterations
+sweep_rounds=1 sweep_reps=4 sweep_py=4 sweep_epochs=5000 sweep_lbfgs=3000
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
@@ -16,6 +20,9 @@ while [ $# -gt 0 ]; do
     --steps) steps=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --rss-epochs) rss_epochs=$2; shift 2 ;;
+    --sweep-rounds) sweep_rounds=$2; shift 2 ;;
+    --sweep-reps) sweep_reps=$2; shift 2 ;;
+    --sweep-pytorch) sweep_py=$2; shift 2 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -49,6 +56,14 @@ done
 
 echo "memory: E = 64, $rss_epochs epochs, float64 (separate process) ..." >&2
 "${BENCH[@]}" rss "$out/rss.json" 64 "$rss_epochs"
+
+# One configuration of the assessment at the paper's budgets, both sides alternately.
+for r in $(seq 1 "$sweep_rounds"); do
+  echo "paper-budget configuration, round $r/$sweep_rounds: PyTorch ($sweep_py trainings) ..." >&2
+  "$PY" bench/pytorch_sweep.py "$out/k1.json" "$out/sweeptorch.$r.json" "$sweep_py" "$sweep_epochs" "$sweep_lbfgs"
+  echo "paper-budget configuration, round $r/$sweep_rounds: library ($sweep_reps repetitions) ..." >&2
+  "${BENCH[@]}" sweep "$out/sweeplib.$r.json" "$sweep_reps" "$sweep_epochs" "$sweep_lbfgs" 16 2
+done
 
 # Last: the report, whose final printed line is the summary.
 "${BENCH[@]}" report "$out" bench/RESULTS.md

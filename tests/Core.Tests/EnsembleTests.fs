@@ -77,8 +77,8 @@ let tests =
                 Expect.isGreaterThan (relDiff together[e].Value (Emulator.predict (Emulator.create spec k1.Domain hf.Y exact [| seeds[e] |]) grid).Value) 1e-3 "trained"
         }
         test "with the L-BFGS polish too, each member equals the same model trained alone" {
-            // Each member is polished on its own slice and loss (Lbfgs.minimizeMembers), so no member's line search
-            // is steered by another's. (Members on an HF subset are left out: their weighted loss rounds differently
+            // Each member runs its own L-BFGS, in lockstep with the others (Lbfgs.minimizeMembers), so no member's
+            // line search is steered by another's. (Members on an HF subset are left out: their weighted loss rounds differently
             // from a lone model's plain mean over the subset, and L-BFGS amplifies round-off; see the Adam-only test.)
             let seeds = [| 11; 12; 13 |]
             let lambdas = [| 1e-3; 0.0; 1e-2 |]

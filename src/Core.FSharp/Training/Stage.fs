@@ -12,10 +12,10 @@ let private record (stage: string) (step: int) (terms: (string * Tensor) list) :
 
 /// Minimise `loss` over `trainable`, with one Adam learning rate per ensemble member, one dispose scope per step
 /// so native memory stays flat. The Adam phase is separable: member e follows exactly the path a lone model with
-/// its seed, learning rate and data would follow (up to round-off). The L-BFGS polish that follows runs member by
-/// member (Lbfgs.minimizeMembers), so members stay independent there too; L-BFGS amplifies round-off, though, so a
-/// member on an HF subset (whose weighted loss rounds differently from a lone model's) ends near, not at, its lone
-/// twin.
+/// its seed, learning rate and data would follow (up to round-off). The L-BFGS polish that follows is batched too:
+/// every member runs its own L-BFGS in lockstep with the others (Lbfgs.minimizeMembers), so members stay independent
+/// there as well; L-BFGS amplifies round-off, though, so a member on an HF subset (whose weighted loss rounds
+/// differently from a lone model's) ends near, not at, its lone twin.
 let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRates: float[]) (trainable: Tensor list) (loss: Loss) =
     let clock = Stopwatch.StartNew()
     let history = ResizeArray<HistoryEntry>()
@@ -65,22 +65,17 @@ let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRat
             Adam.release adam
     if schedule.LbfgsIterations > 0 then report "L-BFGS" (max 0 schedule.AdamEpochs) last
     let outcome =
-        let members = learningRates.Length
-        if members = 1 || schedule.LbfgsIterations <= 0 then
-            Lbfgs.minimize schedule.LbfgsIterations cfg.Cancel trainable (fun () -> fst (Loss.evaluate loss))
-        else
-            let outcomes = Lbfgs.minimizeMembers members schedule.LbfgsIterations cfg.Cancel trainable (fun () -> Loss.perMember loss)
-            { Iterations = outcomes |> List.sumBy (fun o -> max 0 o.Iterations)
-              Evaluations = outcomes |> List.sumBy (fun o -> o.Evaluations)
-              Loss = outcomes |> List.sumBy (fun o -> o.Loss)
-              Reason = outcomes |> List.map (fun o -> o.Reason) |> List.distinct |> String.concat "; " }
+        let r = Lbfgs.minimizeMembers (Lbfgs.settings schedule.LbfgsIterations) cfg.Cancel trainable (fun () -> Loss.perMember loss)
+        {| Iterations = r.Members |> Array.map (fun o -> o.Iterations) |> Array.max
+           Reason = r.Members |> Array.map (fun o -> o.Reason) |> Array.distinct |> String.concat "; " |}
     cfg.Cancel.ThrowIfCancellationRequested()
     let final =
         use _ = torch.NewDisposeScope()
         use _ = torch.no_grad ()
         let total, terms = Loss.evaluate loss
-        history.Add(record (stage + "/final") (schedule.AdamEpochs + max 0 outcome.Iterations) terms)
+        history.Add(record (stage + "/final") (schedule.AdamEpochs + outcome.Iterations) terms)
         toFloat total
+    Native.releaseFreedMemory ()
     report "done" steps final
     List.ofSeq history,
     { Stage = stage
