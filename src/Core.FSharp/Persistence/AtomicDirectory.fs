@@ -44,20 +44,27 @@ let private writeFile (path: string) (bytes: byte[]) =
     // on the device before the rename makes the directory visible
     f.Flush(true)
 
-/// Write `files` (name, content) as the directory `target`. `replaceable` decides whether an existing, non-empty
-/// directory holds an earlier version that may be replaced (otherwise it is refused: its files are not ours to
-/// delete). `what` names the directory in messages ("model directory").
-let write (what: string) (target: string) (replaceable: string -> Result<unit, string>) (files: (string * byte[]) list) : Outcome =
+/// Check that `target` can become the directory (before any work is done): a name is given, it is not a file, and
+/// an existing non-empty directory holds an earlier version that `replaceable` accepts (otherwise its files are
+/// not ours to delete). Returns the resolved full path and whether an earlier version will be replaced.
+let check (what: string) (target: string) (replaceable: string -> Result<unit, string>) =
     if String.IsNullOrWhiteSpace target then Errors.fail "no %s given (an empty name)" what
     if target = "-" then Errors.fail "a %s cannot be written to standard output ('-'): give a directory name" what
     let full = Errors.io (sprintf "cannot use '%s' as %s" target what) (fun () -> resolve target)
     if File.Exists full then
         Errors.fail "'%s' is a file, not a directory: choose a new or empty directory for the %s" target what
-    let existing = Directory.Exists full && not (Seq.isEmpty (Directory.EnumerateFileSystemEntries full))
+    let existing = Errors.io (sprintf "cannot read the directory '%s'" target) (fun () ->
+        Directory.Exists full && not (Seq.isEmpty (Directory.EnumerateFileSystemEntries full)))
     if existing then
         match replaceable full with
         | Ok() -> ()
         | Error why -> Errors.fail "'%s' is not empty and %s: choose a new or empty directory (nothing was written)" target why
+    full, existing
+
+/// Write `files` (name, content) as the directory `target`, after `check`. `what` names the directory in
+/// messages ("model directory").
+let write (what: string) (target: string) (replaceable: string -> Result<unit, string>) (files: (string * byte[]) list) : Outcome =
+    let full, existing = check what target replaceable
     let parent = Path.GetDirectoryName full
     Errors.io (sprintf "cannot create the directory '%s'" parent) (fun () -> Directory.CreateDirectory parent |> ignore)
     let tmp = Path.Combine(parent, sprintf ".%s.tmp-%s" (Path.GetFileName full) (Guid.NewGuid().ToString("N")))

@@ -136,6 +136,9 @@ let private holdsModel (dir: string) : Result<unit, string> =
     | other :: _ when List.contains metadataFile names -> Error(sprintf "holds a model and other files too (e.g. '%s'), which replacing it would delete" other)
     | other :: _ -> Error(sprintf "holds no model (e.g. it has '%s')" other)
 
+/// Check before training that `dir` can receive a model (see `save`); true when an existing model will be replaced.
+let checkTarget (dir: string) = snd (AtomicDirectory.check "model directory" dir holdsModel)
+
 /// Write the model as the directory `dir`: the whole model goes into a temporary sibling directory, which then
 /// replaces `dir` in one rename (AtomicDirectory), so a failed save leaves the previous model intact. An existing
 /// model in `dir` is replaced; a non-empty directory holding anything else is refused. Returns what happened.
