@@ -33,7 +33,8 @@ let private tryDelete (dir: string) =
 
 /// The directory a path names, following symbolic links, so that a link to a directory keeps pointing at it.
 let resolve (path: string) =
-    let full = Path.GetFullPath path
+    // "m/" names the directory m: without the separator, its parent is the parent of m
+    let full = Path.TrimEndingDirectorySeparator(Path.GetFullPath path)
     match (try FileInfo(full).ResolveLinkTarget(true) with _ -> null) with
     | null -> full
     | target -> target.FullName
@@ -66,6 +67,7 @@ let check (what: string) (target: string) (replaceable: string -> Result<unit, s
 let write (what: string) (target: string) (replaceable: string -> Result<unit, string>) (files: (string * byte[]) list) : Outcome =
     let full, existing = check what target replaceable
     let parent = Path.GetDirectoryName full
+    if isNull parent then Errors.fail "'%s' is the root of the file system: choose a directory below it for the %s" target what
     Errors.io (sprintf "cannot create the directory '%s'" parent) (fun () -> Directory.CreateDirectory parent |> ignore)
     let tmp = Path.Combine(parent, sprintf ".%s.tmp-%s" (Path.GetFileName full) (Guid.NewGuid().ToString("N")))
     try

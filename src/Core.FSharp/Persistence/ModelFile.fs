@@ -368,11 +368,6 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
         match listed |> List.countBy (fun (n, _, _, _) -> n) |> List.tryFind (fun (_, c) -> c > 1) with
         | Some(n, _) -> corrupt "parameter '%s' is listed twice" n
         | None -> ()
-        let totalValues = (int64 weights.Length) / elementSize
-        let estimated =
-            listed |> List.sumBy (fun (_, shape, _, _) -> shape |> Array.fold (fun acc d -> acc * float (max 0L d)) 1.0)
-        if estimated > float totalValues + 0.5 then
-            corrupt "its parameters need %.0f values but %s holds %d" estimated weightsFile totalValues
         (try Validate.size spec dH perMember members with EmulatorError msg -> corrupt "%s" msg)
         let required, optional = expectedParameters spec dH perMember members
         let expected = dict (required @ optional)

@@ -62,16 +62,18 @@ let block (what: string) (b: BlockSpec) =
         if not (finite s.GridMin && finite s.GridMax && s.GridMax > s.GridMin && finite (s.GridMax - s.GridMin)) then
             Errors.fail "%s: the KAN grid range [%g, %g] must be finite and non-empty" what s.GridMin s.GridMax
 
+/// `what` prefixes the messages ("" for the main schedule).
 let private schedule (what: string) (s: Schedule) =
-    if s.AdamEpochs < 0 then Errors.fail "%s: epochs must be non-negative (got %d)" what s.AdamEpochs
-    if s.LbfgsIterations < 0 then Errors.fail "%s: L-BFGS iterations must be non-negative (got %d)" what s.LbfgsIterations
-    number (what + ": the learning rate") 0.0 true maxLearningRate s.LearningRate
+    let pre = if what = "" then "" else what + ": "
+    if s.AdamEpochs < 0 then Errors.fail "%sepochs must be non-negative (got %d)" pre s.AdamEpochs
+    if s.LbfgsIterations < 0 then Errors.fail "%sL-BFGS iterations must be non-negative (got %d)" pre s.LbfgsIterations
+    number (pre + "the learning rate") 0.0 true maxLearningRate s.LearningRate
 
 /// The training hyperparameters: schedules, penalties, members and the per-member settings, and the blocks of
 /// the spec. `members` is the number of seeds, `nHf` the number of HF points.
 let training (cfg: TrainConfig) (spec: EmulatorSpec) (members: int) (nHf: int) =
     count "ensemble members" 1 maxMembers members
-    schedule "training" cfg.Schedule
+    schedule "" cfg.Schedule
     schedule "LF-surrogate training" cfg.SurrogateSchedule
     number "the penalty lambda" 0.0 false maxPenalty cfg.Lambda
     number "the encoder penalty" 0.0 false maxPenalty cfg.EncoderLambda
@@ -85,7 +87,7 @@ let training (cfg: TrainConfig) (spec: EmulatorSpec) (members: int) (nHf: int) =
     match cfg.MemberLearningRates with
     | Some lrs ->
         perMember "member learning rates" lrs.Length
-        lrs |> Array.iteri (fun i v -> number (sprintf "the learning rate of member %d" i) 0.0 true maxLearningRate v)
+        lrs |> Array.iteri (fun i v -> number (sprintf "member learning rates: the rate of member %d" i) 0.0 true maxLearningRate v)
     | None -> ()
     match cfg.MemberLambdas with
     | Some ls ->
