@@ -7,6 +7,8 @@
 #             or a file system left wrong: a model lost, a device replaced, a temporary left behind).
 # Usage: bash bench/faults/matrix.sh   (after `dotnet build Emulators.sln -c Release`; root for the mount cases)
 # Prints one line per case and the totals: tried / clear / defects.
+# The same matrix in one process (seconds instead of a process start per case; cases in tests/Core.Tests/FaultMatrix.fs):
+#   dotnet tests/Core.Tests/bin/Release/net10.0/Core.Tests.dll --fault-matrix
 set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 CLI="dotnet $ROOT/src/Cli/bin/Release/net10.0/emulators.dll"

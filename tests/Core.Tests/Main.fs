@@ -2,9 +2,7 @@ module Main
 
 open Expecto
 
-[<EntryPoint>]
-let main argv =
-    Emulators.Core.Native.init 1
+let private suite argv =
     let mutable counts = None
     let printer =
         { defaultConfig.printer with
@@ -23,3 +21,10 @@ let main argv =
         raw.Write(sprintf "\n%d passed, %d failed, %d skipped\n" p f s)
     | None -> ()
     rc
+
+[<EntryPoint>]
+let main argv =
+    Emulators.Core.Native.init 1
+    // the fault matrix (bench/faults): not a test list, a report of tried / clear / defects
+    if Array.contains "--fault-matrix" argv then (if FaultMatrix.runAll () = 0 then 0 else 1)
+    else suite argv
