@@ -50,5 +50,5 @@ try
 catch (EmulatorException e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
-    return 2;
+    return e.IsEnvironmentFault ? 3 : 2;
 }

@@ -118,7 +118,12 @@ public sealed partial class MultiFidelityEmulator
         return new EvaluationResult(e.NormalizedMse, e.Rmse, e.MaxError);
     }
 
-    /// <summary>Saves the trained model into the directory <paramref name="path"/> (created if needed).</summary>
+    /// <summary>Saves the trained model as the directory <paramref name="path"/> (created if needed). The whole model
+    /// is written to a temporary sibling directory and swapped in at once: an earlier model there is replaced only
+    /// when the new one is complete, and a failed save leaves it intact.</summary>
+    /// <exception cref="EmulatorException">The path is a file or a non-empty directory that holds no model (or other
+    /// files besides one), or writing failed (<see cref="EmulatorException.IsEnvironmentFault"/>: no space, a
+    /// read-only file system, no permission).</exception>
     public void Save(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -129,7 +134,9 @@ public sealed partial class MultiFidelityEmulator
     /// <summary>Loads a model saved by <see cref="Save"/> or by the command line.</summary>
     /// <param name="path">The model directory.</param>
     /// <param name="functions">The exact LF functions the model uses, if any (functions cannot be stored).</param>
-    /// <exception cref="EmulatorException">The directory is missing, corrupted or of a newer format.</exception>
+    /// <exception cref="EmulatorException">The directory is missing, corrupted, edited (the checksums of model.json and
+    /// weights.bin cover every byte), inconsistent (a parameter's shape against the architecture, a zero or
+    /// non-finite scale) or of a newer format.</exception>
     public static MultiFidelityEmulator Load(string path, IEnumerable<LowFidelitySource>? functions = null)
     {
         ArgumentNullException.ThrowIfNull(path);

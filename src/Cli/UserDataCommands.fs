@@ -13,12 +13,49 @@ let private parseLf (spec: string) =
 
 let private fmt (v: float) = v.ToString("0.000e+00", Globalization.CultureInfo.InvariantCulture)
 
+/// Warn about rows that repeat the inputs of an earlier row: they weigh twice, and with another output they are
+/// noise or a mistake.
+let private warnRepeated (what: string) (t: Csv.Table) (inputs: string[]) (output: string) =
+    match Csv.repeatedInputs t inputs output with
+    | [] -> ()
+    | repeats ->
+        let line, first, same = repeats.Head
+        let conflicting = repeats |> List.filter (fun (_, _, s) -> not s) |> List.length
+        eprintfn "warning: %s (%s): %d row(s) repeat the inputs of an earlier row (first: line %d repeats line %d%s); a repeated point weighs twice%s"
+            what t.File repeats.Length line first (if same then "" else " with another output")
+            (if conflicting > 0 then sprintf ", and %d repeat(s) have another output (noisy or inconsistent data)" conflicting else "")
+
+/// The input columns of an LF file, given the HF inputs. With --inputs, the named columns (when the file has them
+/// all). Otherwise every column but the output, the HF inputs first: a column the HF file lacks is a further input
+/// of the LF source (which then needs an encoding), never dropped; inputs of other names are paired with the HF
+/// inputs by position, and the user is told.
+let private lfInputs (name: string) (t: Csv.Table) (hfIn: string[]) (out: string) (inputsGiven: bool) =
+    let others = t.Columns |> Array.filter ((<>) out)
+    let has c = Array.contains c others
+    if inputsGiven && hfIn |> Array.forall has then hfIn
+    elif hfIn |> Array.forall has then
+        let extra = others |> Array.filter (fun c -> not (Array.contains c hfIn))
+        if extra.Length > 0 then
+            eprintfn "note: LF source '%s' (%s): column(s) %s are not HF inputs; they are taken as further inputs of the source, which then needs an encoding (affine or nonlinear)"
+                name t.File (String.Join(", ", extra |> Array.map (sprintf "'%s'")))
+        Array.append hfIn extra
+    else
+        if others.Length = hfIn.Length then
+            let pairs = Array.map2 (fun h l -> sprintf "'%s' = '%s'" h l) hfIn others
+            eprintfn "warning: LF source '%s' (%s): its input column(s) have other names than the HF inputs; they are paired by position (%s). Name them alike if they are the same inputs"
+                name t.File (String.Join(", ", pairs))
+        others
+
 let train (args: ParseResults<TrainArgs>) =
     Native.useThreads (args.TryGetResult TrainArgs.Threads)
+    let dir = args.GetResult TrainArgs.Out
+    // the model directory is checked before any work is done
+    let replacing = ModelFile.checkTarget dir
     let hfTable = Csv.read (args.GetResult TrainArgs.Hf)
     let inputs = args.TryGetResult TrainArgs.Inputs |> Option.map (fun s -> s.Split(',') |> Array.map (fun c -> c.Trim()))
     let output = args.TryGetResult TrainArgs.Output
     let hfIn, hfX, outName, hfY = Csv.split hfTable inputs output
+    warnRepeated "HF data" hfTable hfIn outName
     let sources =
         args.GetResults TrainArgs.Lf
         |> List.map (fun spec ->
@@ -26,9 +63,9 @@ let train (args: ParseResults<TrainArgs>) =
             let t = Csv.read path
             // The LF output column: the HF output's name when the file has it, else its last column.
             let out = if Array.contains outName t.Columns then outName else t.Columns[t.Columns.Length - 1]
-            // Same input columns as the HF file when it has them all, else every other column.
-            let ins = if hfIn |> Array.forall (fun c -> Array.contains c t.Columns) then Some hfIn else None
-            let names, x, _, y = Csv.split t ins (Some out)
+            let ins = lfInputs name t hfIn out inputs.IsSome
+            let names, x, _, y = Csv.split t (Some ins) (Some out)
+            warnRepeated (sprintf "LF source '%s'" name) t names out
             Workflow.FromData { Name = name; X = x; Y = y; Domain = None; InputNames = Some names })
     let d = Workflow.defaultOptions
     let o: Workflow.Options =
@@ -63,19 +100,20 @@ let train (args: ParseResults<TrainArgs>) =
             LearningRates = (match args.TryGetResult TrainArgs.Lr with Some v -> [ v ] | None -> s.LearningRates)
             Lambdas = (match args.TryGetResult TrainArgs.Lambda with Some v -> [ v ] | None -> s.Lambdas) }
     let json = args.Contains TrainArgs.Json
-    let dir = args.GetResult TrainArgs.Out
     let trained =
         Progress.run (not json) (fun report ->
             UserModel.train o (Some restrict) { X = hfX; Y = hfY } (Some hfIn) (Some outName) sources report Threading.CancellationToken.None)
     match trained.Report with
     | Some r -> SelectionTable.print r
     | None -> ()
-    ModelFile.save dir trained.Metadata trained.Emulator
+    let outcome = ModelFile.save dir trained.Metadata trained.Emulator
     let fitErr = Workflow.evaluate trained.Emulator hfX hfY
     let kind = if sources.IsEmpty then "single-fidelity" else sprintf "multi-fidelity, %d LF source(s)" sources.Length
     let kind = if trained.Emulator.Sources.IsEmpty then "single-fidelity" else kind
     printfn "trained %s %s on %d HF points in %.1f s; saved to %s" kind (Block.name trained.Emulator.Spec.Correlation) hfX.Length trained.Fit.Seconds dir
     printfn "training-set RMSE %s (normalized MSE %s)" (fmt fitErr.Rmse) (fmt fitErr.NormalizedMse)
+    if replacing || outcome = AtomicDirectory.Replaced then
+        eprintfn "note: %s held a model, which the new one replaced (as a whole: the old one was kept until the new one was complete)" dir
     if json then
         let selection = trained.Report |> Option.map (fun r -> (UserModel.reportJson r).ToJsonString()) |> Option.defaultValue "null"
         let head = Json.line [ "model", box dir; "hfPoints", box hfX.Length; "sources", box sources.Length
@@ -119,16 +157,30 @@ let predict (args: ParseResults<PredictArgs>) =
             names |> Array.map (fun n -> sprintf "d%s/d%s" out n),
             Emulators.Core.Outer.Gradients.ofMembers loaded.Emulator x |> Emulators.Core.Outer.Gradients.meanOf
         else [||], Array.create x.Length [||]
-    if loaded.Emulator.Members > 1 then
-        // A deep ensemble: the members' mean and spread.
-        let u = Uncertainty.predict loaded.Emulator x
-        let rows = Array.init x.Length (fun i -> Array.concat [ x[i]; [| u.Mean[i]; u.Std[i] |]; grads[i] ])
-        Csv.write path (Array.concat [ names; [| out; out + "_std" |]; gradNames ]) rows
-    else
-        let p = Emulator.predict loaded.Emulator x
-        let rows = Array.init x.Length (fun i -> Array.concat [ x[i]; [| p.Value[i]; p.Linear[i]; p.Nonlinear[i] |]; grads[i] ])
-        Csv.write path (Array.concat [ names; [| out; out + "_linear"; out + "_nonlinear" |]; gradNames ]) rows
-    printfn "wrote %d predictions to %s" x.Length path
+    // A prediction that overflows (an input far outside the training range) is refused rather than written.
+    let requireFinite (values: float[]) =
+        match values |> Array.tryFindIndex (fun v -> Double.IsNaN v || Double.IsInfinity v) with
+        | Some i ->
+            Errors.fail "%s, line %d: the prediction there is not a finite number (%g); the input lies too far outside the training range"
+                t.File t.Lines[i] values[i]
+        | None -> ()
+    let header, rows =
+        if loaded.Emulator.Members > 1 then
+            // A deep ensemble: the members' mean and spread.
+            let u = Uncertainty.predict loaded.Emulator x
+            requireFinite u.Mean
+            requireFinite u.Std
+            Array.concat [ names; [| out; out + "_std" |]; gradNames ],
+            Array.init x.Length (fun i -> Array.concat [ x[i]; [| u.Mean[i]; u.Std[i] |]; grads[i] ])
+        else
+            let p = Emulator.predict loaded.Emulator x
+            requireFinite p.Value
+            Array.concat [ names; [| out; out + "_linear"; out + "_nonlinear" |]; gradNames ],
+            Array.init x.Length (fun i -> Array.concat [ x[i]; [| p.Value[i]; p.Linear[i]; p.Nonlinear[i] |]; grads[i] ])
+    Csv.write path header rows
+    // with -o - the predictions are standard output: the summary goes to standard error
+    if path = "-" then eprintfn "wrote %d predictions to standard output" x.Length
+    else printfn "wrote %d predictions to %s" x.Length path
     0
 
 let evaluate (args: ParseResults<EvaluateArgs>) =
@@ -140,6 +192,8 @@ let evaluate (args: ParseResults<EvaluateArgs>) =
     let y = Csv.columns t [| out |] |> Array.map (fun r -> r[0])
     warnOutside loaded t x
     let e = Workflow.evaluate loaded.Emulator x y
+    if not (Metrics.meanSquare y > 0.0) then
+        eprintfn "note: the test outputs of %s are all zero (or too small to square), so the MSE cannot be normalized by their mean square: 'normalized MSE' below is the plain MSE" t.File
     printfn "%d points of %s" x.Length t.File
     printfn "normalized MSE %s   RMSE %s   max error %s" (fmt e.NormalizedMse) (fmt e.Rmse) (fmt e.MaxError)
     if args.Contains EvaluateArgs.Json then

@@ -30,6 +30,10 @@ let reportJson (r: SelectionReport) : JsonNode =
 let train (o: Workflow.Options) (restrict: (Selection.Space -> Selection.Space) option) (hf: HfData)
           (hfInputNames: string[] option) (hfOutputName: string option) (sources: Workflow.Source list)
           (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) : Workflow.Trained =
+    // options a model does not use (the budget of a fixed model, another family's settings) are still checked:
+    // a bad value is a mistake even where it has no effect
+    Selection.Budget.parse o.Budget |> ignore
+    for family in [ "siren"; "kan" ] do Validate.block (sprintf "the %s settings" family) (Block.ofNameWith o.Blocks family 1 1)
     match o.Selection.Trim().ToLowerInvariant() with
     | "off" | "none" | "fixed" -> Workflow.trainFixed o hf hfInputNames hfOutputName sources report cancel
     | "auto" ->

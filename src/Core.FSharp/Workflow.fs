@@ -155,7 +155,10 @@ let evaluate (m: Emulator) (x: float[][]) (y: float[]) : Metrics.Errors =
     if x.Length <> y.Length then Errors.fail "evaluate: %d input rows but %d outputs" x.Length y.Length
     if x.Length = 0 then Errors.fail "evaluate: no points"
     Errors.requireFinite "evaluate outputs" y
+    Validate.magnitude "evaluate outputs" Float64 y
     let pred = (Emulator.predict m x).Value
+    if pred |> Array.exists (fun v -> System.Double.IsNaN v || System.Double.IsInfinity v) then
+        Errors.fail "evaluate: the predictions are not all finite; some inputs lie too far outside the training range"
     let ms = Metrics.meanSquare y
     Metrics.all (if ms > 0.0 then ms else 1.0) pred y
 

@@ -2,11 +2,7 @@ module Main
 
 open Expecto
 
-[<EntryPoint>]
-let main argv =
-    Emulators.Core.Native.init 1
-    // The CLI runs in-process with its output captured: its progress must be plain lines, never a live display.
-    System.Environment.SetEnvironmentVariable("EMULATORS_PROGRESS", "plain")
+let private suite argv =
     let mutable counts = None
     let printer =
         { defaultConfig.printer with
@@ -25,3 +21,12 @@ let main argv =
         raw.Write(sprintf "\n%d passed, %d failed, %d skipped\n" p f s)
     | None -> ()
     rc
+
+[<EntryPoint>]
+let main argv =
+    Emulators.Core.Native.init 1
+    // The CLI runs in-process with its output captured: its progress must be plain lines, never a live display.
+    System.Environment.SetEnvironmentVariable("EMULATORS_PROGRESS", "plain")
+    // the fault matrix (bench/faults): not a test list, a report of tried / clear / defects
+    if Array.contains "--fault-matrix" argv then (if FaultMatrix.runAll () = 0 then 0 else 1)
+    else suite argv

@@ -249,7 +249,7 @@ public static class FacadeTests
 
         emulator.Save(model);
         var meta = Path.Combine(model, "model.json");
-        File.WriteAllText(meta, File.ReadAllText(meta).Replace("\"formatVersion\": 1", "\"formatVersion\": 99"));
+        File.WriteAllText(meta, File.ReadAllText(meta).Replace("\"formatVersion\": 2", "\"formatVersion\": 99"));
         Check.Throws<EmulatorException>(() => MultiFidelityEmulator.Load(model), "format version 99", "upgrade");
 
         File.WriteAllText(meta, "{ not json");

@@ -13,14 +13,39 @@ type Table =
       /// 1-based line number of each row in the file, for messages.
       Lines: int[] }
 
-let private splitLine (line: string) = line.Split(',') |> Array.map (fun c -> c.Trim())
+/// The cells of one line: comma-separated, each trimmed; a cell in double quotes may hold commas, and "" inside
+/// it is one quote (RFC 4180). The quotes themselves are not part of the value (a quoted header keeps no quotes).
+let private splitLine (line: string) =
+    let cells = ResizeArray<string>()
+    let cell = Text.StringBuilder()
+    let mutable quoted = false
+    let mutable i = 0
+    while i < line.Length do
+        let c = line[i]
+        if quoted then
+            if c = '"' && i + 1 < line.Length && line[i + 1] = '"' then
+                cell.Append '"' |> ignore
+                i <- i + 1
+            elif c = '"' then quoted <- false
+            else cell.Append c |> ignore
+        elif c = '"' && cell.ToString().Trim() = "" then
+            cell.Clear() |> ignore
+            quoted <- true
+        elif c = ',' then
+            cells.Add(cell.ToString().Trim())
+            cell.Clear() |> ignore
+        else cell.Append c |> ignore
+        i <- i + 1
+    cells.Add(cell.ToString().Trim())
+    cells.ToArray()
 
 /// Read a comma-separated file: one header row of column names, then numeric rows. Blank lines and lines
 /// starting with '#' are skipped.
 let read (path: string) : Table =
     if String.IsNullOrWhiteSpace path then Errors.fail "no file name given"
+    if Directory.Exists path then Errors.fail "%s is a directory, not a CSV file" path
     if not (File.Exists path) then Errors.fail "%s: file not found" path
-    let lines = File.ReadAllLines path
+    let lines = Errors.io (sprintf "cannot read '%s'" path) (fun () -> File.ReadAllLines path)
     let content =
         lines
         |> Array.mapi (fun i l -> i + 1, l)
@@ -69,16 +94,34 @@ let split (t: Table) (inputs: string[] option) (output: string option) : string[
     let out = defaultArg output t.Columns[t.Columns.Length - 1]
     let outIdx = indexOf t out
     let ins = defaultArg inputs (t.Columns |> Array.filter ((<>) out))
+    match ins |> Array.countBy id |> Array.tryFind (fun (_, n) -> n > 1) with
+    | Some(c, _) -> Errors.fail "%s: input column '%s' is named twice" t.File c
+    | None -> ()
     if ins.Length = 0 then Errors.fail "%s: no input columns (the file has only the output column '%s')" t.File out
     if Array.contains out ins then Errors.fail "%s: column '%s' cannot be both an input and the output" t.File out
     ins, columns t ins, out, t.Rows |> Array.map (fun r -> r[outIdx])
 
-/// Write a CSV file with a header, via a temporary file so readers never see half a file.
-let write (path: string) (header: string[]) (rows: float[][]) =
-    let tmp = path + ".tmp"
-    use w = new StreamWriter(tmp)
-    w.WriteLine(String.Join(",", header))
+/// Rows whose inputs (the values of the columns `names`) repeat an earlier row's: (line, earlier line, same output
+/// value too). Repeated points weigh twice in a fit; repeated inputs with different outputs are noise or a mistake.
+let repeatedInputs (t: Table) (names: string[]) (output: string) =
+    let idx = names |> Array.map (indexOf t)
+    let o = indexOf t output
+    let seen = Collections.Generic.Dictionary<string, int>()
+    [ for r in 0 .. t.Rows.Length - 1 do
+          let row = t.Rows[r]
+          let key = String.Join(",", idx |> Array.map (fun j -> row[j].ToString("R", CultureInfo.InvariantCulture)))
+          match seen.TryGetValue key with
+          | true, first -> yield t.Lines[r], t.Lines[first], t.Rows[r][o] = t.Rows[first][o]
+          | _ -> seen[key] <- r ]
+
+/// Write a CSV table (a header, then full-precision rows) to a text writer.
+let writeTo (w: TextWriter) (header: string[]) (rows: float[][]) =
+    let cell (name: string) = if name.IndexOfAny([| ','; '"' |]) >= 0 then "\"" + name.Replace("\"", "\"\"") + "\"" else name
+    w.WriteLine(String.Join(",", header |> Array.map cell))
     for r in rows do
         w.WriteLine(String.Join(",", r |> Array.map (fun v -> v.ToString("R", CultureInfo.InvariantCulture))))
-    w.Close()
-    File.Move(tmp, path, true)
+
+/// Write a CSV file with a header (OutputFile.write: "-" is standard output, a device is written in place, a
+/// regular file is replaced atomically, so readers never see half a file and a failed write leaves the old one).
+let write (path: string) (header: string[]) (rows: float[][]) =
+    OutputFile.write path (fun w -> writeTo w header rows)

@@ -5,50 +5,30 @@ open System.Diagnostics
 open TorchSharp
 open Emulators.Core.Tensors
 
-let private validateHf (box: Box) (hf: HfData) =
-    if hf.X.Length <> hf.Y.Length then
-        Errors.fail "HF data: %d input rows but %d outputs" hf.X.Length hf.Y.Length
-    if hf.X.Length < 2 then Errors.fail "HF data: at least 2 points are needed (got %d)" hf.X.Length
-    Errors.requireMatrix "HF inputs" box.Dim hf.X
-    Errors.requireFinite "HF outputs" hf.Y
-
-let private validateSource (src: SourceSpec) =
-    match src with
-    | Exact f -> if System.String.IsNullOrWhiteSpace f.Name then Errors.fail "an LF source needs a name"
-    | Learned(name, box, x, y) ->
-        if x.Length <> y.Length then Errors.fail "LF source '%s': %d input rows but %d outputs" name x.Length y.Length
-        if x.Length < 2 then Errors.fail "LF source '%s': at least 2 points are needed (got %d)" name x.Length
-        let d = match box with Some b -> b.Dim | None -> x[0].Length
-        Errors.requireMatrix (sprintf "LF source '%s' inputs" name) d x
-        Errors.requireFinite (sprintf "LF source '%s' outputs" name) y
-
-/// Check the per-member options of the configuration against the number of members and HF points.
-let private validateMembers (cfg: TrainConfig) (members: int) (nHf: int) =
-    let perMember (what: string) (n: int) =
-        if n <> members then Errors.fail "%s: %d values for %d ensemble members (one per seed)" what n members
-    match cfg.MemberLearningRates with
-    | Some lrs ->
-        perMember "member learning rates" lrs.Length
-        lrs |> Array.iteri (fun i v ->
-            if not (v > 0.0) || System.Double.IsInfinity v then Errors.fail "member learning rates: value %g of member %d is not a positive number" v i)
-    | None -> ()
-    match cfg.MemberLambdas with
-    | Some ls ->
-        perMember "member lambdas" ls.Length
-        ls |> Array.iteri (fun i v ->
-            if not (v >= 0.0) || System.Double.IsInfinity v then Errors.fail "member lambdas: the penalty lambda of member %d must be non-negative (got %g)" i v)
-    | None -> ()
-    match cfg.MemberHfMask with
-    | Some mask ->
-        perMember "member HF mask" mask.Length
-        mask |> Array.iteri (fun e row ->
-            if row.Length <> nHf then Errors.fail "member HF mask: row %d has %d weights but there are %d HF points" e row.Length nHf
-            row |> Array.iteri (fun j w ->
-                if not (w >= 0.0) || System.Double.IsInfinity w then
-                    Errors.fail "member HF mask: weight %g of member %d at HF point %d is not a non-negative number" w e j)
-            let used = row |> Array.filter (fun w -> w > 0.0) |> Array.length
-            if used < 2 then Errors.fail "member HF mask: member %d uses %d HF points; at least 2 are needed" e used)
-    | None -> ()
+/// Stop a fit whose loss or parameters became NaN or infinite, naming the stage and the first bad parameter, so
+/// that no non-finite model is ever returned (and saved). A batch of differently configured members (their own
+/// learning rates, penalties or HF subsets: a cross-validation or search batch) is exempt: there a diverged member
+/// is a result, scored as infinitely bad by the caller, not a failure of the whole batch.
+let private requireConverged (cfg: TrainConfig) (m: Emulator) (stages: StageSummary list) =
+    let search = cfg.MemberLearningRates.IsSome || cfg.MemberLambdas.IsSome || cfg.MemberHfMask.IsSome
+    if not search then
+        let badStage = stages |> List.tryFind (fun s -> System.Double.IsNaN s.FinalLoss || System.Double.IsInfinity s.FinalLoss)
+        let badParam =
+            Emulator.parameters m
+            |> List.tryFind (fun (_, t) ->
+                use _ = torch.no_grad ()
+                use ok = torch.isfinite(t).all()
+                not (ok.ToBoolean()))
+        match badStage, badParam with
+        | None, None -> ()
+        | stage, param ->
+            let where =
+                match stage with
+                | Some s -> sprintf "the loss of stage '%s' became %g" s.Stage s.FinalLoss
+                | None -> "the loss stayed finite"
+            let what = match param with Some(n, _) -> sprintf ", parameter '%s' is not finite" n | None -> ""
+            Errors.fail "training diverged: %s%s. Lower the learning rate (%g) or the penalty lambda (%g), or rescale the data"
+                where what cfg.Schedule.LearningRate cfg.Lambda
 
 let private sourceName = function Exact f -> f.Name | Learned(n, _, _, _) -> n
 
@@ -93,8 +73,7 @@ let fitMembers (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (data: Membe
     if seeds.Length < 1 then Errors.fail "an emulator needs at least one member (seed)"
     let distinctData = data |> Array.fold (fun acc d -> if acc |> List.exists (fun o -> obj.ReferenceEquals(o, d)) then acc else d :: acc) []
     for d in distinctData do
-        validateHf hfBox d.Hf
-        d.Sources |> List.iter validateSource
+        Validate.fit cfg spec hfBox d.Hf d.Sources seeds.Length
     validateMemberData data
     let d0 = data[0]
     let sources = d0.Sources
@@ -106,10 +85,6 @@ let fitMembers (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (data: Membe
     match sources |> List.countBy sourceName |> List.tryFind (fun (_, c) -> c > 1) with
     | Some(n, _) -> Errors.fail "two LF sources are named '%s'" n
     | None -> ()
-    if cfg.Lambda < 0.0 then Errors.fail "the penalty lambda must be non-negative (got %g)" cfg.Lambda
-    if not (cfg.EncoderLambda >= 0.0) || System.Double.IsInfinity cfg.EncoderLambda then
-        Errors.fail "the encoder penalty must be a non-negative number (got %g)" cfg.EncoderLambda
-    validateMembers cfg seeds.Length d0.Hf.X.Length
     let clock = Stopwatch.StartNew()
     let m0 = Emulator.create spec hfBox d0.Hf.Y sources seeds
     let e = m0.Members
@@ -236,6 +211,7 @@ let fitMembers (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (data: Membe
                 |> List.map (fun (sp, link, name, lf) -> Surrogates.lfTerm spec.Surrogate p sp link.InputScale name lf)
                 |> List.fold (+) Loss.Zero
             m, pretrainedStages @ [ Stage.runWith cfg "end-to-end" cfg.Schedule learningRates (surrogateParams @ correlationParams m) (lfLoss + hfTerm m false + penalty m) ]
+    requireConverged cfg m (List.map snd stages)
     { Emulator = m
       History = stages |> List.collect fst
       Stages = stages |> List.map snd
@@ -245,7 +221,7 @@ let fitMembers (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (data: Membe
 /// `seeds` holds one seed per ensemble member; members train as one batched computation. Members may differ in
 /// learning rate, penalty and HF subset (TrainConfig.MemberLearningRates, MemberLambdas, MemberHfMask); with
 /// Adam alone, member e then ends where a lone model with its seed, learning rate, λ and subset ends, up to
-/// round-off. The L-BFGS polish runs member by member (see Stage.runWith).
+/// round-off; the L-BFGS polish runs all members in lockstep, each with its own line search (see Optim/Lbfgs.fs).
 let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sources: SourceSpec list) (seeds: int[]) : FitResult =
     let shared = { Hf = hf; Sources = sources; Surrogates = None }
     fitMembers cfg spec hfBox (Array.create seeds.Length shared) seeds
