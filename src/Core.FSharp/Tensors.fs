@@ -182,3 +182,12 @@ let toRows (t: Tensor) : float[][] =
 let toFloat (t: Tensor) : float =
     use s = t.ToScalar()
     s.ToDouble()
+
+/// Whether every element of a tensor is finite (`ToBoolean()` would leave its Scalar to the collector).
+[<MethodImpl(MethodImplOptions.NoInlining)>]
+let allFinite (t: Tensor) : bool =
+    use _ = torch.no_grad ()
+    use finite = torch.isfinite(t)
+    use all = finite.all()
+    use s = all.ToScalar()
+    s.ToBoolean()

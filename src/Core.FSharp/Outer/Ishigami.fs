@@ -18,7 +18,7 @@ let private ishigami (a: float) (b: float) : Model =
         let s1 = torch.sin x1
         let s2 = torch.sin x2
         let x3sq = x3 * x3
-        s1 + Tensors.mulBy a (s2 * s2) + Tensors.mulBy b (x3sq * x3sq) * s1
+        Tensors.plus (Tensors.plus s1 (Tensors.mulBy a (s2 * s2))) (Tensors.mulBy b (x3sq * x3sq) * s1)
 
 let hf: Model = ishigami a b
 let lf: Model = ishigami 5.0 b

@@ -121,9 +121,7 @@ let rec private dropNonFinite (node: JsonNode) : JsonNode =
 /// Refuse to save a model that holds a NaN or an infinity (a diverged fit): the file would load but predict NaN.
 let private requireFiniteModel (m: Emulator) =
     for name, t in Emulator.parameters m do
-        use _ = torch.no_grad ()
-        use ok = torch.isfinite(t).all()
-        if not (ok.ToBoolean()) then
+        if not (Tensors.allFinite t) then
             Errors.fail "cannot save the model: parameter '%s' holds a non-finite number (the fit diverged); train again with a smaller learning rate or penalty" name
 
 /// The directory holds an earlier model (model.json and weights.bin, nothing else of the user's).
@@ -391,8 +389,7 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
             listed
             |> List.map (fun (name, shape, offset, count) ->
                 let t = bytesToTensor precision shape weights[int offset .. int (offset + count) - 1]
-                use ok = (use _ = torch.no_grad () in torch.isfinite(t).all())
-                if not (ok.ToBoolean()) then corrupt "parameter '%s' holds a non-finite number" name
+                if not (Tensors.allFinite t) then corrupt "parameter '%s' holds a non-finite number" name
                 name, t.requires_grad_(not (Params.isBuffer name)).DetachFromDisposeScope())
         let group (prefix: string) : Params =
             tensors

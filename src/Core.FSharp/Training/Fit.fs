@@ -15,10 +15,7 @@ let private requireConverged (cfg: TrainConfig) (m: Emulator) (stages: StageSumm
         let badStage = stages |> List.tryFind (fun s -> System.Double.IsNaN s.FinalLoss || System.Double.IsInfinity s.FinalLoss)
         let badParam =
             Emulator.parameters m
-            |> List.tryFind (fun (_, t) ->
-                use _ = torch.no_grad ()
-                use ok = torch.isfinite(t).all()
-                not (ok.ToBoolean()))
+            |> List.tryFind (fun (_, t) -> not (Tensors.allFinite t))
         match badStage, badParam with
         | None, None -> ()
         | stage, param ->
