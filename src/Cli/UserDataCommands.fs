@@ -74,7 +74,11 @@ let train (args: ParseResults<TrainArgs>) =
     let fitErr = Workflow.evaluate trained.Emulator hfX hfY
     let kind = if sources.IsEmpty then "single-fidelity" else sprintf "multi-fidelity, %d LF source(s)" sources.Length
     let kind = if trained.Emulator.Sources.IsEmpty then "single-fidelity" else kind
-    printfn "trained %s %s on %d HF points in %.1f s; saved to %s" kind (Block.name trained.Emulator.Spec.Correlation) hfX.Length trained.Fit.Seconds dir
+    let family =
+        match trained.Emulator.Gaussian with
+        | Some g -> Gp.GpEmulator.name g
+        | None -> Block.name trained.Emulator.Spec.Correlation
+    printfn "trained %s %s on %d HF points in %.1f s; saved to %s" kind family hfX.Length trained.Fit.Seconds dir
     printfn "training-set RMSE %s (normalized MSE %s)" (fmt fitErr.Rmse) (fmt fitErr.NormalizedMse)
     if json then
         let selection = trained.Report |> Option.map (fun r -> (UserModel.reportJson r).ToJsonString()) |> Option.defaultValue "null"
@@ -113,8 +117,8 @@ let predict (args: ParseResults<PredictArgs>) =
     let names = loaded.Metadata.InputNames |> Option.defaultValue (Array.init x[0].Length (sprintf "x%d"))
     let out = loaded.Metadata.OutputName |> Option.defaultValue "y"
     let path = args.GetResult PredictArgs.Out
-    if loaded.Emulator.Members > 1 then
-        // A deep ensemble: the members' mean and spread.
+    if loaded.Emulator.Members > 1 || loaded.Emulator.Gaussian.IsSome then
+        // A deep ensemble: the members' mean and spread; a Gaussian process: its mean and predictive std.
         let u = Uncertainty.predict loaded.Emulator x
         let rows = Array.init x.Length (fun i -> Array.append x[i] [| u.Mean[i]; u.Std[i] |])
         Csv.write path (Array.append names [| out; out + "_std" |]) rows

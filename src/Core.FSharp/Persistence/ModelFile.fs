@@ -54,7 +54,7 @@ let private tensorBytes (t: Tensors.Tensor) =
 /// crash never leaves a half-written model behind a valid name.
 let save (dir: string) (meta: Metadata) (m: Emulator) =
     Directory.CreateDirectory dir |> ignore
-    let ps = Emulator.parameters m
+    let ps = Emulator.parameters m @ (match m.Gaussian with Some g -> Gp.GpFile.tensors g | None -> [])
     let chunks = ps |> List.map (fun (_, t) -> tensorBytes t)
     let weights = Array.concat chunks
     let mutable offset = 0L
@@ -101,6 +101,7 @@ let save (dir: string) (meta: Metadata) (m: Emulator) =
               "parameters", JsonArray(Array.ofList entries)
               "weightsFile", JsonValue.Create weightsFile
               "weightsSha256", JsonValue.Create(sha256 weights) ]
+    m.Gaussian |> Option.iter (fun g -> root["gaussian"] <- Gp.GpFile.json g)
     meta.InputNames |> Option.iter (fun n -> root["inputNames"] <- strings n)
     meta.OutputName |> Option.iter (fun n -> root["outputName"] <- JsonValue.Create n)
     meta.Training |> Option.iter (fun t -> root["training"] <- ofTrainConfig t)
@@ -206,6 +207,10 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
               MemberOutputScales =
                 match root["memberOutputScales"] with
                 | :? JsonArray as a -> Some(a |> Seq.map (fun n -> toAffine (n :?> JsonObject)) |> Array.ofSeq)
+                | _ -> None
+              Gaussian =
+                match root["gaussian"] with
+                | :? JsonObject as g -> Some(Gp.GpFile.read g (fun name -> tensors |> List.tryFind (fst >> (=) name) |> Option.map snd) resolve)
                 | _ -> None }
         { Emulator = emulator
           Metadata =
