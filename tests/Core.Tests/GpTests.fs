@@ -37,13 +37,13 @@ let private gradient (l: Layout) (theta: float[]) (u: float[][]) (y: float[]) =
 let tests =
     testList "Gaussian processes" [
         test "negative log marginal likelihood of a 3-point SE GP equals the hand computation" {
-            // x = -1, 0, 1; ℓ = 0.7, σ² = 1.3, σ²_n = 1e-10 σ² + 0.01, c = 0.2
+            // x = -1, 0, 1; ℓ = 0.7, σ² = 1.3, σ²_n = 1e-12 σ² + 0.01, c = 0.2
             let l = Layout.create SingleFidelity SquaredExponential 1 0
             let theta = [| log 0.7; log 1.3; log 0.01; 0.2 |]
             let x = [| -1.0; 0.0; 1.0 |]
             let y = [| 1.0; -1.0; 0.5 |]
             let s2 = 1.3
-            let n2 = 1e-10 * s2 + 0.01
+            let n2 = 1e-12 * s2 + 0.01
             let k i j = s2 * exp (-0.5 * ((x[i] - x[j]) / 0.7) ** 2.0) + (if i = j then n2 else 0.0)
             let a, b, c = k 0 0, k 0 1, k 0 2
             let e, f, i' = k 1 1, k 1 2, k 2 2
@@ -150,6 +150,25 @@ let tests =
                 GpFit.fit FitSettings.defaults SingleFidelity Matern52 (Box.unit 1) { X = [| [| 0.1 |]; [| 0.2 |] |]; Y = [| 1.0; nan |] } [])
             TestUtil.throwsUserError [ "needs at least one LF source" ] (fun () ->
                 GpFit.fit FitSettings.defaults Ar1 Matern52 (Box.unit 1) { X = [| [| 0.1 |]; [| 0.2 |] |]; Y = [| 1.0; 2.0 |] } [])
+        }
+
+        test "a saved AR1 model with a learned LF GP reloads and predicts bit for bit (mean and std)" {
+            let xl = Experiment.lfPoints k1.Sources.Head 30 0
+            let src = Learned("LF", Some k1.Sources.Head.Domain, xl, Experiment.evaluate k1.Sources.Head.Eval xl)
+            let hf, _ = k1Data Experiment.ExactLf
+            let g = GpFit.fit FitSettings.defaults Ar1 Matern52 k1.Domain hf [ src ]
+            let m = GpCandidates.asEmulator g
+            let dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), sprintf "gp-model-%d" (System.Random().Next()))
+            ModelFile.save dir ModelFile.emptyMetadata m
+            let back = (ModelFile.load dir (fun _ -> None)).Emulator
+            let xt = Experiment.testPoints k1
+            let a = Uncertainty.predict m xt
+            let b = Uncertainty.predict back xt
+            Expect.isTrue back.Gaussian.IsSome "reloaded as a GP"
+            Expect.sequenceEqual b.Mean a.Mean "mean bit for bit"
+            Expect.sequenceEqual b.Std a.Std "std bit for bit"
+            Expect.sequenceEqual (Emulator.predict back xt).Value a.Mean "Emulator.predict gives the GP mean"
+            System.IO.Directory.Delete(dir, true)
         }
 
         test "thinning keeps the requested number of distinct points" {

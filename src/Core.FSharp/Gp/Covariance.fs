@@ -63,14 +63,14 @@ type Layout =
 
 module Layout =
     /// Lower bound of the noise variance relative to the prior variance: bounds the condition number of the
-    /// training covariance by about N·1e10, so noise-free data factorize without jitter while the fit still
-    /// interpolates to about 1e-5 of the prior standard deviation.
-    let noiseFloor = 1e-10
+    /// training covariance by about N·1e12, so noise-free data factorize (jitter is the fallback) while the fit
+    /// still interpolates to about 1e-6 of the prior standard deviation.
+    let noiseFloor = 1e-12
 
     /// Log length-scales (scaled units, inputs span 2) and log variances are clamped to these ranges: outside them
     /// the likelihood is flat or the covariance degenerate, and the optimizer would walk on without end.
     let logLengthRange = log 1e-3, log 1e3
-    let logVarianceRange = log 1e-6, log 1e6
+    let logVarianceRange = log 1e-6, log 1e4
 
     let create kind kernel dx sources =
         if dx < 1 then Errors.fail "a GP needs at least one input"

@@ -17,8 +17,10 @@ type GpCore =
       NegLogLikelihood: float }
 
 type FitSettings =
-    { /// Restarts per fit, trained as one batch.
+    { /// Restarts per HF fit, trained as one batch.
       Restarts: int
+      /// Restarts of an LF GP: its data are larger and smoother, and it is fitted on all LF points at once.
+      LfRestarts: int
       Optimizer: HyperOpt.Settings
       /// Largest LF data set an LF GP is trained on; larger sets are thinned to this many points (farthest-point
       /// order in the scaled LF inputs) so the exact GP's O(N³) cost stays bounded.
@@ -26,7 +28,7 @@ type FitSettings =
       Seed: int }
 
 module FitSettings =
-    let defaults = { Restarts = 4; Optimizer = HyperOpt.defaults; MaxLfPoints = 400; Seed = 0 }
+    let defaults = { Restarts = 4; LfRestarts = 2; Optimizer = HyperOpt.defaults; MaxLfPoints = 400; Seed = 0 }
 
 module GpCore =
     let private f64 = torch.ScalarType.Float64

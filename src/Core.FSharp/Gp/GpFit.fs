@@ -26,7 +26,7 @@ let source (st: FitSettings) (kernel: Kernel) (spec: SourceSpec) : GpSource =
         let u = keep |> Array.map (fun i -> xs[i])
         let t = keep |> Array.map (fun i -> (y[i] - outScale.Shift[0]) / outScale.Scale[0])
         let l = Layout.create SingleFidelity kernel box.Dim 0
-        let g = GpCore.fit st l u t (GpCore.starts l st.Restarts (st.Seed + 17) 0.0 [||])
+        let g = GpCore.fit st l u t (GpCore.starts l st.LfRestarts (st.Seed + 17) 0.0 [||])
         { Name = name; Domain = box; InputScale = inScale; OutputScale = outScale; Exact = None; Gp = Some g; Points = x.Length }
 
 /// Starting mean and ρ: least squares of the (standardized) targets on [1, μ_L,1, …] over the masked points
