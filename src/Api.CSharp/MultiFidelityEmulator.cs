@@ -94,7 +94,8 @@ public sealed class MultiFidelityEmulator
     }
 
     /// <summary>Deep-ensemble prediction (train with <see cref="EmulatorOptions.Members"/> &gt; 1): the members'
-    /// mean, their sample standard deviation, and every member's prediction ([member][point]).</summary>
+    /// mean, their sample standard deviation, and every member's prediction ([member][point]). When model selection
+    /// chose a Gaussian-process model, its posterior mean and predictive standard deviation (one member).</summary>
     public UncertainPrediction PredictWithUncertainty(double[,] inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);

@@ -37,13 +37,13 @@ let private gradient (l: Layout) (theta: float[]) (u: float[][]) (y: float[]) =
 let tests =
     testList "Gaussian processes" [
         test "negative log marginal likelihood of a 3-point SE GP equals the hand computation" {
-            // x = -1, 0, 1; ℓ = 0.7, σ² = 1.3, σ²_n = 1e-12 σ² + 0.01, c = 0.2
+            // x = -1, 0, 1; ℓ = 0.7, σ² = 1.3, σ²_n = 1e-10 + 0.01, c = 0.2
             let l = Layout.create SingleFidelity SquaredExponential 1 0
             let theta = [| log 0.7; log 1.3; log 0.01; 0.2 |]
             let x = [| -1.0; 0.0; 1.0 |]
             let y = [| 1.0; -1.0; 0.5 |]
             let s2 = 1.3
-            let n2 = 1e-12 * s2 + 0.01
+            let n2 = 1e-10 + 0.01
             let k i j = s2 * exp (-0.5 * ((x[i] - x[j]) / 0.7) ** 2.0) + (if i = j then n2 else 0.0)
             let a, b, c = k 0 0, k 0 1, k 0 2
             let e, f, i' = k 1 1, k 1 2, k 2 2

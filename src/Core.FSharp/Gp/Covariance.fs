@@ -62,15 +62,16 @@ type Layout =
       Sources: int }
 
 module Layout =
-    /// Lower bound of the noise variance relative to the prior variance: bounds the condition number of the
-    /// training covariance by about N·1e12, so noise-free data factorize (jitter is the fallback) while the fit
-    /// still interpolates to about 1e-6 of the prior standard deviation.
-    let noiseFloor = 1e-12
+    /// Lower bound of the noise variance (standardized output units): the fit interpolates noise-free data to
+    /// about 1e-5 of the output's standard deviation; where the covariance is still too ill-conditioned, the
+    /// factorization adds jitter (Marginal.jitterSteps).
+    let noiseFloor = 1e-10
 
-    /// Log length-scales (scaled units, inputs span 2) and log variances are clamped to these ranges: outside them
-    /// the likelihood is flat or the covariance degenerate, and the optimizer would walk on without end.
-    let logLengthRange = log 1e-3, log 1e3
-    let logVarianceRange = log 1e-6, log 1e4
+    /// Log length-scales (scaled units, inputs span 2) and log variances are clamped to these wide ranges: beyond
+    /// them the likelihood is flat and the optimizer would walk on without end. Smooth data want long length-scales
+    /// with large variances, so the bounds must not be tight.
+    let logLengthRange = log 1e-4, log 1e4
+    let logVarianceRange = log 1e-8, log 1e10
 
     let create kind kernel dx sources =
         if dx < 1 then Errors.fail "a GP needs at least one input"
@@ -181,9 +182,9 @@ module Covariance =
         | SingleFidelity | Ar1 -> (variance theta l.Dx).squeeze(-1)
         | Nargp -> (variance theta (l.Sources + l.Dx) + variance theta (l.Sources + 2 * l.Dx + 1)).squeeze(-1)
 
-    /// Noise variance, bounded below by Layout.noiseFloor times the prior variance: [E].
+    /// Noise variance, bounded below by Layout.noiseFloor: [E].
     let noise (l: Layout) (theta: Tensor) : Tensor =
-        mulBy Layout.noiseFloor (priorVariance l theta) + torch.exp (theta.select(1, int64 (Layout.noiseIndex l)))
+        addBy Layout.noiseFloor (torch.exp (theta.select(1, int64 (Layout.noiseIndex l))))
 
     /// Mean function at feature rows u: [E, N]. c for the single-fidelity GP and NARGP, c + Σ ρ_i μ_L,i for AR1.
     let mean (l: Layout) (theta: Tensor) (u: Tensor) : Tensor =

@@ -1,7 +1,7 @@
 /// Gaussian-process candidates of model selection: each (model, kernel) pair is cross-validated on the same folds as
 /// the neural candidates, all folds and restarts of one candidate trained as one batch (Marginal's masks). The LF
-/// GPs do not depend on the HF folds: they are fitted once, with the Matérn 5/2 kernel (LF data sets are the larger
-/// ones, so this keeps the LF cost to one fit per source), and shared by every AR1 and NARGP candidate.
+/// GPs do not depend on the HF folds: they are fitted once per kernel (the candidate's own) and shared by the AR1 and
+/// NARGP candidates of that kernel.
 module Emulators.Core.Gp.GpCandidates
 
 open System.Diagnostics
@@ -51,16 +51,26 @@ let crossValidate (st: FitSettings) (names: string list) (hfBox: Box) (hf: HfDat
         elif sources |> List.forall (function Workflow.FromFunction _ -> true | _ -> false) then "exact"
         elif sources |> List.exists (function Workflow.FromFunction _ -> true | _ -> false) then "exact+learned"
         else "learned"
-    let lf = lazy (specs |> List.map (GpFit.source st Matern52))
+    let lfOf =
+        let cache = System.Collections.Generic.Dictionary<Kernel, GpSource list>()
+        fun kernel ->
+            match cache.TryGetValue kernel with
+            | true, v -> v
+            | _ ->
+                let v = specs |> List.map (GpFit.source st kernel)
+                cache[kernel] <- v
+                v
     let n = hf.Y.Length
     let masks = Array.init k (fun f -> Array.init n (fun j -> if foldOf[j] = f then 0.0 else 1.0))
     let total = kindsHere.Length * kernels.Length
     [ for ki, kind in List.indexed kindsHere do
           for kj, kernel in List.indexed kernels do
               cancel.ThrowIfCancellationRequested()
-              let label = sprintf "GP %s, %s kernel, %s LF" (GpKind.name kind) (Kernel.name kernel) lfMode
+              let label =
+                  if kind = SingleFidelity then sprintf "SF GP, %s kernel" (Kernel.name kernel)
+                  else sprintf "GP %s, %s kernel, %s LF" (GpKind.name kind) (Kernel.name kernel) lfMode
               report |> Option.iter (fun f -> f { Stage = sprintf "GP candidate %d/%d: %s" (ki * kernels.Length + kj + 1) total label; Step = 0; Steps = 1; Loss = nan })
-              let lf = if kind = SingleFidelity then [] else lf.Force()
+              let lf = if kind = SingleFidelity then [] else lfOf kernel
               let p = GpFit.prepare kind kernel hfBox hf lf
               let foldErrors =
                   try

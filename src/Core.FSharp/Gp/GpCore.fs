@@ -28,7 +28,7 @@ type FitSettings =
       Seed: int }
 
 module FitSettings =
-    let defaults = { Restarts = 4; LfRestarts = 2; Optimizer = HyperOpt.defaults; MaxLfPoints = 400; Seed = 0 }
+    let defaults = { Restarts = 4; LfRestarts = 4; Optimizer = HyperOpt.defaults; MaxLfPoints = 400; Seed = 0 }
 
 module GpCore =
     let private f64 = torch.ScalarType.Float64
