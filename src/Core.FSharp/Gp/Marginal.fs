@@ -60,14 +60,35 @@ let negLogLikelihood (l: Layout) (theta: Tensor) (u: Tensor) (y: Tensor) (mask: 
     let inf = Tensors.create (failed |> Array.map (fun f -> if f then infinity else 0.0)) [| int64 failed.Length |] nll.dtype
     nll + inf, jitter
 
+/// The next jitter after j: the next larger step of `jitterSteps`, then tenfold.
+let private nextJitter (j: float) =
+    match jitterSteps |> Array.tryFind (fun s -> s > j) with
+    | Some s -> s
+    | None -> j * 10.0
+
+/// Cholesky factors of K + j_e I starting from the fit's jitter. The fit chose j_e on the whole batch of restarts
+/// and folds, whose factorization can round differently from this one's, so a member that fails here escalates its
+/// jitter as fitting does. The steps depend on the matrix alone, so a reloaded model factors the same bits.
+let private refactor (k: Tensor) (eye: Tensor) (jitter: float[]) : Tensor =
+    let e = jitter.Length
+    use one = Tensors.scalar 1.0
+    let rec attempt (js: float[]) =
+        let jt = Tensors.create js [| int64 e; 1L; 1L |] k.dtype
+        let struct (l, info) = torch.linalg.cholesky_ex(k.add(jt * eye, one))
+        let ok = Tensors.toArray info |> Array.map (fun v -> v = 0.0)
+        if Array.forall id ok then l
+        elif Array.exists2 (fun good j -> not good && j >= 1.0) ok js then
+            Errors.fail "GP prediction: the training covariance could not be factorized even with jitter %g" (Array.max js)
+        else attempt (Array.mapi (fun i j -> if ok[i] then j else nextJitter j) js)
+    attempt jitter
+
 /// Posterior of every member at test feature rows ut [M, p]: mean and latent variance [E, M] (standardized units),
 /// with the jitter given (the fit's, so that a reloaded model factors the same matrix).
 let posterior (l: Layout) (theta: Tensor) (u: Tensor) (y: Tensor) (mask: Tensor) (jitter: float[]) (ut: Tensor) : Tensor * Tensor =
     let e = int theta.shape[0]
     let k = trainingCovariance l theta u mask
     let eye = torch.eye(u.shape[0], dtype = u.dtype)
-    let j = Tensors.create jitter [| int64 e; 1L; 1L |] u.dtype
-    let chol = torch.linalg.cholesky(k + j * eye)
+    let chol = refactor k eye jitter
     let r = ((y - Covariance.mean l theta u) * mask).unsqueeze(-1)
     let alpha = torch.cholesky_solve(r, chol)
     let ks = Covariance.prior l theta u ut * mask.unsqueeze(-1)
