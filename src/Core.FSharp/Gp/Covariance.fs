@@ -98,7 +98,7 @@ module Layout =
     let rhoIndex (l: Layout) (i: int) = l.Dx + 3 + i
 
     /// Starting row of one restart: length-scales ℓ (scaled units) for every length-scale entry, unit signal
-    /// variance, noise 1e-6 above the floor, mean c0 and ρ_i = rho0[i].
+    /// variance, noise at the floor's scale, mean c0 and ρ_i = rho0[i].
     let start (l: Layout) (lengthScale: int -> float) (c0: float) (rho0: float[]) : float[] =
         let t = Array.zeroCreate (size l)
         match l.Kind with
@@ -118,7 +118,9 @@ module Layout =
             for j in 0 .. l.Dx - 1 do
                 t[n + l.Dx + 1 + j] <- log (lengthScale (n + l.Dx + j))
             t[n + 2 * l.Dx + 1] <- log 0.1
-        t[noiseIndex l] <- log 1e-6
+        // At the floor's scale: the log-noise gradient is proportional to the noise, so a noise started far above
+        // the floor on noise-free data barely moves and the fit would not interpolate.
+        t[noiseIndex l] <- log noiseFloor
         t[meanIndex l] <- c0
         t
 
