@@ -78,7 +78,12 @@ public sealed class MultiFidelityEmulator
                 r => progress.Report(new TrainingProgress(r.Stage, r.Step, r.Steps, r.Loss))));
         var hf = new HfData(_hfInputs, _hfOutputs);
         var sources = ListModule.OfSeq(_sources.Select(s => s.Source));
-        var trained = Guard.Run(() => UserModel.train(options, null, hf, null, null, sources, report, cancellationToken));
+        FSharpOption<FSharpFunc<Selection.Space, Selection.Space>>? restrict = o.GaussianProcessCandidates
+            ? FSharpOption<FSharpFunc<Selection.Space, Selection.Space>>.Some(FuncConvert.FromFunc<Selection.Space, Selection.Space>(
+                s => new Selection.Space(s.Families, s.Sizes, s.Encodings, s.LearningRates, s.Lambdas, s.SingleFidelity,
+                    Emulators.Core.Gp.GpCandidates.kinds)))
+            : null;
+        var trained = Guard.Run(() => UserModel.train(options, restrict, hf, null, null, sources, report, cancellationToken));
         _model = trained.Emulator;
         _metadata = trained.Metadata;
         Report = trained.Report is null ? null : Convert.Report(trained.Report.Value);

@@ -61,7 +61,8 @@ let train (args: ParseResults<TrainArgs>) =
                  | depth, width -> [ defaultArg depth d.Depth, defaultArg width d.Width ])
             Encodings = (match args.TryGetResult TrainArgs.Encoding with Some e -> [ e ] | None -> s.Encodings)
             LearningRates = (match args.TryGetResult TrainArgs.Lr with Some v -> [ v ] | None -> s.LearningRates)
-            Lambdas = (match args.TryGetResult TrainArgs.Lambda with Some v -> [ v ] | None -> s.Lambdas) }
+            Lambdas = (match args.TryGetResult TrainArgs.Lambda with Some v -> [ v ] | None -> s.Lambdas)
+            GaussianProcesses = (if args.Contains TrainArgs.Gp then Gp.GpCandidates.kinds else s.GaussianProcesses) }
     let json = args.Contains TrainArgs.Json
     let dir = args.GetResult TrainArgs.Out
     let trained =

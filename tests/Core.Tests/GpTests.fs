@@ -36,6 +36,14 @@ let private gradient (l: Layout) (theta: float[]) (u: float[][]) (y: float[]) =
 [<Tests>]
 let tests =
     testList "Gaussian processes" [
+        test "GP candidates are opt-in: no budget's default space holds them, the CLI flag adds all three" {
+            for b in [ Selection.Small; Selection.Medium; Selection.Large ] do
+                Expect.isEmpty (Selection.defaultSpace b).GaussianProcesses (sprintf "budget %s" (Selection.Budget.name b))
+            let parser = Argu.ArgumentParser.Create<Emulators.Cli.Args.TrainArgs>()
+            let r = parser.Parse([| "--hf"; "h.csv"; "-o"; "m"; "--gp" |])
+            Expect.isTrue (r.Contains Emulators.Cli.Args.TrainArgs.Gp) "--gp parses"
+        }
+
         test "negative log marginal likelihood of a 3-point SE GP equals the hand computation" {
             // x = -1, 0, 1; ℓ = 0.7, σ² = 1.3, σ²_n = 1e-10 + 0.01, c = 0.2
             let l = Layout.create SingleFidelity SquaredExponential 1 0
