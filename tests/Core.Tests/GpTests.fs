@@ -167,7 +167,7 @@ let tests =
             let g = GpFit.fit FitSettings.defaults Ar1 Matern52 k1.Domain hf [ src ]
             let m = GpCandidates.asEmulator g
             let dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), sprintf "gp-model-%d" (System.Random().Next()))
-            ModelFile.save dir ModelFile.emptyMetadata m
+            ModelFile.save dir ModelFile.emptyMetadata m |> ignore
             let back = (ModelFile.load dir (fun _ -> None)).Emulator
             let xt = Experiment.testPoints k1
             let a = Uncertainty.predict m xt
@@ -176,6 +176,37 @@ let tests =
             Expect.sequenceEqual b.Mean a.Mean "mean bit for bit"
             Expect.sequenceEqual b.Std a.Std "std bit for bit"
             Expect.sequenceEqual (Emulator.predict back xt).Value a.Mean "Emulator.predict gives the GP mean"
+            System.IO.Directory.Delete(dir, true)
+        }
+
+        test "a GP model file whose GP tensors do not match the GP's layout is refused, naming the tensor" {
+            let hf, _ = k1Data Experiment.ExactLf
+            let g = GpFit.fit FitSettings.defaults SingleFidelity Matern52 k1.Domain hf []
+            let dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), sprintf "gp-bad-%d" (System.Random().Next()))
+            ModelFile.save dir ModelFile.emptyMetadata (GpCandidates.asEmulator g) |> ignore
+            let path = System.IO.Path.Combine(dir, ModelFile.metadataFile)
+            let original = System.IO.File.ReadAllText path
+            // Edit model.json and re-seal its checksum, as a deliberate editor could: only the layout checks remain.
+            let edited (edit: System.Text.Json.Nodes.JsonObject -> unit) =
+                let root = System.Text.Json.Nodes.JsonNode.Parse original :?> System.Text.Json.Nodes.JsonObject
+                edit root
+                let zero = System.String('0', 64)
+                root[ModelFile.metadataHashField] <- System.Text.Json.Nodes.JsonValue.Create zero
+                let text = root.ToJsonString(System.Text.Json.JsonSerializerOptions(WriteIndented = true))
+                let hash = System.Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes text)).ToLowerInvariant()
+                let field (h: string) = sprintf "\"%s\": \"%s\"" ModelFile.metadataHashField h
+                System.IO.File.WriteAllText(path, text.Replace(field zero, field hash))
+            let parameter (name: string) (root: System.Text.Json.Nodes.JsonObject) =
+                root["parameters"].AsArray() |> Seq.find (fun p -> p["name"].GetValue<string>() = name) :?> System.Text.Json.Nodes.JsonObject
+            let load () = ModelFile.load dir (fun _ -> None) |> ignore
+            edited (fun r -> (parameter "gp.hf.theta" r)["name"] <- System.Text.Json.Nodes.JsonValue.Create "gp.hf.thetas")
+            TestUtil.throwsUserError [ "gp.hf.thetas"; "does not belong"; "Gaussian process" ] load
+            edited (fun r -> (parameter "gp.hf.theta" r)["shape"] <- System.Text.Json.Nodes.JsonArray(System.Text.Json.Nodes.JsonValue.Create 99L))
+            TestUtil.throwsUserError [ "gp.hf.theta"; "[99]"; "needs" ] load
+            edited (fun r -> r["gaussian"]["hf"]["inputs"] <- System.Text.Json.Nodes.JsonValue.Create 2)
+            TestUtil.throwsUserError [ "gp.hf.inputs"; "needs" ] load
+            System.IO.File.WriteAllText(path, original)
+            Expect.isTrue (ModelFile.load dir (fun _ -> None)).Emulator.Gaussian.IsSome "the untouched file loads"
             System.IO.Directory.Delete(dir, true)
         }
 
