@@ -57,6 +57,9 @@ public sealed record EmulatorOptions
     public ModelSelection Selection { get; init; } = ModelSelection.Automatic;
     /// <summary>Cost bound of automatic selection (default small).</summary>
     public SelectionBudget Budget { get; init; } = SelectionBudget.Small;
+    /// <summary>With automatic selection, also cross-validate the Gaussian-process candidates (single-fidelity GP, AR1
+    /// co-kriging, NARGP). Off by default: leave-one-out CV can rank NARGP above the far better AR1 model (K1).</summary>
+    public bool GaussianProcessCandidates { get; init; }
 }
 
 /// <summary>One candidate model of automatic selection and its cross-validation error.</summary>

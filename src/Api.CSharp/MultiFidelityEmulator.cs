@@ -79,8 +79,13 @@ public sealed partial class MultiFidelityEmulator
                     r.Task, r.TaskIndex, r.Tasks, r.Stage, r.StageIndex, r.Stages, r.Phase, r.Step, r.Steps, r.Loss, r.Finished))));
         var hf = new HfData(_hfInputs, _hfOutputs);
         var sources = ListModule.OfSeq(_sources.Select(s => s.Source));
+        FSharpOption<FSharpFunc<Selection.Space, Selection.Space>>? restrict = o.GaussianProcessCandidates
+            ? FSharpOption<FSharpFunc<Selection.Space, Selection.Space>>.Some(FuncConvert.FromFunc<Selection.Space, Selection.Space>(
+                s => new Selection.Space(s.Families, s.Sizes, s.Encodings, s.LearningRates, s.Lambdas, s.SingleFidelity,
+                    Emulators.Core.Gp.GpCandidates.kinds)))
+            : null;
         UseThreads();
-        var trained = Guard.Run(() => UserModel.train(options, null, hf, null, null, sources, report, cancellationToken));
+        var trained = Guard.Run(() => UserModel.train(options, restrict, hf, null, null, sources, report, cancellationToken));
         _model = trained.Emulator;
         _metadata = trained.Metadata;
         Report = trained.Report is null ? null : Convert.Report(trained.Report.Value);
@@ -97,7 +102,8 @@ public sealed partial class MultiFidelityEmulator
     }
 
     /// <summary>Deep-ensemble prediction (train with <see cref="EmulatorOptions.Members"/> &gt; 1): the members'
-    /// mean, their sample standard deviation, and every member's prediction ([member][point]).</summary>
+    /// mean, their sample standard deviation, and every member's prediction ([member][point]). When model selection
+    /// chose a Gaussian-process model, its posterior mean and predictive standard deviation (one member).</summary>
     public UncertainPrediction PredictWithUncertainty(double[,] inputs)
     {
         ArgumentNullException.ThrowIfNull(inputs);

@@ -98,7 +98,8 @@ let train (args: ParseResults<TrainArgs>) =
                  | depth, width -> [ defaultArg depth d.Depth, defaultArg width d.Width ])
             Encodings = (match args.TryGetResult TrainArgs.Encoding with Some e -> [ e ] | None -> s.Encodings)
             LearningRates = (match args.TryGetResult TrainArgs.Lr with Some v -> [ v ] | None -> s.LearningRates)
-            Lambdas = (match args.TryGetResult TrainArgs.Lambda with Some v -> [ v ] | None -> s.Lambdas) }
+            Lambdas = (match args.TryGetResult TrainArgs.Lambda with Some v -> [ v ] | None -> s.Lambdas)
+            GaussianProcesses = (if args.Contains TrainArgs.Gp then Gp.GpCandidates.kinds else s.GaussianProcesses) }
     let json = args.Contains TrainArgs.Json
     let trained =
         Progress.run (not json) (fun report ->
@@ -110,7 +111,11 @@ let train (args: ParseResults<TrainArgs>) =
     let fitErr = Workflow.evaluate trained.Emulator hfX hfY
     let kind = if sources.IsEmpty then "single-fidelity" else sprintf "multi-fidelity, %d LF source(s)" sources.Length
     let kind = if trained.Emulator.Sources.IsEmpty then "single-fidelity" else kind
-    printfn "trained %s %s on %d HF points in %.1f s; saved to %s" kind (Block.name trained.Emulator.Spec.Correlation) hfX.Length trained.Fit.Seconds dir
+    let family =
+        match trained.Emulator.Gaussian with
+        | Some g -> Gp.GpEmulator.name g
+        | None -> Block.name trained.Emulator.Spec.Correlation
+    printfn "trained %s %s on %d HF points in %.1f s; saved to %s" kind family hfX.Length trained.Fit.Seconds dir
     printfn "training-set RMSE %s (normalized MSE %s)" (fmt fitErr.Rmse) (fmt fitErr.NormalizedMse)
     if replacing || outcome = AtomicDirectory.Replaced then
         eprintfn "note: %s held a model, which the new one replaced (as a whole: the old one was kept until the new one was complete)" dir
@@ -165,8 +170,8 @@ let predict (args: ParseResults<PredictArgs>) =
                 t.File t.Lines[i] values[i]
         | None -> ()
     let header, rows =
-        if loaded.Emulator.Members > 1 then
-            // A deep ensemble: the members' mean and spread.
+        if loaded.Emulator.Members > 1 || loaded.Emulator.Gaussian.IsSome then
+            // A deep ensemble: the members' mean and spread; a Gaussian process: its mean and predictive std.
             let u = Uncertainty.predict loaded.Emulator x
             requireFinite u.Mean
             requireFinite u.Std

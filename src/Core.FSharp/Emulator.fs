@@ -55,7 +55,10 @@ type Emulator =
       Members: int
       /// Output standardization of each member when members were trained on different HF subsets
       /// (TrainConfig.MemberHfMask); None: every member uses OutputScale. When present, OutputScale is member 0's.
-      MemberOutputScales: Affine1[] option }
+      MemberOutputScales: Affine1[] option
+      /// A Gaussian-process emulator (single-fidelity GP, AR1 or NARGP) in place of the networks: when present,
+      /// predictions come from it and the network fields are empty.
+      Gaussian: Gp.GpEmulator option }
 
 /// A prediction split into the linear and nonlinear branches (Value = Linear + Nonlinear), physical units.
 type Prediction =
@@ -166,12 +169,19 @@ module Emulator =
             let nonlinear = n[e] |> Array.map (fun v -> v * scale)
             { Value = Array.map2 (+) linear nonlinear; Linear = linear; Nonlinear = nonlinear })
 
-    /// Predictions of every member: [member][point], with the linear and nonlinear parts.
+    /// Predictions of every member: [member][point], with the linear and nonlinear parts (for a Gaussian-process
+    /// emulator, its one member: the mean function's part and the GP residual's part).
     let predictMembers (m: Emulator) (x: float[][]) : Prediction[] =
-        checkPoints m x
-        use _ = torch.NewDisposeScope()
-        use _ = torch.no_grad ()
-        predictScaled m x.Length (scaleInputs m x)
+        match m.Gaussian with
+        | Some g ->
+            checkPoints m x
+            let p = Gp.GpEmulator.predict g x
+            [| { Value = p.Mean; Linear = p.Trend; Nonlinear = Array.map2 (-) p.Mean p.Trend } |]
+        | None ->
+            checkPoints m x
+            use _ = torch.NewDisposeScope()
+            use _ = torch.no_grad ()
+            predictScaled m x.Length (scaleInputs m x)
 
     /// Predictions of member e at its own points xs[e] (every member as many points): [member][point]. Member e
     /// gets the numbers `predictMembers` gives it when all members are asked about xs[e].
@@ -289,4 +299,5 @@ module Emulator =
           Linear = (if links.IsEmpty then None else Some(Affine.init ctx dU 1))
           Nonlinear = Block.init spec.Correlation ctx dU 1
           Members = seeds.Length
-          MemberOutputScales = None }
+          MemberOutputScales = None
+          Gaussian = None }

@@ -34,19 +34,25 @@ type Space =
       LearningRates: float list
       Lambdas: float list
       /// Include the single-fidelity network among the candidates.
-      SingleFidelity: bool }
+      SingleFidelity: bool
+      /// Gaussian-process candidates (gp, ar1, nargp; each with the Matérn 5/2 and squared-exponential kernels).
+      /// None by default: leave-one-out CV can rank NARGP above AR1 where AR1 is far better (K1), so they are opt-in.
+      GaussianProcesses: string list }
 
 let defaultSpace budget =
     match budget with
     | Small ->
         { Families = [ "mlp" ]; Sizes = [ 2, 16 ]; Encodings = [ "none" ]
-          LearningRates = [ 3e-3 ]; Lambdas = [ 1e-5; 1e-3; 1.0 ]; SingleFidelity = true }
+          LearningRates = [ 3e-3 ]; Lambdas = [ 1e-5; 1e-3; 1.0 ]; SingleFidelity = true
+          GaussianProcesses = [] }
     | Medium ->
         { Families = [ "mlp"; "kan" ]; Sizes = [ 2, 16 ]; Encodings = [ "none"; "affine" ]
-          LearningRates = [ 3e-3; 1e-3 ]; Lambdas = [ 0.0; 1e-5; 1e-3; 1.0 ]; SingleFidelity = true }
+          LearningRates = [ 3e-3; 1e-3 ]; Lambdas = [ 0.0; 1e-5; 1e-3; 1.0 ]; SingleFidelity = true
+          GaussianProcesses = [] }
     | Large ->
         { Families = [ "mlp"; "kan"; "siren" ]; Sizes = [ 1, 16; 3, 16 ]; Encodings = [ "none"; "affine" ]
-          LearningRates = [ 3e-3; 1e-3; 1e-4 ]; Lambdas = [ 0.0; 1e-5; 1e-3; 1.0 ]; SingleFidelity = true }
+          LearningRates = [ 3e-3; 1e-3; 1e-4 ]; Lambdas = [ 0.0; 1e-5; 1e-3; 1.0 ]; SingleFidelity = true
+          GaussianProcesses = [] }
 
 /// CV training schedule per budget (Adam only: a per-member L-BFGS polish of every fold x hyperparameter member would
 /// multiply the cost), and the refit's.
@@ -172,7 +178,13 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: Trai
                   CvError = (if System.Double.IsNaN mean then infinity else mean); CvSpread = sd }, s)
             |> List.ofArray)
         |> List.concat
-    let chosen, structure = results |> List.minBy (fun (c, _) -> c.CvError)
+    let neuralChosen, structure = results |> List.minBy (fun (c, _) -> c.CvError)
+    // The GP candidates, on the same folds; one of them wins only with a strictly lower CV error.
+    let gpResults =
+        Gp.GpCandidates.crossValidate { Gp.FitSettings.defaults with Seed = seed } space.GaussianProcesses hfBox hf sources k foldOf norm report cancel
+    let gpWinner =
+        gpResults |> List.sortBy (fun (c, _) -> c.CvError) |> List.tryHead |> Option.filter (fun (c, _) -> c.CvError < neuralChosen.CvError)
+    let chosen = match gpWinner with Some(c, _) -> c | None -> neuralChosen
     let cfg =
         { fixedOptions with
             Schedule = { refit with LearningRate = chosen.LearningRate }
@@ -184,12 +196,15 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: Trai
             Report = ProgressReport.task ("refit: " + chosen.Structure) tasks tasks report
             Cancel = cancel }
     // The refit may be a deep ensemble of the chosen configuration (one seed per member).
-    let fit = Fit.fit cfg (specOf structure blocks precision) hfBox hf structure.Sources (Array.init (max 1 members) (fun e -> seed * 7919 + 13 * e))
+    let fit =
+        match gpWinner with
+        | Some(_, refitGp) -> refitGp ()
+        | None -> Fit.fit cfg (specOf structure blocks precision) hfBox hf structure.Sources (Array.init (max 1 members) (fun e -> seed * 7919 + 13 * e))
     let rep: SelectionReport =
         { Method = (if k = n then "leave-one-out" else sprintf "%d-fold" k)
           Folds = k
           Budget = Budget.name budget
-          Candidates = results |> List.map fst |> List.sortBy (fun c -> c.CvError)
+          Candidates = (List.map fst results @ List.map fst gpResults) |> List.sortBy (fun c -> c.CvError)
           Chosen = chosen
           EstimatedError = chosen.CvError
           Seconds = clock.Elapsed.TotalSeconds }

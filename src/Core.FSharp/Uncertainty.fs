@@ -26,9 +26,15 @@ module Uncertainty =
                 else sqrt ((members |> Array.sumBy (fun m -> (m[j] - mean[j]) * (m[j] - mean[j]))) / float (e - 1)))
         { Mean = mean; Std = std; Members = members }
 
-    /// Predict with every member of `m` at the physical points `x` ([point][dimension]).
+    /// Predict with every member of `m` at the physical points `x` ([point][dimension]). A Gaussian-process
+    /// emulator returns its posterior mean and predictive standard deviation, as its one member.
     let predict (m: Emulator) (x: float[][]) : EnsemblePrediction =
-        Emulator.predictMembers m x |> Array.map (fun p -> p.Value) |> ofMembers
+        match m.Gaussian with
+        | Some g ->
+            Errors.requireMatrix "predict input" m.Domain.Dim x
+            let p = Gp.GpEmulator.predict g x
+            { Mean = p.Mean; Std = p.Std; Members = [| p.Mean |] }
+        | None -> Emulator.predictMembers m x |> Array.map (fun p -> p.Value) |> ofMembers
 
     /// Pointwise band mean ± z·std (z = 1.96 for a nominal 95 % band under a Gaussian reading of the spread).
     let band (z: float) (p: EnsemblePrediction) : (float * float)[] =

@@ -75,7 +75,8 @@ let private byDifferences (m: Emulator) (x: float[][]) : float[][] * float[][][]
 let ofMembers (m: Emulator) (x: float[][]) : MemberGradients =
     if x.Length = 0 then Errors.fail "gradient: no points given"
     Errors.requireMatrix "gradient input" m.Domain.Dim x
-    if differentiable m then
+    // A Gaussian-process model predicts from arrays, not a tensor graph: its gradients are central differences.
+    if m.Gaussian.IsNone && differentiable m then
         let v, g = byAutograd m x
         { Values = v; Gradients = g; ByAutograd = true }
     else

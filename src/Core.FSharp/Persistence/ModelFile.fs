@@ -142,7 +142,7 @@ let checkTarget (dir: string) = snd (AtomicDirectory.check "model directory" dir
 /// model in `dir` is replaced; a non-empty directory holding anything else is refused. Returns what happened.
 let save (dir: string) (meta: Metadata) (m: Emulator) : AtomicDirectory.Outcome =
     requireFiniteModel m
-    let ps = Emulator.parameters m
+    let ps = Emulator.parameters m @ (match m.Gaussian with Some g -> Gp.GpFile.tensors g | None -> [])
     let chunks = ps |> List.map (fun (_, t) -> tensorBytes t)
     let weights = Array.concat chunks
     let mutable offset = 0L
@@ -189,6 +189,7 @@ let save (dir: string) (meta: Metadata) (m: Emulator) : AtomicDirectory.Outcome 
               "parameters", JsonArray(Array.ofList entries)
               "weightsFile", JsonValue.Create weightsFile
               "weightsSha256", JsonValue.Create(sha256 weights) ]
+    m.Gaussian |> Option.iter (fun g -> root["gaussian"] <- Gp.GpFile.json g)
     meta.InputNames |> Option.iter (fun n -> root["inputNames"] <- strings n)
     meta.OutputName |> Option.iter (fun n -> root["outputName"] <- JsonValue.Create n)
     meta.Training |> Option.iter (fun t -> root["training"] <- ofTrainConfig t)
@@ -283,6 +284,14 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
         if sha256 weights <> root["weightsSha256"].GetValue<string>() then
             Errors.fail "%s is corrupted: its checksum does not match the one in %s" weightsPath metadataFile
         let precision = Tensors.parsePrecision (root["precision"].GetValue<string>())
+        // A Gaussian-process model: its numbers are GP tensors (float64) laid out as GpFile writes them, and no networks.
+        let gaussian =
+            match root["gaussian"] with
+            | :? JsonObject as g -> Some g
+            | null -> None
+            | _ -> corrupt "field 'gaussian' is not an object"
+        if gaussian.IsSome && precision <> Tensors.Float64 then
+            corrupt "field 'precision' is %s but a Gaussian-process model is stored in float64" (Tensors.precisionName precision)
         let members = int (root["members"].GetValue<float>())
         if members < 1 || members > Validate.maxMembers then corrupt "field 'members' is %d (expected 1 to %d)" members Validate.maxMembers
         let spec =
@@ -326,13 +335,13 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
                     | "exact" -> false
                     | other -> corrupt "field 'sources[%d].kind' is '%s' (expected exact or learned)" i other
                 let d = domain (sprintf "sources[%d].domain" i) (child o "domain")
-                if spec.Encoding = NoEncoding && d.Dim <> dH then
+                if gaussian.IsNone && spec.Encoding = NoEncoding && d.Dim <> dH then
                     corrupt "source '%s' has %d inputs but the model has %d and no encoding" name d.Dim dH
                 name, learned, d,
                 affine (sprintf "sources[%d].inputScale" i) (child o "inputScale") d.Dim,
                 affine (sprintf "sources[%d].outputScale" i) (child o "outputScale") 1)
         let hasLinear = (try root["linearBranch"].GetValue<bool>() with _ -> corrupt "field 'linearBranch' is missing")
-        if hasLinear <> not sourceInfo.IsEmpty then
+        if gaussian.IsNone && hasLinear <> not sourceInfo.IsEmpty then
             corrupt "field 'linearBranch' is %b but the model has %d LF source(s)" hasLinear sourceInfo.Length
         let inputScale = affine "inputScale" (child root "inputScale") dH
         let outputScale = affine "outputScale" (child root "outputScale") 1
@@ -367,13 +376,20 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
         | Some(n, _) -> corrupt "parameter '%s' is listed twice" n
         | None -> ()
         (try Validate.size spec dH perMember members with EmulatorError msg -> corrupt "%s" msg)
-        let required, optional = expectedParameters spec dH perMember members
+        let required, optional =
+            match gaussian with
+            | Some g ->
+                let rows (name: string) =
+                    listed |> List.tryPick (fun (n, shape, _, _) -> if n = name && shape.Length >= 1 then Some shape[0] else None)
+                (try Gp.GpFile.expectedTensors g rows with EmulatorError msg -> corrupt "%s" msg), []
+            | None -> expectedParameters spec dH perMember members
+        let architecture = match gaussian with Some _ -> "Gaussian process" | None -> Block.name spec.Correlation
         let expected = dict (required @ optional)
         for name, shape, offset, count in listed do
             match expected.TryGetValue name with
-            | false, _ -> corrupt "parameter '%s' does not belong to this architecture (%s)" name (Block.name spec.Correlation)
+            | false, _ -> corrupt "parameter '%s' does not belong to this architecture (%s)" name architecture
             | true, want when want <> shape ->
-                corrupt "parameter '%s' has shape %s but the architecture (%s, %d member(s)) needs %s" name (shapeText shape) (Block.name spec.Correlation) members (shapeText want)
+                corrupt "parameter '%s' has shape %s but the architecture (%s, %d member(s)) needs %s" name (shapeText shape) architecture members (shapeText want)
             | true, _ ->
                 let need = (shape |> Array.fold (*) 1L) * elementSize
                 if count <> need then corrupt "parameter '%s' has %d bytes but its shape %s needs %d" name count (shapeText shape) need
@@ -390,7 +406,7 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
             |> List.map (fun (name, shape, offset, count) ->
                 let t = bytesToTensor precision shape weights[int offset .. int (offset + count) - 1]
                 if not (Tensors.allFinite t) then corrupt "parameter '%s' holds a non-finite number" name
-                name, t.requires_grad_(not (Params.isBuffer name)).DetachFromDisposeScope())
+                name, t.requires_grad_(gaussian.IsNone && not (Params.isBuffer name)).DetachFromDisposeScope())
         let group (prefix: string) : Params =
             tensors
             |> List.filter (fun (n, _) -> n.StartsWith(prefix + "."))
@@ -421,7 +437,10 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
               Linear = (if hasLinear then Some(group "linear") else None)
               Nonlinear = group "nonlinear"
               Members = members
-              MemberOutputScales = memberScales }
+              MemberOutputScales = memberScales
+              Gaussian =
+                gaussian
+                |> Option.map (fun g -> Gp.GpFile.read g (fun name -> tensors |> List.tryFind (fst >> (=) name) |> Option.map snd) resolve) }
         { Emulator = emulator
           Metadata =
             { InputNames = readStrings root "inputNames"
