@@ -19,6 +19,20 @@ type Choice =
       Lbfgs: int
       Seed: int }
 
+/// The choice from the options the user gave; the defaults of the outer-loop commands live here only.
+let choose model problem exact nh (members: int option) (arch: string option) (lf: string option)
+           (epochs: int option) (lbfgs: int option) (seed: int option) : Choice =
+    { Model = model
+      Problem = problem
+      Exact = exact
+      Nh = nh
+      Members = defaultArg members 4
+      Arch = defaultArg arch "mlp"
+      Lf = defaultArg lf "exact"
+      Epochs = defaultArg epochs 2000
+      Lbfgs = defaultArg lbfgs 1000
+      Seed = defaultArg seed 0 }
+
 type Resolved =
     { Predictor: Predictor
       InputNames: string[]

@@ -55,16 +55,8 @@ type Args =
             | Json -> Usage.json
 
 let choice (a: ParseResults<Args>) : Choice =
-    { Model = a.TryGetResult Model
-      Problem = a.TryGetResult Problem
-      Exact = a.Contains Exact
-      Nh = a.TryGetResult Nh
-      Members = a.GetResult(Members, defaultValue = 4)
-      Arch = a.GetResult(Arch, defaultValue = "mlp")
-      Lf = a.GetResult(Lf, defaultValue = "exact")
-      Epochs = a.GetResult(Epochs, defaultValue = 2000)
-      Lbfgs = a.GetResult(Lbfgs, defaultValue = 1000)
-      Seed = a.GetResult(Seed, defaultValue = 0) }
+    choose (a.TryGetResult Model) (a.TryGetResult Problem) (a.Contains Exact) (a.TryGetResult Nh) (a.TryGetResult Members)
+        (a.TryGetResult Arch) (a.TryGetResult Lf) (a.TryGetResult Epochs) (a.TryGetResult Lbfgs) (a.TryGetResult Seed)
 
 let private parseQuantiles (s: string) =
     s.Split(',')

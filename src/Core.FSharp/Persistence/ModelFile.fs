@@ -321,10 +321,12 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
             b
         let hfDomain = domain "domain" (child root "domain")
         let dH = hfDomain.Dim
-        let sourceNodes =
-            match root["sources"] with
-            | :? JsonArray as a -> a |> Seq.map (function :? JsonObject as o -> o | _ -> corrupt "field 'sources' holds a non-object") |> List.ofSeq
-            | _ -> corrupt "field 'sources' is missing"
+        // a field that must be a list of objects
+        let objects (field: string) =
+            match root[field] with
+            | :? JsonArray as a -> a |> Seq.map (function :? JsonObject as o -> o | _ -> corrupt "field '%s' holds a non-object" field) |> List.ofSeq
+            | _ -> corrupt "field '%s' is missing" field
+        let sourceNodes = objects "sources"
         let sourceInfo =
             sourceNodes
             |> List.mapi (fun i o ->
@@ -357,10 +359,7 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
         // The parameters: names and shapes against the architecture, sizes against weights.bin, values finite.
         let perMember = sourceInfo |> List.map (fun (_, learned, d, _, _) -> d.Dim, learned)
         let elementSize = match precision with Tensors.Float32 -> 4L | Tensors.Float64 -> 8L
-        let entries =
-            match root["parameters"] with
-            | :? JsonArray as a -> a |> Seq.map (function :? JsonObject as o -> o | _ -> corrupt "field 'parameters' holds a non-object") |> List.ofSeq
-            | _ -> corrupt "field 'parameters' is missing"
+        let entries = objects "parameters"
         let listed =
             entries
             |> List.mapi (fun k o ->
