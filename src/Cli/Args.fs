@@ -174,9 +174,11 @@ type ReproduceArgs =
     | Jobs of int
     | Fresh
     | Threads of int
+    | Cheapest_First
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Cheapest_First -> "train the cheapest configurations first (most results soonest, for a run over several sittings); default: longest first (best balance of the workers)"
             | Preset _ -> "a preset of the experiment files: quick (minutes, reduced budgets) or paper (the paper's budgets; hours, shardable); default quick"
             | Only _ -> "run only the named experiment"
             | Shard _ -> "run shard k of N (e.g. 3/8); join shards with `emulators merge`"

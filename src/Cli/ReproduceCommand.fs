@@ -92,7 +92,8 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
                 eprintfn "stopping the workers..."
                 cancel.Cancel())
             Workers.pool jobs (defaultArg (args.TryGetResult ReproduceArgs.Threads) Native.defaultThreads) root preset (eprintfn "%s")
-    let n = Runner.runAll configs path shard execute report cancel.Token
+    let order = if args.Contains ReproduceArgs.Cheapest_First then Runner.CheapestFirst else Runner.LongestFirst
+    let n = Runner.runAll order configs path shard execute report cancel.Token
     printfn "finished %d runs in %s" n (duration clock.Elapsed.TotalSeconds)
     if n = 0 then
         printfn "nothing to train: every selected run is already in %s. To rerun from scratch: %s" path

@@ -37,6 +37,16 @@ let tests =
                 Expect.equal (results group[2]) (results alone.Head) (sprintf "%s %s LF %s: rep 2 alone and in the group" problem lf strategy)
                 Expect.notEqual group[0].NormalizedMse group[1].NormalizedMse "repetitions train on their own data"
         }
+        test "one search per configuration, on repetition 0: every repetition trains with the candidate it chose" {
+            let group = Runner.runGroupWith (SurrogateCache.create ()) [ for r in 0 .. 2 -> config "K1" "exact" "none" r ]
+            let tuner = Runner.runGroupWith (SurrogateCache.create ()) [ config "K1" "exact" "none" 0 ]
+            Expect.equal (results group[0]) (results tuner.Head) "repetition 0's record is its search's, with or without the others"
+            let search = Search.run (7919 * Runner.tuningRep + 8) budget.SearchCandidates budget.SearchRounds (fun batch -> batch |> Array.map (fun _ -> 0.0, ()))
+            for r in group do
+                Expect.equal (r.LearningRate, r.Lambda) (tuner.Head.LearningRate, tuner.Head.Lambda) (sprintf "rep %d: the tuned candidate" r.Rep)
+                Expect.equal r.SearchCandidates (snd search).Length (sprintf "rep %d: the configuration's search size" r.Rep)
+            Expect.notEqual group[1].ValidationNormalizedMse group[0].ValidationNormalizedMse "each repetition is scored on its own validation draw"
+        }
         test "surrogates are pre-trained once per repetition and source and reused, exactly, by other strategies and encodings" {
             let cache = SurrogateCache.create ()
             Runner.runGroupWith cache [ config "K1" "learned" "freeze" 0; config "K1" "learned" "freeze" 1 ] |> ignore

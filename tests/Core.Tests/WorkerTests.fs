@@ -118,6 +118,8 @@ let tests =
                 Expect.equal (u.Configs |> List.map (fun c -> c.Rep)) [ 0; 1; 2; 3 ] "all repetitions, in order"
                 Expect.equal (u.Configs |> List.map Runner.groupKey |> List.distinct).Length 1 "one configuration"
             Expect.equal (all |> Array.map (fun u -> u.Cost) |> Array.sortDescending) (all |> Array.map (fun u -> u.Cost)) "longest first"
+            let _, cheapest = Runner.pendingUnitsIn Runner.CheapestFirst configs none None
+            Expect.equal (cheapest |> Array.map (fun u -> u.Cost)) (all |> Array.map (fun u -> u.Cost) |> Array.sort) "cheapest first, on request"
             let shards = [ for k in 1 .. 5 -> snd (Runner.pendingUnits configs none (Some(k, 5))) ]
             let keys = shards |> List.collect (fun us -> us |> Seq.collect (fun u -> u.Configs) |> Seq.map (fun c -> c.Key) |> List.ofSeq)
             Expect.equal (List.sort keys) (configs |> List.map (fun c -> c.Key) |> List.sort) "every run in exactly one shard"

@@ -167,6 +167,12 @@ let private recordOf (rep: Repetition) ((best: Search.Candidate, valErr, (fit: F
       FinishedUtc = DateTime.UtcNow.ToString("o")
       Example = example }
 
+/// The repetition whose validation draw tunes a configuration. The paper tunes per configuration (spec §5, Hyperopt
+/// "tuned per configuration"): one search, on repetition 0's data and validation draw, chooses the learning rate and
+/// λ that every repetition then trains with. Tuning each repetition on its own would cost a full search per
+/// repetition (4× the trainings at the paper's 2 × 16 candidates) for hyperparameters the paper does not re-tune.
+let tuningRep = 0
+
 /// `runGroup` with a given surrogate cache.
 let runGroupWith (cache: SurrogateCache.Cache) (configs: Sweep.RunConfig list) : RunRecord list =
     match configs with
@@ -181,39 +187,66 @@ let runGroupWith (cache: SurrogateCache.Cache) (configs: Sweep.RunConfig list) :
         | None -> ()
         let clock = Stopwatch.StartNew()
         let reps = configs |> List.map (repetition cache) |> Array.ofList
-        // Tuning per repetition: each repetition runs its own search (its own seed, its own validation draw),
-        // the searches in lockstep so that every round trains all repetitions' candidates as one ensemble.
-        let outcomes =
-            Search.runEach
-                (configs |> List.map (fun c -> 7919 * c.Rep + c.Nh))
-                first.Budget.SearchCandidates first.Budget.SearchRounds (evaluateRound first reps)
+        // The search runs on the tuning repetition, in the group or not (a search is deterministic, so a group
+        // without it reruns the same search and gets the same hyperparameters).
+        let tuner =
+            match reps |> Array.tryFind (fun r -> r.Config.Rep = tuningRep) with
+            | Some r -> r
+            | None -> repetition cache { first with Rep = tuningRep }
+        let (best, tunerError, tunerFit), history =
+            Search.run (7919 * tuningRep + first.Nh) first.Budget.SearchCandidates first.Budget.SearchRounds
+                (fun batch -> (evaluateRound first [| tuner |] [| batch |])[0])
+        // The other repetitions train with the chosen candidate, as one ensemble (one member each), each scored on
+        // its own validation draw for the record.
+        let others = reps |> Array.filter (fun r -> r.Config.Rep <> tuningRep)
+        // A lone repetition trains twice over (two identical members): libtorch's batched products take another
+        // path for a batch of one, whose round-off differs, and a record must not depend on what shared its group.
+        let trained =
+            if others.Length = 0 then Map.empty
+            else
+                let batch = others |> Array.map (fun _ -> if others.Length = 1 then [| best; best |] else [| best |])
+                let results = evaluateRound first others batch
+                Array.map2 (fun (r: Repetition) (res: (float * (FitResult * int))[]) -> r.Config.Rep, res[0]) others results |> Map.ofArray
         // each record's share of the group's time (the repetitions trained together)
         let seconds = clock.Elapsed.TotalSeconds / float reps.Length
-        List.map2 (fun rep outcome -> recordOf rep outcome seconds) (List.ofArray reps) outcomes
+        reps
+        |> Array.map (fun rep ->
+            let outcome =
+                if rep.Config.Rep = tuningRep then (best, tunerError, tunerFit)
+                else let err, fit = trained[rep.Config.Rep] in (best, err, fit)
+            recordOf rep (outcome, history) seconds)
+        |> List.ofArray
 
-/// The repetitions of one configuration (the same key but for the repetition), trained together: every search
-/// round trains the candidates of every repetition as one batched ensemble, each member on its own repetition's
-/// data. LF surrogates come pre-trained from the process's cache (SurrogateCache.shared). A repetition's record
+/// The repetitions of one configuration (the same key but for the repetition), trained together: the search on
+/// the tuning repetition (tuningRep) trains each round's candidates as one batched ensemble, then the other
+/// repetitions train with the chosen candidate as one ensemble, each member on its own repetition's data. LF surrogates come pre-trained from the process's cache (SurrogateCache.shared). A repetition's record
 /// does not depend on which other repetitions share its group. Records come in the order of the configurations.
 let runGroup (configs: Sweep.RunConfig list) : RunRecord list = runGroupWith SurrogateCache.shared configs
 
 /// One configuration, start to finish (a group of one).
 let runOne (c: Sweep.RunConfig) : RunRecord = runGroup [ c ] |> List.head
 
-/// Relative cost of a run, for ordering the work (longest first) and for the estimate of the time left. Training
-/// steps times search trials, scaled by factors read from the quick preset's timings: KAN blocks cost about 8× an
-/// MLP's, encoders and learned LF surrogates about 2×, and more HF points and input dimensions somewhat more. Only
-/// the ratios matter: the estimate calibrates them against the measured time of finished work.
+/// Relative cost of a run, for ordering the work (longest first) and for the estimate of the time left: a batch
+/// of E members costs (overhead + E·per-member) per step, where the overhead is per operation (about 15 MLP-3×16
+/// member-steps, measured at E = 1 and 64) and the per-member part scales with the block (KAN about 10× an MLP's,
+/// measured) and the data (HF points, input dimensions); an L-BFGS iteration costs about 3 Adam steps (measured
+/// 3.3× for MLP, 3.0× for KAN at E = 64). The tuning repetition's run carries its configuration's search (rounds ×
+/// a batch of candidates); another repetition's run, its share of one batch of the remaining repetitions (3 of a
+/// configuration's 4). Encoders and learned LF surrogates add about 2×. Only the ratios matter: the estimate
+/// calibrates them against the measured time of finished work.
 let expectedCost (c: Sweep.RunConfig) =
     let b = c.Budget
-    let steps = float (b.AdamEpochs + b.LbfgsIterations) * float (max 1 b.SearchCandidates * max 1 b.SearchRounds)
-    let arch = match c.Architecture with "kan" -> 8.0 | _ -> 1.0
+    let steps = float b.AdamEpochs + 3.0 * float b.LbfgsIterations
+    let arch = match c.Architecture with "kan" -> 10.0 | _ -> 1.0
     let size = float (b.Depth * b.Width * b.Width) / 768.0
     let mf = c.Model <> "sf"
     let encoding = if not mf then 1.0 else (match c.Encoding with "affine" -> 2.0 | "nonlinear" -> 1.6 | _ -> 1.0)
     let lf = if mf && c.Lf = "learned" then 2.2 else 1.0
     let dim = (Problems.Catalogue.find c.Problem).Domain.Dim
-    steps * arch * (0.25 + 0.75 * size) * encoding * lf * (1.0 + float c.Nh / 64.0) * (1.0 + float dim / 20.0)
+    let perMember = arch * (0.25 + 0.75 * size) * encoding * lf * (1.0 + float c.Nh / 64.0) * (1.0 + float dim / 20.0)
+    let batch (e: int) = steps * (15.0 + float e * perMember)
+    if c.Rep = tuningRep then float (max 1 b.SearchRounds) * batch (max 1 b.SearchCandidates)
+    else batch 3 / 3.0
 
 /// One unit of work: the configurations that train together, with their summed expected cost.
 type WorkUnit =
@@ -248,26 +281,36 @@ let inShard (shard: (int * int) option) (configs: Sweep.RunConfig list) =
     | Some(k, n) -> configs |> List.filter (fun c -> Store.shardOf n (groupKey c) = k)
     | None -> configs
 
-/// The configurations of this shard not yet in the results file, as units of work, longest first.
-let pendingUnits (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) =
+/// The order units run in. Longest first balances parallel workers best at the end of a run that goes through in
+/// one sitting; cheapest first gives the most finished configurations soonest, for a run spread over sittings.
+type Order =
+    | LongestFirst
+    | CheapestFirst
+
+/// The configurations of this shard not yet in the results file, as units of work, in the order given.
+let pendingUnitsIn (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) =
     let mine = inShard shard configs
     let finished = Store.finishedKeys resultsPath
+    let sign = match order with LongestFirst -> -1.0 | CheapestFirst -> 1.0
     let units =
         mine
         |> List.filter (fun c -> not (finished.Contains c.Key))
         |> List.groupBy groupKey
         |> List.map (fun (key, cs) -> key, { Configs = cs |> List.sortBy (fun c -> c.Rep); Cost = cs |> List.sumBy expectedCost })
-        |> List.sortBy (fun (key, u) -> -u.Cost, key)
+        |> List.sortBy (fun (key, u) -> sign * u.Cost, key)
         |> List.map snd
         |> Array.ofList
     mine, units
 
+/// `pendingUnitsIn LongestFirst`.
+let pendingUnits configs resultsPath shard = pendingUnitsIn LongestFirst configs resultsPath shard
+
 /// Run every configuration of this shard not yet in the results file with the executor given (the CLI's worker
 /// processes, or inProcess), appending each record as its unit finishes: this is the only writer of the file.
 /// Returns the number of runs trained.
-let runAll (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) (execute: Executor)
+let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) (execute: Executor)
            (report: Progress -> unit) (cancel: Threading.CancellationToken) =
-    let mine, units = pendingUnits configs resultsPath shard
+    let mine, units = pendingUnitsIn order configs resultsPath shard
     let total = units |> Array.sumBy (fun u -> u.Configs.Length)
     let skipped = mine.Length - total
     let clock = Stopwatch.StartNew()
