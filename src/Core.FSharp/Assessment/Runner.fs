@@ -228,20 +228,20 @@ let runOne (c: Sweep.RunConfig) : RunRecord = runGroup [ c ] |> List.head
 
 /// Relative cost of a run, for ordering the work (longest first) and for the estimate of the time left: a batch
 /// of E members costs (overhead + E·per-member) per step, where the overhead is per operation (about 15 MLP-3×16
-/// member-steps, measured at E = 1 and 64) and the per-member part scales with the block (KAN about 10× an MLP's,
+/// member-steps, measured at E = 1 and 64) and the per-member part scales with the block (KAN about 6× an MLP's,
 /// measured) and the data (HF points, input dimensions); an L-BFGS iteration costs about 3 Adam steps (measured
 /// 3.3× for MLP, 3.0× for KAN at E = 64). The tuning repetition's run carries its configuration's search (rounds ×
 /// a batch of candidates); another repetition's run, its share of one batch of the remaining repetitions (3 of a
-/// configuration's 4). Encoders and learned LF surrogates add about 2×. Only the ratios matter: the estimate
+/// configuration's 4). Encoders add about 2×, learned LF surrogates (their pre-training, and end to end their LF loss) about 6× (measured). Only the ratios matter: the estimate
 /// calibrates them against the measured time of finished work.
 let expectedCost (c: Sweep.RunConfig) =
     let b = c.Budget
     let steps = float b.AdamEpochs + 3.0 * float b.LbfgsIterations
-    let arch = match c.Architecture with "kan" -> 10.0 | _ -> 1.0
+    let arch = match c.Architecture with "kan" -> 6.0 | _ -> 1.0
     let size = float (b.Depth * b.Width * b.Width) / 768.0
     let mf = c.Model <> "sf"
     let encoding = if not mf then 1.0 else (match c.Encoding with "affine" -> 2.0 | "nonlinear" -> 1.6 | _ -> 1.0)
-    let lf = if mf && c.Lf = "learned" then 2.2 else 1.0
+    let lf = if mf && c.Lf = "learned" then 6.5 else 1.0
     let dim = (Problems.Catalogue.find c.Problem).Domain.Dim
     let perMember = arch * (0.25 + 0.75 * size) * encoding * lf * (1.0 + float c.Nh / 64.0) * (1.0 + float dim / 20.0)
     let batch (e: int) = steps * (15.0 + float e * perMember)
