@@ -199,8 +199,9 @@ let runGroupWith (cache: SurrogateCache.Cache) (configs: Sweep.RunConfig list) :
         // The other repetitions train with the chosen candidate, as one ensemble (one member each), each scored on
         // its own validation draw for the record.
         let others = reps |> Array.filter (fun r -> r.Config.Rep <> tuningRep)
-        // A lone repetition trains twice over (two identical members): libtorch's batched products take another
-        // path for a batch of one, whose round-off differs, and a record must not depend on what shared its group.
+        // A lone repetition trains twice over (two identical members): end to end, a batch of one rounds differently
+        // from a batch of several (last-bit differences, seen on K1 with learned LF), and a record must not depend
+        // on which repetitions shared its group.
         let trained =
             if others.Length = 0 then Map.empty
             else
