@@ -3,6 +3,7 @@
 ///   bench speed  <out.json> [repeats steps warmup members]   ms per full-batch Adam step, float64 and float32
 ///   bench rss    <out.json> [members epochs]     peak resident memory (VmHWM) of one long ensemble run
 ///   bench sweep  <out.json> [reps epochs lbfgs candidates rounds]   one paper-budget assessment configuration
+///   bench estimate <out.json> <paper-figures dir>   the paper preset's total from a fixed sample of its configurations
 ///   bench report <dir> <RESULTS.md>              merge the JSON files of <dir>, write the table, print the summary line
 module Bench.Program
 
@@ -133,6 +134,62 @@ let private sweep (out: string) (reps: int) (epochs: int) (lbfgs: int) (candidat
            epochs = epochs
            lbfgs = lbfgs
            testNormalizedMse = records |> List.map (fun r -> r.NormalizedMse) |> Array.ofList |}
+
+/// The paper preset's total from a fixed sample of its configurations: each sample configuration (one per listed
+/// category, at its smallest N_H) runs twice at reduced budgets (200 Adam epochs; then 200 + 100 L-BFGS iterations)
+/// with the preset's search, which separates the cost of an Adam epoch from that of an L-BFGS iteration; scaled to
+/// the preset's budgets, that gives seconds per unit of `Runner.expectedCost` for its category. Every unit of the
+/// preset is then costed with its category's rate (the median rate where no sample covers it). LF surrogates are
+/// trained afresh for every sample, whereas a real run shares them across configurations: learned-LF categories
+/// come out somewhat high.
+let private estimate (out: string) (root: string) =
+    Native.init 1
+    let exps = Assessment.Sweep.discover (Path.Combine(root, "experiments")) |> List.map (fun f -> Assessment.Sweep.load f "paper")
+    let configs = exps |> List.collect Assessment.Sweep.expand
+    let _, units = Assessment.Runner.pendingUnits configs (Path.Combine(Path.GetTempPath(), "emulators-estimate-none.jsonl")) None
+    let category (c: Assessment.Sweep.RunConfig) = c.Experiment, c.Architecture, c.Model, c.Lf
+    let samples =
+        [ "accuracy-1d", "K1", "mlp", "mf", "none", "exact", "none"
+          "accuracy-1d", "K1", "kan", "mf", "none", "exact", "none"
+          "accuracy-1d", "K3", "mlp", "mf", "nonlinear", "learned", "end-to-end"
+          "accuracy-1d", "K3", "kan", "mf", "nonlinear", "learned", "end-to-end"
+          "accuracy-20d", "K5", "mlp", "mf", "none", "exact", "none"
+          "accuracy-20d", "K5", "kan", "mf", "none", "exact", "none" ]
+    let rates =
+        [ for (e, p, a, m, enc, lf, st) in samples do
+            let u =
+                units
+                |> Array.filter (fun u ->
+                    let c = u.Configs.Head
+                    c.Experiment = e && c.Problem = p && c.Architecture = a && c.Model = m && c.Encoding = enc && c.Lf = lf && c.Strategy = st)
+                |> Array.minBy (fun u -> u.Configs.Head.Nh)
+            let time adam lbfgs =
+                let scaled = u.Configs |> List.map (fun c -> { c with Budget = { c.Budget with AdamEpochs = adam; LbfgsIterations = lbfgs } })
+                let clock = Stopwatch.StartNew()
+                Assessment.Runner.runGroupWith (Assessment.SurrogateCache.create ()) scaled |> ignore
+                clock.Elapsed.TotalSeconds
+            let tAdam = time 200 0
+            let tBoth = time 200 100
+            let b = u.Configs.Head.Budget
+            let seconds = float b.AdamEpochs * tAdam / 200.0 + float b.LbfgsIterations * max 0.0 (tBoth - tAdam) / 100.0
+            let c = u.Configs.Head
+            eprintfn "estimate: %s %s %s %s/%s/%s/%s N_H=%d: %.0f s at the paper's budgets (%.2f ms per Adam epoch, %.2f ms per L-BFGS iteration)"
+                c.Experiment c.Problem c.Architecture c.Model c.Encoding c.Lf c.Strategy c.Nh seconds (tAdam / 200.0 * 1e3) ((tBoth - tAdam) / 100.0 * 1e3)
+            category c, seconds / u.Cost ]
+    let medianRate = rates |> List.map snd |> Array.ofList |> median
+    let rateOf (c: Assessment.Sweep.RunConfig) =
+        match rates |> List.tryFind (fun (k, _) -> k = category c) with
+        | Some(_, r) -> r
+        | None -> medianRate
+    let unitSeconds = units |> Array.map (fun u -> u.Cost * rateOf u.Configs.Head)
+    let total = Array.sum unitSeconds
+    eprintfn "estimate: %d runs in %d units, %.1f h on one worker" configs.Length units.Length (total / 3600.0)
+    writeJson out
+        {| runs = configs.Length
+           units = units.Length
+           samples = samples.Length
+           oneWorkerHours = total / 3600.0
+           largestUnitHours = (Array.max unitSeconds) / 3600.0 |}
 
 // ---- report -------------------------------------------------------------------------------------------------
 
@@ -269,13 +326,15 @@ let private report (dir: string) (out: string) =
                 [| for d in pySweepRounds do
                        for r in d.GetProperty("runs").EnumerateArray() -> r.GetProperty("seconds").GetDouble() |]
             let reps, rnds, cands = s0.GetProperty("repetitions").GetInt32(), s0.GetProperty("rounds").GetInt32(), s0.GetProperty("candidates").GetInt32()
-            let trainings = reps * rnds * cands
+            // The protocol's trainings: one search per configuration (rounds × candidates, on repetition 0), then
+            // one training per other repetition. PyTorch trains the same protocol one training after another.
+            let trainings = rnds * cands + (reps - 1)
             let pySeconds = median perCandidate * float trainings
             let r3 = libSeconds / pySeconds
             line ""
             line "## One configuration of the assessment at the paper's budgets"
             line ""
-            line (sprintf "K1, MLP 3×16, exact LF, N_H = 8, %d repetitions; the paper preset's search: %d rounds × %d candidates, each %d Adam epochs + %d L-BFGS iterations (%d trainings)."
+            line (sprintf "K1, MLP 3×16, exact LF, N_H = 8, %d repetitions; the paper preset's search, once per configuration on repetition 0: %d rounds × %d candidates, then one training per other repetition, each %d Adam epochs + %d L-BFGS iterations (%d trainings)."
                       reps rnds cands (s0.GetProperty("epochs").GetInt32()) (s0.GetProperty("lbfgs").GetInt32()) trainings)
             line "This library: `Assessment.Runner.runGroup` over the repetitions (search on validation data, test scoring), wall time of the whole group, one thread."
             line (sprintf "PyTorch: candidates trained one after another (Adam, then `torch.optim.LBFGS` with strong Wolfe, 20 pairs, the same evaluation bound), one thread. Its cost is linear in the number of candidates, so it trained a fixed subset (%d trainings) and the median seconds per training is scaled by %d."
@@ -289,11 +348,30 @@ let private report (dir: string) (out: string) =
             line ""
             line (sprintf "R3 = library / PyTorch = %.3f (target ≤ 0.05: %s)." r3 (verdict (r3 <= 0.05)))
             Some r3
+    // The paper preset's estimate, when run.sh ran it (estimate.json).
+    let estimateFile = Path.Combine(dir, "estimate.json")
+    let estimateHours =
+        if not (File.Exists estimateFile) then None
+        else
+            let d = JsonDocument.Parse(File.ReadAllText estimateFile).RootElement
+            let h = d.GetProperty("oneWorkerHours").GetDouble()
+            line ""
+            line "## The paper preset's total, estimated from a fixed sample"
+            line ""
+            line (sprintf "`bench estimate`: %d configurations (one per category, at its smallest N_H) timed at 200 Adam epochs and at 200 + 100 L-BFGS iterations with the preset's search, scaled to the paper's budgets; every one of the preset's %d units (%d runs) costed with its category's seconds per unit of `Runner.expectedCost` (the median rate for categories without a sample). Surrogates are trained afresh per sample, so learned-LF categories come out somewhat high."
+                      (d.GetProperty("samples").GetInt32()) (d.GetProperty("units").GetInt32()) (d.GetProperty("runs").GetInt32()))
+            line ""
+            line (sprintf "Estimate: **%.1f h on one worker, %.1f h with 2 worker processes** (target ≤ 4 h: %s); the largest unit (one configuration's 4 repetitions) %.1f h."
+                      h (h / 2.0) (verdict (h / 2.0 <= 4.0)) (d.GetProperty("largestUnitHours").GetDouble()))
+            Some h
     File.WriteAllText(out, sb.ToString())
     eprintfn "wrote %s" out
     printfn "single-vs-pytorch: %.3f e64-member-vs-pytorch: %.4f peak-rss-mb: %.0f" r1 r2 peak
     match r3 with
     | Some r -> printfn "sweep-vs-pytorch: %.3f" r
+    | None -> ()
+    match estimateHours with
+    | Some h -> printfn "paper-preset-estimate-hours: %.1f (one worker) %.1f (2 workers)" h (h / 2.0)
     | None -> ()
 
 [<EntryPoint>]
@@ -309,7 +387,8 @@ let main argv =
     | "sweep" :: out :: _ ->
         sweep out (int (arg 2 "4")) (int (arg 3 "5000")) (int (arg 4 "3000")) (int (arg 5 "16")) (int (arg 6 "2"))
         0
+    | "estimate" :: out :: root :: _ -> estimate out root; 0
     | "report" :: dir :: out :: _ -> report dir out; 0
     | _ ->
-        eprintfn "usage: bench data|speed|rss|report ... (see bench/run.sh)"
+        eprintfn "usage: bench data|speed|rss|sweep|estimate|report ... (see bench/run.sh)"
         2

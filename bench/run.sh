@@ -3,8 +3,9 @@
 # one thread each, plus the peak memory of a long ensemble run. Writes bench/RESULTS.md; the last line printed is
 #   single-vs-pytorch: R1 e64-member-vs-pytorch: R2 peak-rss-mb: M
 #   sweep-vs-pytorch: R3
+#   paper-preset-estimate-hours: H (one worker) H/2 (2 workers)
 # Usage: bash bench/run.sh [--rounds N] [--repeats N] [--steps N] [--warmup N] [--rss-epochs N]
-#                          [--sweep-rounds N] [--sweep-reps N] [--sweep-pytorch N]
+#                          [--sweep-rounds N] [--sweep-reps N] [--sweep-pytorch N] [--no-estimate]
 #   (or `dotnet fsi build.fsx bench [same options]`). Defaults: 3 rounds x 3 repeats x 2000 steps, 200 warm-up steps,
 #   a 20,000-epoch E = 64 memory run.
 set -euo pipefail
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 rounds=3 repeats=3 steps=2000 warmup=200 rss_epochs=20000 members=1,4,16,64
 # the paper-budget configuration: rounds, repetitions, PyTorch trainings timed, Adam epochs, L-BFGS iterations
-sweep_rounds=1 sweep_reps=4 sweep_py=4 sweep_epochs=5000 sweep_lbfgs=3000
+sweep_rounds=1 sweep_reps=4 sweep_py=4 sweep_epochs=5000 sweep_lbfgs=3000 estimate=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
@@ -23,6 +24,7 @@ while [ $# -gt 0 ]; do
     --sweep-rounds) sweep_rounds=$2; shift 2 ;;
     --sweep-reps) sweep_reps=$2; shift 2 ;;
     --sweep-pytorch) sweep_py=$2; shift 2 ;;
+    --no-estimate) estimate=0; shift ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -65,5 +67,11 @@ for r in $(seq 1 "$sweep_rounds"); do
   "${BENCH[@]}" sweep "$out/sweeplib.$r.json" "$sweep_reps" "$sweep_epochs" "$sweep_lbfgs" 16 2
 done
 
-# Last: the report, whose final printed line is the summary.
+# The paper preset's total from a fixed sample of its configurations (--no-estimate skips it).
+if [ "$estimate" = 1 ]; then
+  echo "paper preset estimate from a fixed sample (several minutes) ..." >&2
+  "${BENCH[@]}" estimate "$out/estimate.json" paper-figures
+fi
+
+# Last: the report, whose final printed lines are the summary.
 "${BENCH[@]}" report "$out" bench/RESULTS.md
