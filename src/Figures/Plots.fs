@@ -1,18 +1,13 @@
-/// OxyPlot helpers shared by the figures: a common look, axes, series, and PNG + SVG export (single plots and
-/// panels composed side by side).
-module Emulators.Cli.Figures.Plots
-
-open Emulators.Core
+/// OxyPlot helpers shared by the figures: a common look, axes, curve styles and series. Export is in Export.
+module Emulators.Figures.Plots
 
 open System
-open System.IO
-open System.Text
-open System.Text.RegularExpressions
 open OxyPlot
+open OxyPlot.Annotations
 open OxyPlot.Axes
 open OxyPlot.Legends
 open OxyPlot.Series
-open global.SkiaSharp
+open Emulators.Core.Assessment
 
 [<Literal>]
 let Font = "DejaVu Sans"
@@ -195,6 +190,9 @@ let curve (title: string) (style: Style) (band: bool) (points: (float * float * 
         [ area :> Series; line :> Series ]
     else [ line :> Series ]
 
+/// How collapsed fits are marked: a large grey ring around the point (legend entry without a line).
+let collapsedStyle = { Colour = OxyColor.FromRgb(120uy, 120uy, 120uy); Marker = MarkerType.Circle; Line = LineStyle.None }
+
 /// A model holding only a legend (for figures composed of several panels that share one legend).
 let legendPanel (entries: (string * Style) list) =
     let m = newModel ""
@@ -203,7 +201,13 @@ let legendPanel (entries: (string * Style) list) =
     m.Axes.Add(LinearAxis(Position = AxisPosition.Bottom, IsAxisVisible = false, Minimum = 0.0, Maximum = 1.0))
     m.Axes.Add(LinearAxis(Position = AxisPosition.Left, IsAxisVisible = false, Minimum = 0.0, Maximum = 1.0))
     for title, style in entries do
-        m.Series.Add(styledLine title style)
+        let s = styledLine title style
+        // the collapsed-fit marking is a ring
+        if style = collapsedStyle then
+            s.MarkerFill <- OxyColors.Transparent
+            s.MarkerSize <- 8.0
+            s.MarkerStrokeThickness <- 2.0
+        m.Series.Add s
     m.Legends.Add(
         Legend(
             LegendPlacement = LegendPlacement.Inside,
@@ -223,75 +227,55 @@ let legendWidth (labels: string seq) =
     let longest = if Seq.isEmpty labels then 10 else labels |> Seq.map String.length |> Seq.max
     int (float longest * 7.8) + 90
 
-// ---------------------------------------------------------------------------------------------------------------
-// Export
+/// Marker of an MF curve by its encoding.
+let markerFor (encoding: string) =
+    match encoding with
+    | "none" -> MarkerType.Circle
+    | "affine" | "linear" -> MarkerType.Square
+    | "nonlinear" -> MarkerType.Triangle
+    | _ -> MarkerType.Diamond
 
-let pngBytes (m: PlotModel) (width: int) (height: int) =
-    use ms = new MemoryStream()
-    let e = global.OxyPlot.SkiaSharp.PngExporter(Width = width, Height = height)
-    e.Export(m, ms)
-    ms.ToArray()
+/// The SF baseline: black, dashed, diamonds.
+let sfStyle = { Colour = OxyColors.Black; Marker = MarkerType.Diamond; Line = LineStyle.Dash }
 
-let private textMeasurer = lazy (new global.OxyPlot.SkiaSharp.SkiaRenderContext() :> IRenderContext)
+/// Styles for curve keys: colour and dash by position in the sorted list, marker by encoding.
+let stylesFor (keys: Aggregate.GroupKey list) =
+    keys
+    |> List.sortBy Aggregate.configSortKey
+    |> List.mapi (fun i k -> k, { Colour = colour i; Marker = markerFor k.Encoding; Line = lineStyleFor i })
+    |> Map.ofList
 
-/// The plot as a standalone <svg> element (no XML declaration), text measured with SkiaSharp like the PNG.
-/// Text is placed without `dominant-baseline` (OxyPlot's vertical-alignment workaround), which librsvg, Inkscape
-/// and converters for LaTeX ignore.
-let svgElement (m: PlotModel) (width: int) (height: int) =
-    let s = SvgExporter.ExportToString(m, float width, float height, false, textMeasurer.Force(), true)
-    let i = s.IndexOf("<svg", StringComparison.Ordinal)
-    if i > 0 then s.Substring i else s
+let CollapsedLabel = sprintf "collapsed fit (median e ≥ %g)" Aggregate.CollapseThreshold
 
-let private xmlHeader = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+/// Rings around the given points (x, y) marking collapsed fits; not in the legend (see `collapsedLegendEntry`).
+let collapsedRings (points: (float * float) list) =
+    let s =
+        ScatterSeries(
+            MarkerType = MarkerType.Circle,
+            MarkerSize = 11.0,
+            MarkerFill = OxyColors.Transparent,
+            MarkerStroke = collapsedStyle.Colour,
+            MarkerStrokeThickness = 2.0,
+            RenderInLegend = false
+        )
+    for x, y in points do
+        s.Points.Add(ScatterPoint(x, y))
+    s
 
-/// Write `<name>.png` and `<name>.svg` into `dir`; returns the two paths.
-let save (dir: string) (name: string) (width: int) (height: int) (m: PlotModel) =
-    Directory.CreateDirectory dir |> ignore
-    let png = Path.Combine(dir, name + ".png")
-    let svg = Path.Combine(dir, name + ".svg")
-    File.WriteAllBytes(png, pngBytes m width height)
-    File.WriteAllText(svg, xmlHeader + svgElement m width height)
-    [ png; svg ]
-
-/// Compose panels (model and width; common height) side by side into one PNG and one SVG.
-/// The SVG nests each panel's own <svg> in a translated group, with its ids prefixed so clip paths stay distinct.
-let saveComposed (dir: string) (name: string) (height: int) (panels: (PlotModel * int) list) =
-    Directory.CreateDirectory dir |> ignore
-    let total = panels |> List.sumBy snd
-    let png = Path.Combine(dir, name + ".png")
-    let svg = Path.Combine(dir, name + ".svg")
-    (use surface = SKSurface.Create(SKImageInfo(total, height, SKColorType.Rgba8888, SKAlphaType.Premul))
-     let canvas = surface.Canvas
-     canvas.Clear SKColors.White
-     let mutable x = 0
-     for m, w in panels do
-         use bmp = SKBitmap.Decode(pngBytes m w height)
-         canvas.DrawBitmap(bmp, float32 x, 0.0f)
-         x <- x + w
-     canvas.Flush()
-     use image = surface.Snapshot()
-     use data = image.Encode(SKEncodedImageFormat.Png, 100)
-     use fs = File.Create png
-     data.SaveTo fs)
-    let sb = StringBuilder(xmlHeader)
-    sb.AppendFormat(
-        "<svg width=\"{0}\" height=\"{1}\" version=\"1.1\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" xmlns=\"http://www.w3.org/2000/svg\">\n",
-        total,
-        height
+/// The horizontal dotted line at the collapse threshold, labelled at its right end.
+let collapseLine () =
+    LineAnnotation(
+        Type = LineAnnotationType.Horizontal,
+        Y = Aggregate.CollapseThreshold,
+        Color = collapsedStyle.Colour,
+        LineStyle = LineStyle.Dot,
+        StrokeThickness = 1.5,
+        Text = sprintf "e = %g" Aggregate.CollapseThreshold,
+        TextColor = collapsedStyle.Colour,
+        FontSize = 12.0
     )
-    |> ignore
-    sb.AppendFormat("<rect x=\"0\" y=\"0\" width=\"{0}\" height=\"{1}\" fill=\"white\" />\n", total, height) |> ignore
-    let mutable x = 0
-    panels
-    |> List.iteri (fun i (m, w) ->
-        let prefix = sprintf "p%d_" i
-        let body =
-            let s = svgElement m w height
-            let s = Regex.Replace(s, "id=\"", "id=\"" + prefix)
-            let s = Regex.Replace(s, "url\\(#", "url(#" + prefix)
-            Regex.Replace(s, "href=\"#", "href=\"#" + prefix)
-        sb.AppendFormat("<g transform=\"translate({0},0)\">\n", x).Append(body).Append("\n</g>\n") |> ignore
-        x <- x + w)
-    sb.Append("</svg>\n") |> ignore
-    File.WriteAllText(svg, sb.ToString())
-    [ png; svg ]
+
+/// A horizontal line at y (e.g. "no gain" at log10 gain = 0).
+let referenceLine (y: float) (text: string) =
+    LineAnnotation(Type = LineAnnotationType.Horizontal, Y = y, Color = OxyColors.Black, LineStyle = LineStyle.Dot, StrokeThickness = 1.5,
+                   Text = text, FontSize = 12.0)
