@@ -8,6 +8,7 @@ open OxyPlot
 open OxyPlot.Axes
 open OxyPlot.Series
 open Emulators.Figures.Plots
+open Emulators.Figures.Marks
 
 /// One series: its legend label, style, and (category index, median, min, max) values.
 type Item =

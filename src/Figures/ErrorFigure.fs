@@ -8,6 +8,7 @@ open OxyPlot
 open OxyPlot.Axes
 open Emulators.Core.Assessment.Aggregate
 open Emulators.Figures.Plots
+open Emulators.Figures.Marks
 open Emulators.Figures.Export
 
 /// What a figure of one problem's configurations needs: the groups, their curves and labels.

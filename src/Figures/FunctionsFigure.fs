@@ -10,6 +10,7 @@ open OxyPlot.Series
 open Emulators.Core
 open Emulators.Core.Assessment.Aggregate
 open Emulators.Figures.Plots
+open Emulators.Figures.Marks
 open Emulators.Figures.Export
 
 /// At most this many LF sources are drawn in a function plot.

@@ -9,6 +9,7 @@ open OxyPlot.Axes
 open Emulators.Core.Assessment
 open Emulators.Core.Assessment.Aggregate
 open Emulators.Figures.Plots
+open Emulators.Figures.Marks
 open Emulators.Figures.Export
 
 let GainAxisTitle = "MF gain, log10 (SF e / MF e)"

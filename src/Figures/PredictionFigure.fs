@@ -8,6 +8,7 @@ open OxyPlot.Series
 open Emulators.Core.Assessment
 open Emulators.Core.Assessment.Aggregate
 open Emulators.Figures.Plots
+open Emulators.Figures.Marks
 open Emulators.Figures.Export
 
 let private hasExample (r: RunRecord) =

@@ -11,6 +11,7 @@ open OxyPlot.Series
 open Emulators.Core.Assessment
 open Emulators.Core.Assessment.Aggregate
 open Emulators.Figures.Plots
+open Emulators.Figures.Marks
 open Emulators.Figures.Export
 
 let private CellWidth, CellHeight = 62, 26
