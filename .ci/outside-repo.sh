@@ -3,7 +3,7 @@
 # emulators tool into a temporary local feed; create a console app in a temporary folder, add Emulators.Api from
 # that feed, train K1 from C# (exact LF function and learned LF data), check the errors against the tool's
 # `emulators run --problem K1 --json`, save, reload in a second process (the app's publish output) and check the
-# predictions bit for bit; install the tool into a temporary --tool-path and run it.
+# predictions bit for bit; install the tool into a temporary --tool-path and run it (runs, export, figures).
 # The app and the tool restore into a temporary NuGet packages folder, so nothing lands in the user's cache; the
 # user's cache (minus any Emulators package) serves as a read-only fallback for the third-party packages.
 set -euo pipefail
@@ -64,6 +64,9 @@ cat "$work/run-exact.out"
 tail -n 1 "$work/run-exact.out" > "$work/run-exact.json"
 tail -n 1 "$work/run-learned.out" > "$work/run-learned.json"
 "$emulators" export --problem K1 -o "$work/k1"
+# the figures library ships inside the tool: render the committed quick results with it (no training)
+"$emulators" figures --root "$work/figures" --preset quick --results "$repo/paper-figures/results/quick.jsonl"
+test -s "$work/figures/quick/FIGURES.md" && test -s "$work/figures/quick/summary-gain.png" && test -s "$work/figures/quick/ledger.md"
 
 say "a new console app with Emulators.Api from the feed"
 dotnet new console -o "$work/app" -n OutsideApp --no-restore > /dev/null

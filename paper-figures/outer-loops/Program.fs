@@ -12,7 +12,7 @@ open OxyPlot.Axes
 open OxyPlot.Series
 open Emulators.Core
 open Emulators.Core.Outer
-open Emulators.Cli.Figures
+open Emulators.Figures
 
 let startN = 8
 let perRound = 4
@@ -76,7 +76,7 @@ let main argv =
     let dir = if argv.Length > 0 then argv[0] else "paper-figures/outer-loops"
     let names = if argv.Length > 1 then List.ofArray argv[1..] else [ "K3"; "2DU" ]
     let results = names |> List.map (fun n -> let p = Ishigami.findProblem n in p.Name, study p)
-    let files = Plots.saveComposed dir "suggest-loop" 520 [ for name, rows in results -> panel name rows, 640 ]
+    let files = Export.saveComposed dir "suggest-loop" 520 "" [ for name, rows in results -> panel name rows, 640 ]
     let fmt (v: float) = v.ToString("0.00e+00", Globalization.CultureInfo.InvariantCulture)
     let table =
         [ yield "| problem | round | N_H | suggested | Sobol' | Sobol' / suggested |"

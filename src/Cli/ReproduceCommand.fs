@@ -39,7 +39,7 @@ let private duration (s: float) =
 let render (root: string) (preset: string) (records: RunRecord list) =
     let outDir = Path.Combine(root, preset)
     Directory.CreateDirectory outDir |> ignore
-    let files = Figures.Render.renderAll records outDir
+    let files = Emulators.Figures.Render.renderAll records outDir
     printfn "wrote %d figure and table files to %s" files.Length outDir
 
 /// A command line to suggest, repeating the options the user gave (e.g. --root) so it works where they are.
@@ -104,8 +104,9 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
         printfn "shard %d/%d done; when every shard is done, join them with `%s`, then `%s`" k total
             (suggest "merge" common) (suggest "figures" common)
     | None ->
-        let keys = configs |> List.map (fun c -> c.Key) |> Set.ofList
-        render root preset (Store.read path |> List.filter (fun r -> keys.Contains r.Key || args.Contains ReproduceArgs.Only |> not))
+        // every record of the preset, not only the selected experiments' (--only): the figures and the ledger
+        // show the whole assessment
+        render root preset (Store.read path)
     0
 
 let figures (args: ParseResults<FiguresArgs>) =

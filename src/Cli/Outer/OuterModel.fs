@@ -139,4 +139,4 @@ let savePlot (path: string) (width: int) (height: int) (m: OxyPlot.PlotModel) =
     let full = IO.Path.GetFullPath path
     let dir = IO.Path.GetDirectoryName full
     let name = IO.Path.GetFileNameWithoutExtension full
-    Emulators.Cli.Figures.Plots.save dir name width height m
+    Emulators.Figures.Export.save dir name width height m

@@ -67,7 +67,7 @@ let private parseQuantiles (s: string) =
     |> List.ofArray
 
 let private histogram (r: Propagation.Result) (output: string) =
-    let m = Emulators.Cli.Figures.Plots.newModel (sprintf "output distribution: %s, %d samples" r.Predictor r.Samples)
+    let m = Emulators.Figures.Plots.newModel (sprintf "output distribution: %s, %d samples" r.Predictor r.Samples)
     let ys = r.Outputs
     let lo, hi = Array.min ys, Array.max ys
     let bins = 60
@@ -75,7 +75,7 @@ let private histogram (r: Propagation.Result) (output: string) =
     let counts = Array.zeroCreate<int> bins
     for y in ys do
         counts[min (bins - 1) (int ((y - lo) / w))] <- counts[min (bins - 1) (int ((y - lo) / w))] + 1
-    let bars = RectangleBarSeries(FillColor = OxyColor.FromAColor(160uy, Emulators.Cli.Figures.Plots.colour 0), StrokeThickness = 0.0, Title = "density")
+    let bars = RectangleBarSeries(FillColor = OxyColor.FromAColor(160uy, Emulators.Figures.Plots.colour 0), StrokeThickness = 0.0, Title = "density")
     let density = counts |> Array.map (fun c -> float c / (float ys.Length * w))
     for i in 0 .. bins - 1 do
         bars.Items.Add(RectangleBarItem(lo + float i * w, 0.0, lo + float (i + 1) * w, density[i]))
@@ -86,12 +86,12 @@ let private histogram (r: Propagation.Result) (output: string) =
         l.Points.Add(DataPoint(x, 0.0))
         l.Points.Add(DataPoint(x, top))
         m.Series.Add l
-    vline r.Mean.Value "mean" (Emulators.Cli.Figures.Plots.colour 3) LineStyle.Solid
+    vline r.Mean.Value "mean" (Emulators.Figures.Plots.colour 3) LineStyle.Solid
     // The combined interval of the mean: Monte Carlo and emulator uncertainty together.
-    vline r.Mean.Combined.Lower "mean, combined interval" (Emulators.Cli.Figures.Plots.colour 3) LineStyle.Dot
-    vline r.Mean.Combined.Upper "" (Emulators.Cli.Figures.Plots.colour 3) LineStyle.Dot
+    vline r.Mean.Combined.Lower "mean, combined interval" (Emulators.Figures.Plots.colour 3) LineStyle.Dot
+    vline r.Mean.Combined.Upper "" (Emulators.Figures.Plots.colour 3) LineStyle.Dot
     for i, (q, e) in List.indexed r.Quantiles do
-        vline e.Value (if i = 0 then "quantiles " + (r.Quantiles |> List.map (fst >> fmt) |> String.concat ", ") else "") (Emulators.Cli.Figures.Plots.colour 2) LineStyle.Dash
+        vline e.Value (if i = 0 then "quantiles " + (r.Quantiles |> List.map (fst >> fmt) |> String.concat ", ") else "") (Emulators.Figures.Plots.colour 2) LineStyle.Dash
     m.Axes.Add(LinearAxis(Position = AxisPosition.Bottom, Title = output))
     m.Axes.Add(LinearAxis(Position = AxisPosition.Left, Title = "density", Minimum = 0.0, Maximum = top))
     m.Legends.Add(Legends.Legend(LegendPosition = Legends.LegendPosition.TopRight, LegendBackground = OxyColors.White, LegendBorder = OxyColors.Gray))

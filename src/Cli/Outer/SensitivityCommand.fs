@@ -55,7 +55,7 @@ let choice (a: ParseResults<Args>) : Choice =
 
 /// Bars of S_i and S_Ti per input with whiskers: the bootstrap interval (thick) and the across-member one (thin).
 let private barChart (r: Sensitivity.Result) (names: string[]) =
-    let m = Emulators.Cli.Figures.Plots.newModel (sprintf "Sobol' indices: %s" r.Predictor)
+    let m = Emulators.Figures.Plots.newModel (sprintf "Sobol' indices: %s" r.Predictor)
     let d = names.Length
     let series (title: string) (colour: OxyColor) (offset: float) (idx: Sensitivity.Index[]) =
         let bars = RectangleBarSeries(Title = title, FillColor = colour, StrokeThickness = 0.0)
@@ -73,8 +73,8 @@ let private barChart (r: Sensitivity.Result) (names: string[]) =
             match idx[i].Emulator with
             | Some e -> whisker e.Lower e.Upper 1.0
             | None -> ()
-    series "first order S_i" (Emulators.Cli.Figures.Plots.colour 0) -0.18 r.FirstOrder
-    series "total S_Ti" (Emulators.Cli.Figures.Plots.colour 1) 0.18 r.Total
+    series "first order S_i" (Emulators.Figures.Plots.colour 0) -0.18 r.FirstOrder
+    series "total S_Ti" (Emulators.Figures.Plots.colour 1) 0.18 r.Total
     // Input i sits at x = i, labelled with its name.
     m.Axes.Add(LinearAxis(Position = AxisPosition.Bottom, Minimum = -0.6, Maximum = float d - 0.4, MajorStep = 1.0, MinorStep = 1.0,
                           LabelFormatter = (fun v -> let i = int (round v) in if i >= 0 && i < d && abs (v - float i) < 1e-9 then names[i] else ""),

@@ -1,11 +1,8 @@
 /// Grouping of assessment records into configurations and the statistics over their repetitions.
 /// Pure functions: no plotting, no files.
-module Emulators.Cli.Figures.Aggregate
-
-open Emulators.Core
+module Emulators.Core.Assessment.Aggregate
 
 open System
-open Emulators.Core.Assessment
 
 /// Everything that identifies a configuration except the repetition.
 type GroupKey =
@@ -97,10 +94,17 @@ let private lfRank (l: string) =
     | "learned" | "learnable" -> 1
     | _ -> 2
 
+let private strategyRank (s: string) =
+    match s with
+    | "none" -> 0
+    | "freeze" -> 1
+    | "end-to-end" -> 2
+    | _ -> 3
+
 /// A stable sort key for configurations (used for colours and legend order).
 let configSortKey (k: GroupKey) =
     (k.Experiment, (if k.Model = "mf" then 0 else 1), archRank k.Architecture, k.Architecture, encodingRank k.Encoding, k.Encoding,
-     lfRank k.Lf, k.Lf, k.Strategy)
+     lfRank k.Lf, k.Lf, strategyRank k.Strategy, k.Strategy)
 
 /// Group records by configuration (see GroupKey) and compute the statistics of normalizedMse over repetitions.
 /// Groups come sorted by problem, configuration, corrupted count and N_H.
@@ -113,6 +117,34 @@ let groups (records: RunRecord seq) : Group list =
 
 /// Groups with at least one finite error.
 let usable (gs: Group list) = gs |> List.filter (fun g -> g.Stats.Count > 0)
+
+/// A fit whose median normalized test MSE is at least this has collapsed: it misses at least half of the HF
+/// function's mean square, where the trivial prediction ŷ = 0 misses all of it (e = 1) and a constant at the mean of
+/// the HF values (what a fit with its weights penalized to zero predicts) misses 1 − mean²/mean square of it.
+[<Literal>]
+let CollapseThreshold = 0.5
+
+let isCollapsed (s: Stats) = s.Count > 0 && s.Median >= CollapseThreshold
+
+/// The problem as the figures and tables name it: a member of the corrupted-sources family by its count (CORR-3).
+let problemLabel (k: GroupKey) =
+    if k.Corrupted >= 0 then sprintf "%s-%d" k.Problem k.Corrupted else k.Problem
+
+/// Position of a problem label in the catalogue's order (K1 … K5, 2DU, GJG9, PDE, CORR-n by n), for tables and
+/// figures; unknown problems come last, alphabetically.
+let problemOrder (label: string) =
+    let names = Emulators.Core.Problems.Catalogue.names ()
+    let family (n: string) = if n.StartsWith("CORR", StringComparison.OrdinalIgnoreCase) then "CORR" else n
+    let corrupted =
+        match label.LastIndexOf '-' with
+        | i when i > 0 && family label = "CORR" ->
+            (match Int32.TryParse(label.Substring(i + 1)) with
+             | true, n -> n
+             | _ -> 0)
+        | _ -> -1
+    match names |> List.tryFindIndex (fun n -> (family n).Equals(family label, StringComparison.OrdinalIgnoreCase)) with
+    | Some i -> (i, corrupted, "")
+    | None -> (names.Length, corrupted, label)
 
 /// Label of an MF configuration: "encoding, LF mode" plus the strategy when `withStrategy`.
 let configLabel (withStrategy: bool) (k: GroupKey) =

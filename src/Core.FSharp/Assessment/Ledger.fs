@@ -1,5 +1,5 @@
 /// The encoding ledger (paper Table 5 style): per problem, the best architecture and encoding, whether encoding
-/// helped, and the MF gain over the single-fidelity baseline. Pure functions; Render writes the files.
+/// helped, and the MF gain over the single-fidelity baseline. Pure functions; Emulators.Figures writes the files.
 ///
 /// Rules (all at the smallest N_H of the problem's MF records, outside the corrupted-sources experiment):
 /// - best MF configuration = lowest median normalized test MSE over the repetitions; its architecture and encoding
@@ -9,13 +9,11 @@
 ///   "hurt" when it is higher by more than EncodingEffectFactor, "no clear effect" otherwise, "n/a" when one side
 ///   is missing;
 /// - best SF error = lowest SF median of the same architecture at the same N_H; gain = SF / MF, also as log10.
-module Emulators.Cli.Figures.Ledger
-
-open Emulators.Core
+module Emulators.Core.Assessment.Ledger
 
 open System
 open System.Text
-open Emulators.Cli.Figures.Aggregate
+open Emulators.Core.Assessment.Aggregate
 
 /// Encoding "helped" (or "hurt") when the best encoded median is lower (or higher) than the best unencoded median
 /// by more than this factor.
@@ -128,22 +126,20 @@ let rows (gs: Group list) : Row list =
                   PaperClaim = claim
                   Agrees = agrees claim effect })
 
-let private opt f (x: float option) = x |> Option.map f |> Option.defaultValue "—"
-
+/// The table as Markdown, with the rules under it.
 let toMarkdown (rs: Row list) =
+    let header =
+        [ "problem"; "N_H"; "best arch."; "best MF config"; "best encoding"; "encoding effect"; "best encoded"
+          "best unencoded"; "best MF error"; "best SF error (same arch.)"; "MF gain (SF/MF)"; "gain (orders)"; "paper"; "agrees" ]
+    let alignments = [ "---"; "---:"; "---"; "---"; "---"; "---"; "---:"; "---:"; "---:"; "---:"; "---:"; "---:"; "---"; "---" ]
+    let row (r: Row) =
+        [ r.Problem; string r.Nh; r.BestArchitecture; r.BestConfig; r.BestEncoding; effectName r.Effect
+          TableText.orDash sci r.EncodedError; TableText.orDash sci r.UnencodedError; sci r.BestMfError
+          TableText.orDash sci r.BestSfError; TableText.orDash sci r.Gain; TableText.orDash (sprintf "%.1f") r.GainOrders
+          r.PaperClaim; r.Agrees ]
     let sb = StringBuilder()
     let line (s: string) = sb.Append(s).Append('\n') |> ignore
-    line "# Encoding ledger"
-    line ""
-    line "| problem | N_H | best arch. | best MF config | best encoding | encoding effect | best encoded | best unencoded | best MF error | best SF error (same arch.) | MF gain (SF/MF) | gain (orders) | paper | agrees |"
-    line "|---|---:|---|---|---|---|---:|---:|---:|---:|---:|---:|---|---|"
-    for r in rs do
-        line (
-            sprintf "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" r.Problem r.Nh r.BestArchitecture
-                r.BestConfig r.BestEncoding (effectName r.Effect) (opt sci r.EncodedError) (opt sci r.UnencodedError)
-                (sci r.BestMfError) (opt sci r.BestSfError) (opt sci r.Gain) (opt (sprintf "%.1f") r.GainOrders)
-                r.PaperClaim r.Agrees
-        )
+    sb.Append(TableText.markdown header alignments (rs |> List.map row)) |> ignore
     line ""
     line "Errors are medians of the normalized test MSE over the repetitions, at the smallest N_H of each problem"
     line "(records of the corrupted-sources experiment excluded)."
@@ -158,32 +154,14 @@ let toMarkdown (rs: Row list) =
     line "- **paper**: Table 5 of the paper (helped for K3, K4, 2DU, GJG9; hurt for K1; unnecessary for K5); \"unnecessary\" agrees with \"no clear effect\" or \"hurt\"."
     sb.ToString()
 
-let private csvField (s: string) =
-    if s.IndexOfAny([| ','; '"'; '\n' |]) >= 0 then "\"" + s.Replace("\"", "\"\"") + "\"" else s
-
 let toCsv (rs: Row list) =
-    let sb = StringBuilder()
-    let num (x: float) = x.ToString("R", Globalization.CultureInfo.InvariantCulture)
-    let optNum (x: float option) = x |> Option.map num |> Option.defaultValue ""
-    sb.Append(
-        "problem,nh,best_architecture,best_config,best_encoding,encoding_effect,best_encoded_error,best_unencoded_error,best_mf_error,best_sf_error,gain_sf_over_mf,gain_orders,paper_claim,agrees\n"
-    )
-    |> ignore
-    for r in rs do
-        let fields =
-            [ r.Problem
-              string r.Nh
-              r.BestArchitecture
-              r.BestConfig
-              r.BestEncoding
-              effectName r.Effect
-              optNum r.EncodedError
-              optNum r.UnencodedError
-              num r.BestMfError
-              optNum r.BestSfError
-              optNum r.Gain
-              optNum r.GainOrders
-              (if r.PaperClaim = "—" then "" else r.PaperClaim)
-              (if r.Agrees = "—" then "" else r.Agrees) ]
-        sb.Append(String.Join(",", fields |> List.map csvField)).Append('\n') |> ignore
-    sb.ToString()
+    let header =
+        [ "problem"; "nh"; "best_architecture"; "best_config"; "best_encoding"; "encoding_effect"; "best_encoded_error"
+          "best_unencoded_error"; "best_mf_error"; "best_sf_error"; "gain_sf_over_mf"; "gain_orders"; "paper_claim"; "agrees" ]
+    let blankDash (s: string) = if s = "—" then "" else s
+    let row (r: Row) =
+        [ r.Problem; string r.Nh; r.BestArchitecture; r.BestConfig; r.BestEncoding; effectName r.Effect
+          TableText.optionalNumber r.EncodedError; TableText.optionalNumber r.UnencodedError; TableText.number r.BestMfError
+          TableText.optionalNumber r.BestSfError; TableText.optionalNumber r.Gain; TableText.optionalNumber r.GainOrders
+          blankDash r.PaperClaim; blankDash r.Agrees ]
+    TableText.csv header (rs |> List.map row)
