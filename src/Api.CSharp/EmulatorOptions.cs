@@ -58,8 +58,9 @@ public sealed record EmulatorOptions
     /// <summary>Cost bound of automatic selection (default small).</summary>
     public SelectionBudget Budget { get; init; } = SelectionBudget.Small;
     /// <summary>With automatic selection, also cross-validate the Gaussian-process candidates (single-fidelity GP, AR1
-    /// co-kriging, NARGP). Off by default: leave-one-out CV can rank NARGP above the far better AR1 model (K1).</summary>
-    public bool GaussianProcessCandidates { get; init; }
+    /// co-kriging, NARGP) on the same folds as the networks (default true; false: networks only). The best GP replaces
+    /// the best network only when its CV error is lower by more than one standard error of the difference.</summary>
+    public bool GaussianProcessCandidates { get; init; } = true;
 }
 
 /// <summary>One candidate model of automatic selection and its cross-validation error.</summary>
@@ -82,10 +83,11 @@ public sealed record ModelSelectionReport(string Method, IReadOnlyList<ModelCand
 /// selection, one cross-validation task per candidate structure and then the refit), each task a list of stages (each
 /// LF surrogate, then the correlation stage). Within a stage every report has a larger <see cref="Step"/> than the
 /// one before, and the last one has <see cref="Finished"/> set and Step = Steps.</summary>
-/// <param name="Stage">The task, e.g. "fit" or "CV 2/2: MF mlp 2x16, learned LF, encoding none (3 of 6 candidates, 10 folds)" or "refit: …".</param>
+/// <param name="Stage">The task, e.g. "fit" or "CV 2/8: MF mlp 2x16, learned LF, encoding none (3 of 12 candidates, 10 folds)" or "refit: …".</param>
 /// <param name="TaskIndex">1-based index of the task.</param>
 /// <param name="TaskCount">Number of tasks.</param>
-/// <param name="SubStage">The stage within the task: "LF surrogate 1 of 2", "correlation" or "end-to-end".</param>
+/// <param name="SubStage">The stage within the task: "LF surrogate 1 of 2", "correlation", "end-to-end", or "Gaussian process" (one
+/// stage per GP candidate: all its folds and restarts by L-BFGS at once).</param>
 /// <param name="SubStageIndex">1-based index of the stage within the task.</param>
 /// <param name="SubStageCount">Number of stages of the task.</param>
 /// <param name="Phase">"Adam", "L-BFGS" (the polish after Adam is running) or "done".</param>

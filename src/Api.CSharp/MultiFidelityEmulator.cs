@@ -80,10 +80,10 @@ public sealed partial class MultiFidelityEmulator
         var hf = new HfData(_hfInputs, _hfOutputs);
         var sources = ListModule.OfSeq(_sources.Select(s => s.Source));
         FSharpOption<FSharpFunc<Selection.Space, Selection.Space>>? restrict = o.GaussianProcessCandidates
-            ? FSharpOption<FSharpFunc<Selection.Space, Selection.Space>>.Some(FuncConvert.FromFunc<Selection.Space, Selection.Space>(
+            ? null
+            : FSharpOption<FSharpFunc<Selection.Space, Selection.Space>>.Some(FuncConvert.FromFunc<Selection.Space, Selection.Space>(
                 s => new Selection.Space(s.Families, s.Sizes, s.Encodings, s.LearningRates, s.Lambdas, s.SingleFidelity,
-                    Emulators.Core.Gp.GpCandidates.kinds)))
-            : null;
+                    FSharpList<string>.Empty)));
         UseThreads();
         var trained = Guard.Run(() => UserModel.train(options, restrict, hf, null, null, sources, report, cancellationToken));
         _model = trained.Emulator;

@@ -92,7 +92,7 @@ type TrainArgs =
     | Threads of int
     | Select of mode: string
     | Budget of size: string
-    | Gp
+    | No_Gp
     | [<Mandatory; AltCommandLine("-o")>] Out of model_dir: string
     | Json
     interface IArgParserTemplate with
@@ -100,7 +100,7 @@ type TrainArgs =
             match a with
             | Select _ -> "auto (default): choose the model by cross-validation on the HF points, single-fidelity included; off: train exactly the options given"
             | Budget _ -> "cost of the automatic choice: small (default), medium or large"
-            | Gp -> "with --select auto, add the Gaussian-process candidates (gp, ar1, nargp) to the selection (not yet the default)"
+            | No_Gp -> "with --select auto, leave the Gaussian-process candidates (gp, ar1, nargp) out of the selection: networks only"
             | Hf _ -> "HF data: CSV with a header; the output is the last column unless --output names it"
             | Lf _ -> "an LF source as NAME=file.csv (repeatable); with none, the single-fidelity model is trained"
             | Inputs _ -> "comma-separated HF input columns (default: every column but the output)"

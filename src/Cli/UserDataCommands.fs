@@ -99,7 +99,7 @@ let train (args: ParseResults<TrainArgs>) =
             Encodings = (match args.TryGetResult TrainArgs.Encoding with Some e -> [ e ] | None -> s.Encodings)
             LearningRates = (match args.TryGetResult TrainArgs.Lr with Some v -> [ v ] | None -> s.LearningRates)
             Lambdas = (match args.TryGetResult TrainArgs.Lambda with Some v -> [ v ] | None -> s.Lambdas)
-            GaussianProcesses = (if args.Contains TrainArgs.Gp then Gp.GpCandidates.kinds else s.GaussianProcesses) }
+            GaussianProcesses = (if args.Contains TrainArgs.No_Gp then [] else s.GaussianProcesses) }
     let json = args.Contains TrainArgs.Json
     let trained =
         Progress.run (not json) (fun report ->

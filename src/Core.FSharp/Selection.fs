@@ -1,8 +1,9 @@
 /// Model selection by cross-validation on the HF points, so that an emulator trained on a user's data is never
 /// knowingly worse than its single-fidelity baseline. Candidates differ in block family and size, encoding,
-/// exact or learned LF, learning rate and penalty λ, and include the single-fidelity network itself. Each
-/// structure trains all its (fold × learning rate × λ) members as one batched ensemble; the best candidate by CV
-/// error is refitted on all HF data.
+/// exact or learned LF, learning rate and penalty λ, and include the single-fidelity network itself; the
+/// Gaussian-process models (Gp/GpCandidates.fs) are cross-validated on the same folds. Each structure trains all
+/// its (fold × learning rate × λ) members as one batched ensemble; the best candidate by CV error is refitted on
+/// all HF data (a GP replaces the best network only by a margin, GpCandidates.replacesNetwork).
 module Emulators.Core.Selection
 
 open System.Diagnostics
@@ -35,8 +36,8 @@ type Space =
       Lambdas: float list
       /// Include the single-fidelity network among the candidates.
       SingleFidelity: bool
-      /// Gaussian-process candidates (gp, ar1, nargp; each with the Matérn 5/2 and squared-exponential kernels).
-      /// None by default: leave-one-out CV can rank NARGP above AR1 where AR1 is far better (K1), so they are opt-in.
+      /// Gaussian-process candidates (gp, ar1, nargp; each with the Matérn 5/2 and squared-exponential kernels),
+      /// all three by default at every budget; empty: networks only.
       GaussianProcesses: string list }
 
 let defaultSpace budget =
@@ -44,15 +45,15 @@ let defaultSpace budget =
     | Small ->
         { Families = [ "mlp" ]; Sizes = [ 2, 16 ]; Encodings = [ "none" ]
           LearningRates = [ 3e-3 ]; Lambdas = [ 1e-5; 1e-3; 1.0 ]; SingleFidelity = true
-          GaussianProcesses = [] }
+          GaussianProcesses = Gp.GpCandidates.kinds }
     | Medium ->
         { Families = [ "mlp"; "kan" ]; Sizes = [ 2, 16 ]; Encodings = [ "none"; "affine" ]
           LearningRates = [ 3e-3; 1e-3 ]; Lambdas = [ 0.0; 1e-5; 1e-3; 1.0 ]; SingleFidelity = true
-          GaussianProcesses = [] }
+          GaussianProcesses = Gp.GpCandidates.kinds }
     | Large ->
         { Families = [ "mlp"; "kan"; "siren" ]; Sizes = [ 1, 16; 3, 16 ]; Encodings = [ "none"; "affine" ]
           LearningRates = [ 3e-3; 1e-3; 1e-4 ]; Lambdas = [ 0.0; 1e-5; 1e-3; 1.0 ]; SingleFidelity = true
-          GaussianProcesses = [] }
+          GaussianProcesses = Gp.GpCandidates.kinds }
 
 /// CV training schedule per budget (Adam only: a per-member L-BFGS polish of every fold x hyperparameter member would
 /// multiply the cost), and the refit's.
@@ -137,10 +138,12 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: Trai
     let combos = [ for lr in space.LearningRates do for lam in space.Lambdas -> lr, lam ] |> Array.ofList
     let cvMembers = combos.Length * k
     let structs = structures space sources hfBox.Dim
-    // Progress counts tasks (one per structure, then the refit) and names the candidates each one cross-validates,
-    // so that its counts match the report's.
-    let tasks = structs.Length + 1
-    let candidates = structs.Length * combos.Length
+    let gpPlan = Gp.GpCandidates.plan space.GaussianProcesses sources
+    // Progress counts tasks (one per structure, one per GP candidate, then the refit) and names the candidates each
+    // one cross-validates, so that its counts match the report's.
+    let cvTasks = structs.Length + gpPlan.Length
+    let tasks = cvTasks + 1
+    let candidates = structs.Length * combos.Length + gpPlan.Length
     let results =
         structs
         |> List.mapi (fun si s ->
@@ -158,7 +161,7 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: Trai
                     LogEvery = 500
                     Report =
                         ProgressReport.task
-                            (sprintf "CV %d/%d: %s (%d of %d candidates, %d folds)" (si + 1) structs.Length s.Label combos.Length candidates k)
+                            (sprintf "CV %d/%d: %s (%d of %d candidates, %d folds)" (si + 1) cvTasks s.Label combos.Length candidates k)
                             (si + 1) tasks report
                     Cancel = cancel }
             let seeds = Array.init cvMembers (fun e -> seed * 7919 + 31 * (e / k) + 1)
@@ -179,11 +182,14 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: Trai
             |> List.ofArray)
         |> List.concat
     let neuralChosen, structure = results |> List.minBy (fun (c, _) -> c.CvError)
-    // The GP candidates, on the same folds; one of them wins only with a strictly lower CV error.
+    // The GP candidates, on the same folds; the best replaces the best network only by a margin (replacesNetwork).
+    let gpTask i label =
+        let index = structs.Length + i + 1
+        ProgressReport.task (sprintf "CV %d/%d: %s (1 of %d candidates, %d folds)" index cvTasks label candidates k) index tasks report
     let gpResults =
-        Gp.GpCandidates.crossValidate { Gp.FitSettings.defaults with Seed = seed } space.GaussianProcesses hfBox hf sources k foldOf norm report cancel
+        Gp.GpCandidates.crossValidate { Gp.FitSettings.defaults with Seed = seed } space.GaussianProcesses hfBox hf sources k foldOf norm gpTask cancel
     let gpWinner =
-        gpResults |> List.sortBy (fun (c, _) -> c.CvError) |> List.tryHead |> Option.filter (fun (c, _) -> c.CvError < neuralChosen.CvError)
+        gpResults |> List.sortBy (fun (c, _) -> c.CvError) |> List.tryHead |> Option.filter (fun (c, _) -> Gp.GpCandidates.replacesNetwork k c neuralChosen)
     let chosen = match gpWinner with Some(c, _) -> c | None -> neuralChosen
     let cfg =
         { fixedOptions with
@@ -198,7 +204,7 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: Trai
     // The refit may be a deep ensemble of the chosen configuration (one seed per member).
     let fit =
         match gpWinner with
-        | Some(_, refitGp) -> refitGp ()
+        | Some(_, refitGp) -> refitGp cfg.Report
         | None -> Fit.fit cfg (specOf structure blocks precision) hfBox hf structure.Sources (Array.init (max 1 members) (fun e -> seed * 7919 + 13 * e))
     let rep: SelectionReport =
         { Method = (if k = n then "leave-one-out" else sprintf "%d-fold" k)

@@ -97,9 +97,11 @@ let tests =
             // (a stage longer than 30 s also prints a line while it runs: only the finished-stage lines are counted)
             let progress = err.Split('\n', StringSplitOptions.RemoveEmptyEntries) |> Array.filter (fun l -> l.Contains ": done, ")
             Expect.isFalse (err.Contains "\u001b") "no ANSI escape codes in redirected progress"
-            Expect.equal progress.Length 5 (sprintf "SF and MF cross-validation stages, then the two refit stages: %s" err)
-            Expect.stringStarts progress[0] "[1/3] CV 1/2: SF mlp 2x16 (3 of 6 candidates, 10 folds) | correlation: done, 2000/2000 steps" "first line"
-            Expect.stringStarts progress[4] "[3/3] refit: MF mlp 2x16, learned LF, encoding none | correlation: done, 600/600 steps" "last line"
+            // SF and MF network CV stages (3), one line per GP candidate (6), then the refit of the chosen AR1 GP.
+            Expect.equal progress.Length 10 (sprintf "network CV stages, GP candidates, refit: %s" err)
+            Expect.stringStarts progress[0] "[1/9] CV 1/8: SF mlp 2x16 (3 of 12 candidates, 10 folds) | correlation: done, 2000/2000 steps" "first line"
+            Expect.stringStarts progress[3] "[3/9] CV 3/8: SF GP, matern52 kernel (1 of 12 candidates, 10 folds) | Gaussian process: done, 1/1 steps" "first GP line"
+            Expect.stringStarts progress[9] "[9/9] refit: GP ar1, se kernel, learned LF | Gaussian process: done, 1/1 steps" "last line"
             let code, out, err = run [ "evaluate"; "-m"; model; "--data"; Path.Combine(d, "test.csv"); "--json" ]
             Expect.equal code 0 err
             let doc = Text.Json.JsonDocument.Parse(out.Trim().Split('\n') |> Array.last)
@@ -109,6 +111,7 @@ let tests =
             let code, _, err = run [ "predict"; "-m"; model; "--input"; Path.Combine(d, "test.csv"); "-o"; pred ]
             Expect.equal code 0 err
             Expect.equal (File.ReadAllLines pred).Length 1001 "header + 1000 predictions"
+            Expect.equal (File.ReadAllLines pred).[0] "x1,y,y_std" "the GP's mean and predictive std"
         }
         test "an ensemble model predicts a mean and a spread" {
             let d = tempDir ()

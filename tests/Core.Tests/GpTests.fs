@@ -17,6 +17,11 @@ let private k1Data lf =
     let hf: HfData = { X = xh; Y = Experiment.evaluate k1.Hf xh }
     hf, Experiment.sources k1 lf 0
 
+let private toWorkflow (s: SourceSpec) =
+    match s with
+    | Learned(name, domain, x, y) -> Workflow.FromData { Name = name; X = x; Y = y; Domain = domain; InputNames = None }
+    | Exact f -> Workflow.FromFunction f
+
 let private nll (l: Layout) (theta: float[]) (u: float[][]) (y: float[]) =
     use _ = torch.NewDisposeScope()
     let v, _ =
@@ -36,12 +41,28 @@ let private gradient (l: Layout) (theta: float[]) (u: float[][]) (y: float[]) =
 [<Tests>]
 let tests =
     testList "Gaussian processes" [
-        test "GP candidates are opt-in: no budget's default space holds them, the CLI flag adds all three" {
+        test "GP candidates are in every budget's default space; --no-gp leaves them out" {
             for b in [ Selection.Small; Selection.Medium; Selection.Large ] do
-                Expect.isEmpty (Selection.defaultSpace b).GaussianProcesses (sprintf "budget %s" (Selection.Budget.name b))
+                Expect.equal (Selection.defaultSpace b).GaussianProcesses GpCandidates.kinds (sprintf "budget %s" (Selection.Budget.name b))
             let parser = Argu.ArgumentParser.Create<Emulators.Cli.Args.TrainArgs>()
-            let r = parser.Parse([| "--hf"; "h.csv"; "-o"; "m"; "--gp" |])
-            Expect.isTrue (r.Contains Emulators.Cli.Args.TrainArgs.Gp) "--gp parses"
+            let r = parser.Parse([| "--hf"; "h.csv"; "-o"; "m"; "--no-gp" |])
+            Expect.isTrue (r.Contains Emulators.Cli.Args.TrainArgs.No_Gp) "--no-gp parses"
+            Expect.equal (GpCandidates.plan GpCandidates.kinds []) [ SingleFidelity, Matern52; SingleFidelity, SquaredExponential ]
+                "without LF sources only the single-fidelity GP"
+            Expect.equal (GpCandidates.plan GpCandidates.kinds (k1Data Experiment.LearnedLf |> snd |> List.map toWorkflow)).Length 6
+                "with a source: three models, two kernels each"
+        }
+
+        test "a GP replaces the best network only when its CV error is lower by more than one standard error" {
+            let cand cv spread = { SelectionCandidate.Structure = "c"; Family = "x"; Depth = 0; Width = 0; Encoding = "none"; Lf = "learned"
+                                   LearningRate = 0.0; Lambda = 0.0; CvError = cv; CvSpread = spread }
+            let network = cand 0.28 0.67
+            // K3's numbers: NARGP 0.273 ± 0.545 against the network's 0.281 ± 0.673 over 10 folds: within noise.
+            Expect.isFalse (GpCandidates.replacesNetwork 10 (cand 0.273 0.545) network) "a difference inside the noise"
+            // K1's: AR1 9e-11 ± 2e-10 against 3.0e-3 ± 4.0e-3: the margin is 1.3e-3.
+            Expect.isTrue (GpCandidates.replacesNetwork 10 (cand 9e-11 2e-10) (cand 3.04e-3 3.98e-3)) "a clear difference"
+            Expect.isFalse (GpCandidates.replacesNetwork 10 (cand 1.8e-3 2e-10) (cand 3.04e-3 3.98e-3)) "lower, but by less than the margin"
+            Expect.isFalse (GpCandidates.replacesNetwork 10 (cand infinity 0.0) network) "a failed GP never wins"
         }
 
         test "negative log marginal likelihood of a 3-point SE GP equals the hand computation" {
@@ -95,6 +116,34 @@ let tests =
             let p = GpEmulator.predict m xt
             let e = nmse k1 p.Mean (Experiment.evaluate k1.Hf xt)
             Expect.isLessThanOrEqual e 1e-8 "normalized MSE"
+        }
+
+        test "LF data given without a box (as from a CSV file), ending inside the HF range: K1 AR1 still <= 1e-8" {
+            // The LF points run from 0.004 to 0.996 while the HF points and the test grid reach 0 and 1. The LF GP
+            // is evaluated there as it is (a clamp to the LF points' range held μ_L constant beyond them: 3e-5).
+            let hf, _ = k1Data Experiment.LearnedLf
+            let xl = Experiment.lfPoints k1.Sources.Head 200 0
+            Expect.isGreaterThan (xl |> Array.map (fun r -> r[0]) |> Array.min) 0.0 "the LF points start inside the box"
+            Expect.isLessThan (xl |> Array.map (fun r -> r[0]) |> Array.max) 1.0 "and end inside it"
+            let lf = Learned("LF", None, xl, Experiment.evaluate k1.Sources.Head.Eval xl)
+            let xt = Experiment.testPoints k1
+            let yt = Experiment.evaluate k1.Hf xt
+            for kernel in [ Matern52; SquaredExponential ] do
+                let m = GpFit.fit FitSettings.defaults Ar1 kernel (Box.ofRows hf.X) hf [ lf ]
+                let e = nmse k1 (GpEmulator.predict m xt).Mean yt
+                Expect.isLessThanOrEqual e 1e-8 (sprintf "AR1 %s normalized MSE" (Kernel.name kernel))
+        }
+
+        test "2DU (LF with one input of the HF model's two) from LF data: AR1 reads the LF GP at x1, normalized MSE <= 1e-4" {
+            let p = Problems.TwoD.u2d
+            let xh = Experiment.hfPoints p 16 0
+            let hf: HfData = { X = xh; Y = Experiment.evaluate p.Hf xh }
+            let xl = Experiment.lfPoints p.Sources.Head p.LfSize 0
+            let lf = Learned("LF", None, xl, Experiment.evaluate p.Sources.Head.Eval xl)
+            let m = GpFit.fit FitSettings.defaults Ar1 SquaredExponential (Box.ofRows xh) hf [ lf ]
+            let xt = Experiment.testPoints p
+            let e = nmse p (GpEmulator.predict m xt).Mean (Experiment.evaluate p.Hf xt)
+            Expect.isLessThanOrEqual e 1e-4 "normalized MSE"
         }
 
         test "K1, AR1 and NARGP with the exact LF function: normalized MSE <= 1e-8" {

@@ -42,6 +42,15 @@ let tests =
             Expect.equal r.Chosen.Lf "learned" (sprintf "an MF candidate is chosen (got %s)" r.Chosen.Structure)
             Expect.isLessThanOrEqual (testError selected) (sf / 10.0) (sprintf "selected %g vs SF %g" (testError selected) sf)
         }
+        test "with the default GP candidates, K1 data select AR1 co-kriging, which reaches <= 1e-8 on the test grid" {
+            let selected = informative.Force()
+            let r = selected.Report.Value
+            Expect.equal r.Chosen.Family "ar1" (sprintf "AR1 is chosen (got %s)" r.Chosen.Structure)
+            Expect.isTrue selected.Emulator.Gaussian.IsSome "the refit is the GP"
+            Expect.equal (r.Candidates |> List.filter (fun c -> List.contains c.Family Gp.GpCandidates.kinds) |> List.length) 6
+                "the report lists the six GP candidates beside the networks"
+            Expect.isLessThanOrEqual (testError selected) 1e-8 "test normalized MSE"
+        }
         test "the report lists every candidate with its CV error, SF included, and leave-one-out for 10 points" {
             let selected = informative.Force()
             let r = selected.Report.Value

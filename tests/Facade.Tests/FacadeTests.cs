@@ -160,12 +160,37 @@ public static class FacadeTests
     }
 
     [FacadeTest]
-    public static void ProgressNamesEveryStageAndReportsEachStepOnce()
+    public static void GaussianProcessCandidatesJoinTheDefaultSelection()
     {
-        // Model selection on K1 data: cross-validation of two structures (SF; MF with a learned LF surrogate), then
-        // the refit of the chosen one.
+        // K1 data: the six GP candidates (gp, ar1, nargp; two kernels each) are cross-validated after the two network
+        // structures, one task each, and a multi-fidelity GP wins; it predicts with a standard deviation.
         var reports = new List<TrainingProgress>();
         var emulator = new MultiFidelityEmulator(new EmulatorOptions { Epochs = 120, LbfgsIterations = 20 })
+            .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray())
+            .AddSource(LowFidelitySource.FromData("LF", Data.Column(Data.LfPoints), Data.LfPoints.Select(Data.Lf).ToArray()));
+        emulator.Fit(new SynchronousProgress(reports.Add));
+        var r = emulator.Report!;
+        Check.That(r.Candidates.Count == 12, "6 network and 6 GP candidates");
+        Check.That(r.Candidates.Count(c => c.Description.StartsWith("GP ") || c.Description.StartsWith("SF GP")) == 6, "the GP candidates");
+        Check.That(r.Chosen.Description.StartsWith("GP ar1") || r.Chosen.Description.StartsWith("GP nargp"),
+            $"a multi-fidelity GP is chosen ({r.Chosen.Description})");
+        Check.That(reports.All(p => p.TaskCount == 9), "2 network structures, 6 GP candidates, the refit");
+        var gpTasks = reports.Where(p => p.SubStage == "Gaussian process").GroupBy(p => p.TaskIndex).ToList();
+        Check.That(gpTasks.Select(g => g.Key).SequenceEqual(new[] { 3, 4, 5, 6, 7, 8, 9 }), "GP tasks 3-8 and the refit");
+        Check.That(gpTasks.All(g => g.Count(p => p.Finished) == 1 && g.Last().Finished), "each GP task finishes once");
+        var e = emulator.Evaluate(Data.Column(Data.TestPoints), Data.TestPoints.Select(Data.Hf).ToArray());
+        Check.That(e.NormalizedMse < 1e-8, $"normalized MSE {e.NormalizedMse}");
+        var u = emulator.PredictWithUncertainty(Data.Column(Data.TestPoints));
+        Check.That(u.StandardDeviation.All(s => s >= 0) && u.StandardDeviation.Max() > 0, "a predictive standard deviation");
+    }
+
+    [FacadeTest]
+    public static void ProgressNamesEveryStageAndReportsEachStepOnce()
+    {
+        // Model selection on K1 data among the networks: cross-validation of two structures (SF; MF with a learned LF
+        // surrogate), then the refit of the chosen one.
+        var reports = new List<TrainingProgress>();
+        var emulator = new MultiFidelityEmulator(new EmulatorOptions { Epochs = 120, LbfgsIterations = 20, GaussianProcessCandidates = false })
             .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray())
             .AddSource(LowFidelitySource.FromData("LF", Data.Column(Data.LfPoints), Data.LfPoints.Select(Data.Lf).ToArray()));
         emulator.Fit(new SynchronousProgress(reports.Add));

@@ -5,7 +5,7 @@
 ///   larger than FitSettings.MaxLfPoints are thinned to that many points first (farthest-point order).
 /// - Sources with other inputs than the HF model: μ_L,i(x) is evaluated at the leading-inputs projection of x (LF
 ///   input j reads HF input j in physical units; LF inputs beyond the HF ones sit at the centre of their range),
-///   the start the neural emulator's encoders use, clamped to the source's box.
+///   the start the neural emulator's encoders use (clamped to the box of an exact function, see `project`).
 /// - Several sources: AR1 has one ρ_i per source, y_H = Σ_i ρ_i μ_L,i + c + δ; NARGP takes every μ_L,i as an input
 ///   of k_ρ (one length-scale each).
 /// - Predictive variance: AR1 propagates LF uncertainty exactly for its linear form, σ²_H = σ²_δ + Σ_i ρ_i² σ²_L,i
@@ -53,14 +53,18 @@ module GpEmulator =
 
     let name (m: GpEmulator) = sprintf "%s (%s)" (GpKind.name m.Kind) (Kernel.name m.Kernel)
 
-    /// LF physical points from HF physical points: the leading-inputs projection, clamped to the source's box.
+    /// LF physical points from HF physical points: the leading-inputs projection. An exact function is evaluated
+    /// inside its declared box only (it may be undefined beyond it), so its points are clamped there. An LF GP's
+    /// points are not: its box is the range of its data, a GP's mean goes on following the data a little beyond
+    /// their outermost points and reverts to its constant mean far away, and a clamp would hold μ_L constant from the
+    /// outermost LF point on (on 2DU, where the LF data end 0.004 inside the box, y_L = sin(12π x1) is off by 0.15
+    /// at x1 = 0 and 1).
     let project (hfDim: int) (s: GpSource) (x: float[][]) : float[][] =
         let box = s.Domain
+        let clamp j v = if s.Exact.IsSome then min box.Upper[j] (max box.Lower[j] v) else v
         x
         |> Array.map (fun row ->
-            Array.init box.Dim (fun j ->
-                let v = if j < hfDim then row[j] else 0.5 * (box.Lower[j] + box.Upper[j])
-                min box.Upper[j] (max box.Lower[j] v)))
+            Array.init box.Dim (fun j -> clamp j (if j < hfDim then row[j] else 0.5 * (box.Lower[j] + box.Upper[j]))))
 
     /// Standardized LF mean and variance of source s at LF physical points z.
     let sourceValue (s: GpSource) (z: float[][]) : float[] * float[] =

@@ -21,12 +21,12 @@ type Strategy =
 /// LbfgsIterations L-BFGS iterations). Within a stage the reported Step strictly increases and the last report,
 /// with Finished set, has Step = Steps.
 type ProgressReport =
-    { /// What trains, e.g. "fit", "multi-fidelity", "CV 2/2: MF mlp 2x16, learned LF, encoding none (3 of 6 candidates)".
+    { /// What trains, e.g. "fit", "multi-fidelity", "CV 2/8: MF mlp 2x16, learned LF, encoding none (3 of 12 candidates, 10 folds)".
       Task: string
       /// 1-based index of the task and the number of tasks.
       TaskIndex: int
       Tasks: int
-      /// The stage within the task: "LF surrogate 1 of 2", "correlation" or "end-to-end".
+      /// The stage within the task: "LF surrogate 1 of 2", "correlation", "end-to-end" or "Gaussian process".
       Stage: string
       /// 1-based index of the stage within its task and the number of its stages.
       StageIndex: int
