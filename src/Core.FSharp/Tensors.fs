@@ -115,6 +115,22 @@ let clampTo (lo: float) (hi: float) (t: Tensor) : Tensor =
     use h = scalar hi
     t.clamp(l, h)
 
+/// An integer tensor clamped to [lo, hi], with integer bounds (a float bound would promote it to float)
+[<MethodImpl(MethodImplOptions.NoInlining)>]
+let clampIndex (lo: int64) (hi: int64) (t: Tensor) : Tensor =
+    use l = TorchSharp.Scalar.op_Implicit lo
+    use h = TorchSharp.Scalar.op_Implicit hi
+    t.clamp(l, h)
+
+/// lo ≤ t ≤ hi elementwise (bool), for an integer tensor with integer bounds
+[<MethodImpl(MethodImplOptions.NoInlining)>]
+let indexWithin (lo: int64) (hi: int64) (t: Tensor) : Tensor =
+    use l = TorchSharp.Scalar.op_Implicit lo
+    use h = TorchSharp.Scalar.op_Implicit hi
+    use above = t.ge(l)
+    use below = t.le(h)
+    above.logical_and(below)
+
 /// t clamped below at lo
 [<MethodImpl(MethodImplOptions.NoInlining)>]
 let clampMin (lo: float) (t: Tensor) : Tensor =

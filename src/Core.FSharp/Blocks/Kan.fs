@@ -115,10 +115,8 @@ let private cubicUniform (s: KanSpec) (x: Tensors.Tensor) : Tensors.Tensor =
     let p3 = sixth t3
     let pieces = torch.stack([| p0; p1; p2; p3 |], -1L)
     let k = m.to_type(torch.int64).unsqueeze(-1L) .+ cubicOffsets ()
-    use first = TorchSharp.Scalar.op_Implicit 0L
-    use last = TorchSharp.Scalar.op_Implicit (int64 (nb - 1))
-    let valid = k.ge(first).logical_and(k.le(last))
-    let index = k.clamp(first, last)
+    let valid = Tensors.indexWithin 0L (int64 (nb - 1)) k
+    let index = Tensors.clampIndex 0L (int64 (nb - 1)) k
     let shape = Array.append (x.shape) [| int64 nb |]
     torch.zeros(shape, dtype = x.dtype).scatter_add(-1L, index, pieces * valid.to_type(x.dtype))
 
