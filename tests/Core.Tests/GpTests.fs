@@ -37,8 +37,8 @@ let private gradient (l: Layout) (theta: float[]) (u: float[][]) (y: float[]) =
 let tests =
     testList "Gaussian processes" [
         test "GP candidates are opt-in: no budget's default space holds them, the CLI flag adds all three" {
-            for b in [ Selection.Small; Selection.Medium; Selection.Large ] do
-                Expect.isEmpty (Selection.defaultSpace b).GaussianProcesses (sprintf "budget %s" (Selection.Budget.name b))
+            for b in Names.values SelectionBudget.names do
+                Expect.isEmpty (Selection.defaultSpace b).GaussianProcesses (sprintf "budget %s" (SelectionBudget.name b))
             let parser = Argu.ArgumentParser.Create<Emulators.Cli.Args.TrainArgs>()
             let r = parser.Parse([| "--hf"; "h.csv"; "-o"; "m"; "--gp" |])
             Expect.isTrue (r.Contains Emulators.Cli.Args.TrainArgs.Gp) "--gp parses"

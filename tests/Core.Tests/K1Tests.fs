@@ -12,7 +12,7 @@ let train lambda adam lbfgs =
         SurrogateSchedule = { AdamEpochs = adam; LearningRate = 1e-3; LbfgsIterations = lbfgs }
         Lambda = lambda }
 
-let config lfMode strategy (t: TrainConfig) : Experiment.RunConfig =
+let config lfMode strategy (t: TrainConfig) : Experiment.SingleRun =
     { Problem = Problems.Forrester.k1
       Spec = { Correlation = mlp; Surrogate = mlp; Encoding = NoEncoding; Precision = Tensors.Float64 }
       LfMode = lfMode

@@ -11,18 +11,18 @@ let private lfX = Experiment.lfPoints k1.Sources.Head 200 0
 let private testX = Experiment.testPoints k1
 let private testY = Experiment.evaluate k1.Hf testX
 
-let private testError (t: Workflow.Trained) = (Workflow.evaluate t.Emulator testX testY).NormalizedMse
+let private testError (t: Workflow.Trained) = (Workflow.score t.Emulator testX testY).NormalizedMse
 
-let private train (o: Workflow.Options) sources =
+let private train (o: ModelOptions) sources =
     UserModel.train o None hf None None sources None System.Threading.CancellationToken.None
 
 /// The single-fidelity model a user would train without selection: the library's fixed defaults, HF data only.
-let private singleFidelity = lazy (train { Workflow.defaultOptions with Selection = "off" } [])
+let private singleFidelity = lazy (train { ModelOptions.defaults with Selection = SelectionMode.Off } [])
 
 let private source y = Workflow.FromData { Name = "LF"; X = lfX; Y = y; Domain = None; InputNames = None }
 
 /// Selection on an informative LF source (the K1 LF model), shared by the tests that inspect it.
-let private informative = lazy (train Workflow.defaultOptions [ source (Experiment.evaluate k1.Sources.Head.Eval lfX) ])
+let private informative = lazy (train ModelOptions.defaults [ source (Experiment.evaluate k1.Sources.Head.Eval lfX) ])
 
 [<Tests>]
 let tests =
@@ -30,7 +30,7 @@ let tests =
         test "an unrelated LF source (independent noise): the selected model is at most 1.5x the SF error" {
             let rng = System.Random 42
             let noise = Array.init lfX.Length (fun _ -> rng.NextDouble() * 2.0 - 1.0)
-            let selected = train Workflow.defaultOptions [ source noise ]
+            let selected = train ModelOptions.defaults [ source noise ]
             let sf = testError (singleFidelity.Force())
             let chosen = selected.Report.Value.Chosen
             Expect.isLessThanOrEqual (testError selected) (1.5 * sf) (sprintf "selected %s: %g vs SF %g" chosen.Structure (testError selected) sf)
@@ -52,7 +52,7 @@ let tests =
             Expect.equal r.EstimatedError r.Chosen.CvError "estimate = chosen CV error"
             Expect.isTrue (r.Candidates |> List.forall (fun c -> c.CvSpread >= 0.0)) "spreads"
             // The CV ensembles hold one member per (fold, lr, λ); the refit holds only the members asked for.
-            Expect.equal selected.Emulator.Members Workflow.defaultOptions.Members "the refit has the requested members"
+            Expect.equal selected.Emulator.Members ModelOptions.defaults.Members "the refit has the requested members"
         }
         test "folds: leave-one-out up to 10 points, else 5 seeded folds covering every point once" {
             let k, f = Selection.folds 3 10

@@ -82,15 +82,72 @@ let toBox (o: JsonObject) = Box.create (readFloats o "lower") (readFloats o "upp
 let ofAffine (a: Affine1) = obj [ "shift", floats a.Shift; "scale", floats a.Scale ]
 let toAffine (o: JsonObject) = { Shift = readFloats o "shift"; Scale = readFloats o "scale" }
 
-let ofSchedule (s: Schedule) =
-    obj [ "adamEpochs", JsonValue.Create s.AdamEpochs
-          "learningRate", JsonValue.Create s.LearningRate
-          "lbfgsIterations", JsonValue.Create s.LbfgsIterations ]
+/// An option's key in the model file: its facade property in camel case ("learningRate").
+let private key (s: OptionSpec<'T>) = string (System.Char.ToLowerInvariant s.Property[0]) + s.Property.Substring 1
 
-let ofTrainConfig (c: TrainConfig) =
-    obj [ "schedule", ofSchedule c.Schedule
-          "surrogateSchedule", ofSchedule c.SurrogateSchedule
-          "lambda", JsonValue.Create c.Lambda
-          "encoderLambda", JsonValue.Create c.EncoderLambda
-          "kanGridUpdate", JsonValue.Create c.KanGridUpdate
-          "strategy", JsonValue.Create(Strategy.name c.Strategy) ]
+/// The options a model was trained with, each under its key, names through their tables.
+let ofOptions (o: ModelOptions) =
+    let name (s: OptionSpec<'T>) (v: 'T) = key s, (JsonValue.Create(s.Show v) :> JsonNode)
+    let value (s: OptionSpec<'T>) (v: 'T) = key s, (JsonValue.Create v :> JsonNode)
+    let b = o.Blocks
+    obj [ name OptionSpec.architecture o.Architecture
+          value OptionSpec.depth o.Depth
+          value OptionSpec.width o.Width
+          value OptionSpec.omega0 b.Omega0
+          value OptionSpec.kanGridSize b.KanGridSize
+          value OptionSpec.kanSplineOrder b.KanSplineOrder
+          value OptionSpec.kanGridMin b.KanGridMin
+          value OptionSpec.kanGridMax b.KanGridMax
+          name OptionSpec.encoding o.Encoding
+          name OptionSpec.strategy o.Strategy
+          value OptionSpec.epochs o.AdamEpochs
+          value OptionSpec.lbfgsIterations o.LbfgsIterations
+          value OptionSpec.learningRate o.LearningRate
+          value OptionSpec.lambda o.Lambda
+          value OptionSpec.encoderLambda o.EncoderLambda
+          value OptionSpec.kanGridUpdate o.KanGridUpdate
+          value OptionSpec.seed o.Seed
+          value OptionSpec.members o.Members
+          name OptionSpec.precision o.Precision
+          name OptionSpec.selection o.Selection
+          name OptionSpec.budget o.Budget ]
+
+/// The options of `ofOptions`, read back (an option the file lacks, written before the option existed, takes its
+/// default); names go through their tables, and every value must be one the option accepts.
+let toOptions (o: JsonObject) : ModelOptions =
+    let read (s: OptionSpec<'T>) (parse: JsonNode -> 'T) : 'T =
+        match o[key s] with
+        | null -> s.Default
+        | n ->
+            let v =
+                try parse n with
+                | :? System.InvalidOperationException
+                | :? System.FormatException -> Errors.fail "field 'options.%s' is not a %s" (key s) (typeof<'T>.Name)
+                | EmulatorError msg -> Errors.fail "field 'options.%s': %s" (key s) msg
+            OptionSpec.check (sprintf "field 'options.%s': " (key s)) s v
+            v
+    let named (table: Names.Table<'T>) (n: JsonNode) = Names.parse table (n.GetValue<string>())
+    let number (n: JsonNode) = n.GetValue<float>()
+    let whole (n: JsonNode) = n.GetValue<int>()
+    { Architecture = read OptionSpec.architecture (named Architecture.names)
+      Depth = read OptionSpec.depth whole
+      Width = read OptionSpec.width whole
+      Blocks =
+        { Omega0 = read OptionSpec.omega0 number
+          KanGridSize = read OptionSpec.kanGridSize whole
+          KanSplineOrder = read OptionSpec.kanSplineOrder whole
+          KanGridMin = read OptionSpec.kanGridMin number
+          KanGridMax = read OptionSpec.kanGridMax number }
+      Encoding = read OptionSpec.encoding (named EncodingKind.names)
+      Strategy = read OptionSpec.strategy (named Strategy.names)
+      AdamEpochs = read OptionSpec.epochs whole
+      LbfgsIterations = read OptionSpec.lbfgsIterations whole
+      LearningRate = read OptionSpec.learningRate number
+      Lambda = read OptionSpec.lambda number
+      EncoderLambda = read OptionSpec.encoderLambda number
+      KanGridUpdate = read OptionSpec.kanGridUpdate (fun n -> n.GetValue<bool>())
+      Seed = read OptionSpec.seed whole
+      Members = read OptionSpec.members whole
+      Precision = read OptionSpec.precision (named Tensors.Precision.names)
+      Selection = read OptionSpec.selection (named SelectionMode.names)
+      Budget = read OptionSpec.budget (named SelectionBudget.names) }
