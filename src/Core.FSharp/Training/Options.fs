@@ -154,9 +154,12 @@ module OptionSpec =
             SelectionMode.names SelectionMode.Automatic
     let budget = named "the budget" "budget" "Budget" "cost bound of the automatic choice" SelectionBudget.names SelectionBudget.Small
 
-    /// Flag and property of every option, with its help text: what the command line and the facade document.
-    let all: (string * string * string) list =
-        let e (s: OptionSpec<'T>) = s.Flag, s.Property, help s
+    /// One declared option as the front ends document it.
+    type Documented = { Flag: string; Property: string; Help: string; Default: string }
+
+    /// Every declared option: what the command line and the facade document (a test holds both to this list).
+    let all: Documented list =
+        let e (s: OptionSpec<'T>) = { Flag = s.Flag; Property = s.Property; Help = help s; Default = s.Show s.Default }
         [ e architecture; e depth; e width; e omega0; e kanGridSize; e kanSplineOrder; e kanGridMin; e kanGridMax
           e encoding; e strategy; e epochs; e lbfgsIterations; e learningRate; e lambda; e encoderLambda; e kanGridUpdate
           e seed; e members; e precision; e selection; e budget ]
