@@ -70,27 +70,6 @@ module Block =
         | KanBlock s -> Kan.updateGrid s Kan.gridEps Kan.gridMargin p x
         | _ -> p
 
-    let name =
-        function
-        | AffineBlock -> "affine"
-        | MlpBlock s -> sprintf "mlp %dx%d" s.Depth s.Width
-        | SirenBlock s ->
-            let d = Siren.defaults s.Depth s.Width
-            if s = d then sprintf "siren %dx%d" s.Depth s.Width
-            else sprintf "siren %dx%d w0=%g" s.Depth s.Width s.Omega0
-        | KanBlock s ->
-            let d = Kan.defaults s.Depth s.Width
-            if s = d then sprintf "kan %dx%d" s.Depth s.Width
-            else sprintf "kan %dx%d grid=%d order=%d range=[%g,%g]" s.Depth s.Width s.GridSize s.SplineOrder s.GridMin s.GridMax
-
-    /// The family name as the CLI spells it.
-    let family =
-        function
-        | AffineBlock -> "affine"
-        | MlpBlock _ -> "mlp"
-        | SirenBlock _ -> "siren"
-        | KanBlock _ -> "kan"
-
     /// The architecture of a network block (None for the affine block, which is no user choice).
     let architecture =
         function
@@ -98,6 +77,25 @@ module Block =
         | MlpBlock _ -> Some Architecture.Mlp
         | SirenBlock _ -> Some Architecture.Siren
         | KanBlock _ -> Some Architecture.Kan
+
+    /// The family name: the architecture's, or "affine".
+    let family (b: BlockSpec) =
+        match architecture b with
+        | Some a -> Names.name Architecture.names a
+        | None -> "affine"
+
+    let name (b: BlockSpec) =
+        match b with
+        | AffineBlock -> family b
+        | MlpBlock s -> sprintf "%s %dx%d" (family b) s.Depth s.Width
+        | SirenBlock s ->
+            let d = Siren.defaults s.Depth s.Width
+            if s = d then sprintf "%s %dx%d" (family b) s.Depth s.Width
+            else sprintf "%s %dx%d w0=%g" (family b) s.Depth s.Width s.Omega0
+        | KanBlock s ->
+            let d = Kan.defaults s.Depth s.Width
+            if s = d then sprintf "%s %dx%d" (family b) s.Depth s.Width
+            else sprintf "%s %dx%d grid=%d order=%d range=[%g,%g]" (family b) s.Depth s.Width s.GridSize s.SplineOrder s.GridMin s.GridMax
 
     /// A block of the architecture with the given depth, width and family settings (checked here, so a bad
     /// setting is reported before any training).

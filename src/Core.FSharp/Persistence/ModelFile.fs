@@ -161,7 +161,7 @@ let save (dir: string) (meta: Metadata) (m: Emulator) : AtomicDirectory.Outcome 
         |> List.mapi (fun i s ->
             let o =
                 obj [ "name", JsonValue.Create s.Name
-                      "kind", JsonValue.Create(if s.Exact.IsSome then "exact" else "learned")
+                      "kind", JsonValue.Create(Experiment.LfMode.name (if s.Exact.IsSome then Experiment.ExactLf else Experiment.LearnedLf))
                       "domain", ofBox s.Domain
                       "inputScale", ofAffine s.InputScale
                       "outputScale", ofAffine s.OutputScale ]
@@ -333,10 +333,10 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
             |> List.mapi (fun i o ->
                 let name = (try o["name"].GetValue<string>() with _ -> corrupt "field 'sources[%d].name' is missing" i)
                 let learned =
-                    match (try o["kind"].GetValue<string>() with _ -> "") with
-                    | "learned" -> true
-                    | "exact" -> false
-                    | other -> corrupt "field 'sources[%d].kind' is '%s' (expected exact or learned)" i other
+                    let kind = (try o["kind"].GetValue<string>() with _ -> "")
+                    match Names.tryParse Experiment.LfMode.names kind with
+                    | Some mode -> mode = Experiment.LearnedLf
+                    | None -> corrupt "field 'sources[%d].kind' is '%s' (%s)" i kind (Names.expected Experiment.LfMode.names)
                 let d = domain (sprintf "sources[%d].domain" i) (child o "domain")
                 if gaussian.IsNone && spec.Encoding = NoEncoding && d.Dim <> dH then
                     corrupt "source '%s' has %d inputs but the model has %d and no encoding" name d.Dim dH

@@ -42,40 +42,41 @@ let child (o: JsonObject) (key: string) : JsonObject =
     | _ -> Errors.fail "model file: section '%s' is missing" key
 
 let ofBlock (b: BlockSpec) : JsonObject =
+    let family = "family", (JsonValue.Create(Block.family b) :> JsonNode)
     match b with
-    | AffineBlock -> obj [ "family", JsonValue.Create "affine" ]
-    | MlpBlock s -> obj [ "family", JsonValue.Create "mlp"; "depth", JsonValue.Create s.Depth; "width", JsonValue.Create s.Width ]
-    | SirenBlock s ->
-        obj [ "family", JsonValue.Create "siren"; "depth", JsonValue.Create s.Depth; "width", JsonValue.Create s.Width
-              "omega0", JsonValue.Create s.Omega0 ]
+    | AffineBlock -> obj [ family ]
+    | MlpBlock s -> obj [ family; "depth", JsonValue.Create s.Depth; "width", JsonValue.Create s.Width ]
+    | SirenBlock s -> obj [ family; "depth", JsonValue.Create s.Depth; "width", JsonValue.Create s.Width; "omega0", JsonValue.Create s.Omega0 ]
     | KanBlock s ->
-        obj [ "family", JsonValue.Create "kan"; "depth", JsonValue.Create s.Depth; "width", JsonValue.Create s.Width
+        obj [ family; "depth", JsonValue.Create s.Depth; "width", JsonValue.Create s.Width
               "gridSize", JsonValue.Create s.GridSize; "splineOrder", JsonValue.Create s.SplineOrder
               "gridMin", JsonValue.Create s.GridMin; "gridMax", JsonValue.Create s.GridMax ]
 
 let toBlock (o: JsonObject) : BlockSpec =
     match str o "family" with
-    | "affine" -> AffineBlock
-    | "mlp" -> MlpBlock { Depth = int' o "depth"; Width = int' o "width" }
-    | "siren" -> SirenBlock { Depth = int' o "depth"; Width = int' o "width"; Omega0 = num o "omega0" }
-    | "kan" ->
-        KanBlock
-            { Depth = int' o "depth"; Width = int' o "width"; GridSize = int' o "gridSize"; SplineOrder = int' o "splineOrder"
-              GridMin = num o "gridMin"; GridMax = num o "gridMax" }
-    | other -> Errors.fail "model file: unknown block family '%s' (written by a newer version?)" other
+    | name when name = Block.family AffineBlock -> AffineBlock
+    | name ->
+        match Names.tryParse Architecture.names name with
+        | Some Architecture.Mlp -> MlpBlock { Depth = int' o "depth"; Width = int' o "width" }
+        | Some Architecture.Siren -> SirenBlock { Depth = int' o "depth"; Width = int' o "width"; Omega0 = num o "omega0" }
+        | Some Architecture.Kan ->
+            KanBlock
+                { Depth = int' o "depth"; Width = int' o "width"; GridSize = int' o "gridSize"; SplineOrder = int' o "splineOrder"
+                  GridMin = num o "gridMin"; GridMax = num o "gridMax" }
+        | None -> Errors.fail "model file: unknown block family '%s' (written by a newer version?)" name
 
 let ofEncoding (e: Encoding) =
+    let kind = "kind", (JsonValue.Create(Names.name EncodingKind.names (Encoding.kind e)) :> JsonNode)
     match e with
-    | NoEncoding -> obj [ "kind", JsonValue.Create "none" ]
-    | AffineEncoding -> obj [ "kind", JsonValue.Create "affine" ]
-    | NonlinearEncoding b -> obj [ "kind", JsonValue.Create "nonlinear"; "block", ofBlock b ]
+    | NonlinearEncoding b -> obj [ kind; "block", ofBlock b ]
+    | _ -> obj [ kind ]
 
 let toEncoding (o: JsonObject) =
-    match str o "kind" with
-    | "none" -> NoEncoding
-    | "affine" -> AffineEncoding
-    | "nonlinear" -> NonlinearEncoding(toBlock (child o "block"))
-    | other -> Errors.fail "model file: unknown encoding '%s'" other
+    match Names.tryParse EncodingKind.names (str o "kind") with
+    | Some EncodingKind.None -> NoEncoding
+    | Some EncodingKind.Affine -> AffineEncoding
+    | Some EncodingKind.Nonlinear -> NonlinearEncoding(toBlock (child o "block"))
+    | None -> Errors.fail "model file: unknown encoding '%s' (%s)" (str o "kind") (Names.expected EncodingKind.names)
 
 let ofBox (b: Box) = obj [ "lower", floats b.Lower; "upper", floats b.Upper ]
 let toBox (o: JsonObject) = Box.create (readFloats o "lower") (readFloats o "upper")
