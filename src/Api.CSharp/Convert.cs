@@ -21,7 +21,7 @@ internal static class Convert
         FuncConvert.FromFunc(f);
 
     public static ModelCandidate Candidate(SelectionCandidate c) =>
-        new(c.Structure, c.LearningRate, c.Lambda, c.CvError, c.CvSpread, c.Lf == "none");
+        new(c.Structure, c.LearningRate, c.Lambda, c.CvError, c.CvSpread, c.Lf == SelectionCandidateModule.singleFidelity);
 
     public static ModelSelectionReport Report(SelectionReport r) =>
         new(r.Method, r.Candidates.Select(Candidate).ToArray(), Candidate(r.Chosen), r.EstimatedError);

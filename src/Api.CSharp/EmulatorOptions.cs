@@ -1,66 +1,72 @@
 using Emulators.Core;
 namespace Emulators;
 
-/// <summary>Options of a multi-fidelity emulator. Every property has a sensible default.</summary>
+/// <summary>Options of a multi-fidelity emulator. A property left null takes the library's default (the value
+/// <see cref="Defaults"/> shows); after <see cref="MultiFidelityEmulator.Load"/>, every property holds the value the
+/// model was trained with.</summary>
 public sealed record EmulatorOptions
 {
-    /// <summary>Block family (default <see cref="Architecture.Mlp"/>).</summary>
-    public Architecture Architecture { get; init; } = Architecture.Mlp;
+    /// <summary>Block family of the correlation network, the LF surrogates, the encoders and the single-fidelity
+    /// network (default <see cref="Architecture.Mlp"/>).</summary>
+    public Architecture? Architecture { get; init; }
     /// <summary>Hidden layers per block (default 3).</summary>
-    public int Depth { get; init; } = 3;
+    public int? Depth { get; init; }
     /// <summary>Units per hidden layer (default 16).</summary>
-    public int Width { get; init; } = 16;
+    public int? Width { get; init; }
     /// <summary>SIREN first-layer frequency ω0 (default 30); only SIREN blocks use it.</summary>
-    public double SirenOmega0 { get; init; } = 30.0;
+    public double? SirenOmega0 { get; init; }
     /// <summary>KAN grid intervals (default 5); only KAN blocks use it.</summary>
-    public int KanGridSize { get; init; } = 5;
+    public int? KanGridSize { get; init; }
     /// <summary>KAN B-spline order (default 3, cubic); only KAN blocks use it.</summary>
-    public int KanSplineOrder { get; init; } = 3;
+    public int? KanSplineOrder { get; init; }
     /// <summary>Lower end of the KAN grid range (default -1); network inputs are mapped onto the range.</summary>
-    public double KanGridMin { get; init; } = -1.0;
+    public double? KanGridMin { get; init; }
     /// <summary>Upper end of the KAN grid range (default 1).</summary>
-    public double KanGridMax { get; init; } = 1.0;
-    /// <summary>Coordinate encoding per LF source (default none).</summary>
-    public CoordinateEncoding Encoding { get; init; } = CoordinateEncoding.None;
-    /// <summary>Training strategy (default pre-train and freeze).</summary>
-    public TrainingStrategy Strategy { get; init; } = TrainingStrategy.PretrainAndFreeze;
+    public double? KanGridMax { get; init; }
+    /// <summary>Coordinate encoding per LF source (default <see cref="CoordinateEncoding.None"/>).</summary>
+    public CoordinateEncoding? Encoding { get; init; }
+    /// <summary>Training strategy (default <see cref="TrainingStrategy.PretrainAndFreeze"/>).</summary>
+    public TrainingStrategy? Strategy { get; init; }
     /// <summary>Full-batch Adam epochs per stage (default 5000).</summary>
-    public int Epochs { get; init; } = 5000;
+    public int? Epochs { get; init; }
     /// <summary>L-BFGS iterations after Adam (default 3000; 0 disables).</summary>
-    public int LbfgsIterations { get; init; } = 3000;
-    /// <summary>Adam learning rate (default 1e-3).</summary>
-    public double LearningRate { get; init; } = 1e-3;
-    /// <summary>L2 penalty λ on the weights of the nonlinear correlation network (default 1e-3).</summary>
-    public double Lambda { get; init; } = 1e-3;
+    public int? LbfgsIterations { get; init; }
+    /// <summary>Adam learning rate (default 0.001).</summary>
+    public double? LearningRate { get; init; }
+    /// <summary>L2 penalty λ on the weights of the nonlinear correlation network (default 0.001).</summary>
+    public double? Lambda { get; init; }
     /// <summary>Penalty on the coordinate encoders' distance from their identity (or leading-inputs projection)
     /// start (default 0: none). With few HF points, a positive value keeps an encoder from drifting to absorb what
     /// the correlation network has not fitted.</summary>
-    public double EncoderPenalty { get; init; }
+    public double? EncoderPenalty { get; init; }
     /// <summary>Whether KAN blocks move their spline grids to their training inputs before training (default
-    /// false: the fixed uniform grid on [-1, 1]). Only the KAN architecture has a grid.</summary>
-    public bool KanGridUpdate { get; init; }
-    /// <summary>Initialisation seed (default 0).</summary>
-    public int Seed { get; init; }
+    /// false: the fixed uniform grid). Only the KAN architecture has a grid.</summary>
+    public bool? KanGridUpdate { get; init; }
+    /// <summary>Initialisation seed, and with automatic selection the folds' (default 0).</summary>
+    public int? Seed { get; init; }
     /// <summary>Deep-ensemble members trained at once as one batched computation (default 1); see
     /// <see cref="MultiFidelityEmulator.PredictWithUncertainty"/>.</summary>
-    public int Members { get; init; } = 1;
-    /// <summary>libtorch threads for this emulator's tensor work (default null: the library's policy, one thread,
+    public int? Members { get; init; }
+    /// <summary>libtorch threads for this emulator's tensor work (null: the library's policy, one thread,
     /// which suits networks this small best; train several emulators in parallel to use more cores). libtorch's
     /// thread count is process-wide: Fit, Predict and Evaluate set it on the calling thread, and it becomes the
     /// default of threads that start tensor work later, so emulators used at the same time should agree on it.</summary>
     public int? Threads { get; init; }
-    /// <summary>Precision (default float64).</summary>
-    public Precision Precision { get; init; } = Precision.Float64;
-    /// <summary>Automatic model selection by cross-validation (default), or exactly these options.
-    /// With selection, Architecture, Depth, Width, Encoding, LearningRate and Lambda are chosen by the emulator;
-    /// Epochs and LbfgsIterations set the final refit.</summary>
-    public ModelSelection Selection { get; init; } = ModelSelection.Automatic;
-    /// <summary>Cost bound of automatic selection (default small).</summary>
-    public SelectionBudget Budget { get; init; } = SelectionBudget.Small;
+    /// <summary>Precision (default <see cref="Precision.Float64"/>).</summary>
+    public Precision? Precision { get; init; }
+    /// <summary>Automatic model selection by cross-validation, or exactly these options (default
+    /// <see cref="ModelSelection.Automatic"/>). With selection, Architecture, Depth, Width, Encoding, LearningRate and
+    /// Lambda are chosen by the emulator; Epochs and LbfgsIterations set the final refit.</summary>
+    public ModelSelection? Selection { get; init; }
+    /// <summary>Cost bound of automatic selection (default <see cref="SelectionBudget.Small"/>).</summary>
+    public SelectionBudget? Budget { get; init; }
     /// <summary>With automatic selection, also cross-validate the Gaussian-process candidates (single-fidelity GP, AR1
     /// co-kriging, NARGP) on the same folds as the networks (default true; false: networks only). The best GP replaces
     /// the best network only when its CV error is lower by more than one standard error of the difference.</summary>
     public bool GaussianProcessCandidates { get; init; } = true;
+
+    /// <summary>The library's defaults, every property set.</summary>
+    public static EmulatorOptions Defaults => OptionsMap.FromCore(ModelOptionsModule.defaults);
 }
 
 /// <summary>One candidate model of automatic selection and its cross-validation error.</summary>

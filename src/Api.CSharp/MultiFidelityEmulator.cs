@@ -20,7 +20,8 @@ public sealed partial class MultiFidelityEmulator
     /// <summary>Creates an untrained emulator.</summary>
     public MultiFidelityEmulator(EmulatorOptions? options = null) => Options = options ?? new EmulatorOptions();
 
-    /// <summary>The options the emulator trains with.</summary>
+    /// <summary>The options the emulator trains with; after <see cref="Load"/>, those the model was trained with
+    /// (with automatic selection: the structure, learning rate and penalty it chose).</summary>
     public EmulatorOptions Options { get; }
 
     /// <summary>Names of the LF sources, in the order they were added.</summary>
@@ -63,15 +64,7 @@ public sealed partial class MultiFidelityEmulator
         if (_hfInputs is null || _hfOutputs is null)
             throw new EmulatorException("no HF data: call SetHighFidelityData first");
         var o = Options;
-        var options = new Workflow.Options(
-            o.Architecture.ToString().ToLowerInvariant(), o.Depth, o.Width,
-            new BlockSettings(o.SirenOmega0, o.KanGridSize, o.KanSplineOrder, o.KanGridMin, o.KanGridMax),
-            o.Encoding.ToString().ToLowerInvariant(),
-            o.Strategy == TrainingStrategy.EndToEnd ? "end-to-end" : "freeze",
-            o.Epochs, o.LbfgsIterations, o.LearningRate, o.Lambda, o.EncoderPenalty, o.KanGridUpdate, o.Seed, o.Members,
-            o.Precision == Precision.Float32 ? "float32" : "float64",
-            o.Selection == ModelSelection.Off ? "off" : "auto",
-            o.Budget.ToString().ToLowerInvariant());
+        var options = Guard.Run(() => OptionsMap.ToCore(o));
         FSharpOption<FSharpFunc<ProgressReport, Unit>>? report = progress is null
             ? null
             : FSharpOption<FSharpFunc<ProgressReport, Unit>>.Some(FuncConvert.FromAction<ProgressReport>(
@@ -120,7 +113,7 @@ public sealed partial class MultiFidelityEmulator
         ArgumentNullException.ThrowIfNull(outputs);
         var model = Trained();
         UseThreads();
-        var e = Guard.Run(() => Workflow.evaluate(model, Convert.Rows(inputs), outputs));
+        var e = Guard.Run(() => Workflow.score(model, Convert.Rows(inputs), outputs));
         return new EvaluationResult(e.NormalizedMse, e.Rmse, e.MaxError);
     }
 
@@ -152,7 +145,7 @@ public sealed partial class MultiFidelityEmulator
         var resolve = FuncConvert.FromFunc<string, FSharpOption<SourceFunction>>(
             name => byName.TryGetValue(name, out var f) ? FSharpOption<SourceFunction>.Some(f) : FSharpOption<SourceFunction>.None!);
         var loaded = Guard.Run(() => ModelFile.load(path, resolve));
-        var result = new MultiFidelityEmulator(new EmulatorOptions { Members = loaded.Emulator.Members });
+        var result = new MultiFidelityEmulator(OptionsMap.FromCore(UserModel.optionsOf(loaded)));
         result._model = loaded.Emulator;
         result._metadata = loaded.Metadata;
         return result;

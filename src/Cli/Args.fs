@@ -33,27 +33,29 @@ type RunArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Encoder_Lambda _ -> "penalty on the encoders' distance from their identity start (default 0)"
-            | Kan_Grid_Update -> "KAN blocks move their spline grids to their training inputs before training (default: fixed grid on [-1, 1])"
             | Problem _ -> "problem name (see `emulators problems`)"
-            | Arch _ -> "block family of F_nl, the LF surrogates, encoders and the SF baseline: mlp, siren or kan (default mlp)"
-            | Depth _ -> "hidden layers of each block (default 3)"
-            | Width _ -> "units per hidden layer (default 16)"
-            | Omega0 _ -> "SIREN first-layer frequency ω0 (default 30)"
-            | Kan_Grid _ -> "KAN grid intervals (default 5)"
-            | Kan_Order _ -> "KAN spline order (default 3)"
-            | Kan_Range _ -> "KAN grid range as LO,HI (default -1,1); network inputs are mapped onto it"
-            | Lf _ -> "LF information: exact or learned (default exact)"
-            | Strategy _ -> "freeze (pre-train LF surrogates, then freeze) or end-to-end (default freeze)"
-            | Encoding _ -> "coordinate encoding: none, affine or nonlinear (default none)"
+            | Arch _ -> OptionSpec.help OptionSpec.architecture
+            | Depth _ -> OptionSpec.help OptionSpec.depth
+            | Width _ -> OptionSpec.help OptionSpec.width
+            | Omega0 _ -> OptionSpec.help OptionSpec.omega0
+            | Kan_Grid _ -> OptionSpec.help OptionSpec.kanGridSize
+            | Kan_Order _ -> OptionSpec.help OptionSpec.kanSplineOrder
+            | Kan_Range _ -> Read.kanRangeHelp
+            | Lf _ -> Read.namedHelp "LF information" Experiment.LfMode.names Experiment.ExactLf
+            | Strategy _ -> OptionSpec.help OptionSpec.strategy
+            | Encoding _ -> OptionSpec.help OptionSpec.encoding
             | Nh _ -> "number of Sobol' HF points, before the 1-D boundary points (default: the problem's smallest)"
-            | Design _ -> "HF design: sobol (the paper's power-of-two Sobol' offsets) or scrambled (Owen-scrambled Sobol', no aliasing of oscillations; default sobol)"
-            | Seed _ -> "repetition seed: Sobol' offset or scramble, and initialisation (default 0)"
-            | Epochs _ -> "Adam epochs per stage (default 5000)"
-            | Lbfgs _ -> "L-BFGS iterations after Adam (default 3000; 0 disables)"
-            | Lr _ -> "Adam learning rate (default 1e-3)"
-            | Lambda _ -> "L2 penalty on the F_nl weights (default 1e-3)"
-            | Precision _ -> "float64 or float32 (default float64)"
+            | Design _ ->
+                Read.namedHelp "HF design (the paper's power-of-two Sobol' offsets, or Owen-scrambled Sobol' without their aliasing of oscillations)"
+                    Experiment.HfDesign.names Experiment.SobolOffset
+            | Seed _ -> sprintf "repetition seed: Sobol' offset or scramble, and initialisation (default %d)" OptionSpec.seed.Default
+            | Epochs _ -> OptionSpec.help OptionSpec.epochs
+            | Lbfgs _ -> OptionSpec.help OptionSpec.lbfgsIterations
+            | Lr _ -> OptionSpec.help OptionSpec.learningRate
+            | Lambda _ -> OptionSpec.help OptionSpec.lambda
+            | Encoder_Lambda _ -> OptionSpec.help OptionSpec.encoderLambda
+            | Kan_Grid_Update -> OptionSpec.help OptionSpec.kanGridUpdate
+            | Precision _ -> OptionSpec.help OptionSpec.precision
             | Threads _ -> "libtorch threads (default 1)"
             | Json -> "print one JSON object on the last line"
 
@@ -98,31 +100,31 @@ type TrainArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Select _ -> "auto (default): choose the model by cross-validation on the HF points, single-fidelity included; off: train exactly the options given"
-            | Budget _ -> "cost of the automatic choice: small (default), medium or large"
+            | Select _ -> OptionSpec.help OptionSpec.selection
+            | Budget _ -> OptionSpec.help OptionSpec.budget
             | No_Gp -> "with --select auto, leave the Gaussian-process candidates (gp, ar1, nargp) out of the selection: networks only"
             | Hf _ -> "HF data: CSV with a header; the output is the last column unless --output names it"
             | Lf _ -> "an LF source as NAME=file.csv (repeatable); with none, the single-fidelity model is trained"
             | Inputs _ -> "comma-separated HF input columns (default: every column but the output)"
             | Output _ -> "output column in every file (default: the last column of the HF file)"
-            | Arch _ -> "block family: mlp, siren or kan (with --select auto, restricts the candidates to it)"
-            | Depth _ -> "hidden layers per block (default 3; with --select auto, restricts the candidates)"
-            | Width _ -> "units per hidden layer (default 16; with --select auto, restricts the candidates)"
-            | Omega0 _ -> "SIREN first-layer frequency ω0 (default 30)"
-            | Kan_Grid _ -> "KAN grid intervals (default 5)"
-            | Kan_Order _ -> "KAN spline order (default 3)"
-            | Kan_Range _ -> "KAN grid range as LO,HI (default -1,1); network inputs are mapped onto it"
-            | Encoding _ -> "none, affine or nonlinear (needed when an LF file has other inputs; with --select auto, restricts the candidates)"
-            | Strategy _ -> "freeze or end-to-end (default freeze)"
-            | Epochs _ -> "Adam epochs per stage (default 5000)"
-            | Lbfgs _ -> "L-BFGS iterations after Adam (default 3000)"
-            | Lr _ -> "Adam learning rate (default 1e-3; with --select auto, restricts the candidates)"
-            | Lambda _ -> "L2 penalty on the F_nl weights (default 1e-3; with --select auto, restricts the candidates)"
-            | Encoder_Lambda _ -> "penalty on the encoders' distance from their identity or projection start (default 0)"
-            | Kan_Grid_Update -> "KAN blocks move their spline grids to their training inputs before training (default: fixed grid on [-1, 1])"
-            | Seed _ -> "initialisation and fold seed (default 0)"
-            | Members _ -> "deep-ensemble members trained at once (default 1); with more, predict also writes the members' spread"
-            | Precision _ -> "float64 or float32 (default float64)"
+            | Arch _ -> Read.narrows (OptionSpec.help OptionSpec.architecture)
+            | Depth _ -> Read.narrows (OptionSpec.help OptionSpec.depth)
+            | Width _ -> Read.narrows (OptionSpec.help OptionSpec.width)
+            | Omega0 _ -> OptionSpec.help OptionSpec.omega0
+            | Kan_Grid _ -> OptionSpec.help OptionSpec.kanGridSize
+            | Kan_Order _ -> OptionSpec.help OptionSpec.kanSplineOrder
+            | Kan_Range _ -> Read.kanRangeHelp
+            | Encoding _ -> Read.narrows (OptionSpec.help OptionSpec.encoding) + " (an LF file with other inputs needs affine or nonlinear)"
+            | Strategy _ -> OptionSpec.help OptionSpec.strategy
+            | Epochs _ -> OptionSpec.help OptionSpec.epochs
+            | Lbfgs _ -> OptionSpec.help OptionSpec.lbfgsIterations
+            | Lr _ -> Read.narrows (OptionSpec.help OptionSpec.learningRate)
+            | Lambda _ -> Read.narrows (OptionSpec.help OptionSpec.lambda)
+            | Encoder_Lambda _ -> OptionSpec.help OptionSpec.encoderLambda
+            | Kan_Grid_Update -> OptionSpec.help OptionSpec.kanGridUpdate
+            | Seed _ -> OptionSpec.help OptionSpec.seed
+            | Members _ -> OptionSpec.help OptionSpec.members + "; with more, predict also writes the members' spread"
+            | Precision _ -> OptionSpec.help OptionSpec.precision
             | Threads _ -> "libtorch threads (default 1)"
             | Out _ -> "directory to write the model into"
             | Json -> "print one JSON object on the last line"
@@ -162,8 +164,8 @@ type ExportArgs =
             match a with
             | Problem _ -> "problem name (see `emulators problems`)"
             | Nh _ -> "number of Sobol' HF points before 1-D boundary points (default: the problem's smallest)"
-            | Design _ -> "HF design: sobol or scrambled, as in `emulators run` (default sobol)"
-            | Seed _ -> "repetition seed (default 0)"
+            | Design _ -> Read.namedHelp "HF design, as in `emulators run`" Experiment.HfDesign.names Experiment.SobolOffset
+            | Seed _ -> sprintf "repetition seed (default %d)" OptionSpec.seed.Default
             | Out _ -> "directory for hf.csv, one LF file per source, and test.csv"
 
 type ReproduceArgs =

@@ -10,7 +10,7 @@ let execute (args: ParseResults<ExportArgs>) =
     Native.init 1
     let p = Problems.Catalogue.find (args.GetResult ExportArgs.Problem)
     let nh = args.GetResult(ExportArgs.Nh, defaultValue = List.head p.HfSizes)
-    let seed = args.GetResult(ExportArgs.Seed, defaultValue = 0)
+    let seed = args.GetResult(ExportArgs.Seed, defaultValue = OptionSpec.seed.Default)
     let dir = args.GetResult ExportArgs.Out
     Directory.CreateDirectory dir |> ignore
     let names d = Array.init d (fun j -> sprintf "x%d" (j + 1))
@@ -18,7 +18,7 @@ let execute (args: ParseResults<ExportArgs>) =
         let path = Path.Combine(dir, file)
         Csv.write path (Array.append (names x[0].Length) [| "y" |]) (Array.map2 (fun r v -> Array.append r [| v |]) x y)
         printfn "wrote %s (%d rows)" path x.Length
-    let design = Experiment.HfDesign.parse (args.GetResult(ExportArgs.Design, defaultValue = "sobol"))
+    let design = Read.named "design" Experiment.HfDesign.names Experiment.SobolOffset (args.TryGetResult ExportArgs.Design)
     let xh = Experiment.hfPointsIn design p nh seed
     write "hf.csv" xh (Experiment.evaluate p.Hf xh)
     for s in p.Sources do

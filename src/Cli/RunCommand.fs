@@ -11,20 +11,21 @@ let execute (args: ParseResults<RunArgs>) =
     let blocks =
         BlockOptions.settings (args.TryGetResult RunArgs.Omega0) (args.TryGetResult RunArgs.Kan_Grid)
             (args.TryGetResult RunArgs.Kan_Order) (args.TryGetResult RunArgs.Kan_Range)
-    let block = Block.ofNameWith blocks (args.GetResult(RunArgs.Arch, defaultValue = "mlp")) (args.GetResult(RunArgs.Depth, defaultValue = 3)) (args.GetResult(RunArgs.Width, defaultValue = 16))
-    let precision = Tensors.parsePrecision (args.GetResult(RunArgs.Precision, defaultValue = "float64"))
-    let lfMode = Experiment.LfMode.parse (args.GetResult(RunArgs.Lf, defaultValue = "exact"))
-    let strategy = Strategy.parse (args.GetResult(RunArgs.Strategy, defaultValue = "freeze"))
-    let encoding =
-        Workflow.encodingOf (args.GetResult(RunArgs.Encoding, defaultValue = "none")) { Workflow.defaultOptions with Architecture = Block.family block; Blocks = blocks }
+    let arch = Read.option OptionSpec.architecture Architecture.names (args.TryGetResult RunArgs.Arch)
+    let block =
+        Block.ofArchitecture blocks arch
+            (args.GetResult(RunArgs.Depth, defaultValue = OptionSpec.depth.Default))
+            (args.GetResult(RunArgs.Width, defaultValue = OptionSpec.width.Default))
+    let precision = Read.option OptionSpec.precision Tensors.Precision.names (args.TryGetResult RunArgs.Precision)
+    let lfMode = Read.named "lf" Experiment.LfMode.names Experiment.ExactLf (args.TryGetResult RunArgs.Lf)
+    let encoding = Encoding.ofKind blocks arch (Read.option OptionSpec.encoding EncodingKind.names (args.TryGetResult RunArgs.Encoding))
     let nh = args.GetResult(RunArgs.Nh, defaultValue = List.head problem.HfSizes)
     let d = TrainConfig.defaults
+    // Fit checks every value
     let schedule =
         { AdamEpochs = args.GetResult(RunArgs.Epochs, defaultValue = d.Schedule.AdamEpochs)
           LearningRate = args.GetResult(RunArgs.Lr, defaultValue = d.Schedule.LearningRate)
           LbfgsIterations = args.GetResult(RunArgs.Lbfgs, defaultValue = d.Schedule.LbfgsIterations) }
-    if schedule.AdamEpochs < 0 then Errors.fail "--epochs must be non-negative (got %d)" schedule.AdamEpochs
-    if not (schedule.LearningRate > 0.0) then Errors.fail "--lr must be positive (got %g)" schedule.LearningRate
     let json = args.Contains RunArgs.Json
     let train =
         { d with
@@ -33,20 +34,20 @@ let execute (args: ParseResults<RunArgs>) =
             Lambda = args.GetResult(RunArgs.Lambda, defaultValue = d.Lambda)
             EncoderLambda = args.GetResult(RunArgs.Encoder_Lambda, defaultValue = d.EncoderLambda)
             KanGridUpdate = args.Contains RunArgs.Kan_Grid_Update
-            Strategy = strategy }
-    let cfg: Experiment.RunConfig =
+            Strategy = Read.option OptionSpec.strategy Strategy.names (args.TryGetResult RunArgs.Strategy) }
+    let cfg: Experiment.SingleRun =
         { Problem = problem
           Spec = { Correlation = block; Surrogate = block; Encoding = encoding; Precision = precision }
           LfMode = lfMode
           NHf = nh
-          Design = Experiment.HfDesign.parse (args.GetResult(RunArgs.Design, defaultValue = "sobol"))
-          Seed = args.GetResult(RunArgs.Seed, defaultValue = 0)
+          Design = Read.named "design" Experiment.HfDesign.names Experiment.SobolOffset (args.TryGetResult RunArgs.Design)
+          Seed = args.GetResult(RunArgs.Seed, defaultValue = OptionSpec.seed.Default)
           Train = train
           SfTrain = train }
     let clock = System.Diagnostics.Stopwatch.StartNew()
     // Two tasks: the MF emulator, then its SF baseline.
     let r, mf, _ =
-        Progress.run (not json) (fun report ->
+        LiveProgress.run (not json) (fun report ->
             Experiment.run
                 { cfg with
                     Train = { train with Report = ProgressReport.task "multi-fidelity" 1 2 report }

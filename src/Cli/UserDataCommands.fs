@@ -67,16 +67,18 @@ let train (args: ParseResults<TrainArgs>) =
             let names, x, _, y = Csv.split t (Some ins) (Some out)
             warnRepeated (sprintf "LF source '%s'" name) t names out
             Workflow.FromData { Name = name; X = x; Y = y; Domain = None; InputNames = Some names })
-    let d = Workflow.defaultOptions
-    let o: Workflow.Options =
-        { Architecture = args.GetResult(TrainArgs.Arch, defaultValue = d.Architecture)
+    let d = ModelOptions.defaults
+    let arch = Read.option OptionSpec.architecture Architecture.names (args.TryGetResult TrainArgs.Arch)
+    let encoding = Read.option OptionSpec.encoding EncodingKind.names (args.TryGetResult TrainArgs.Encoding)
+    let o: ModelOptions =
+        { Architecture = arch
           Depth = args.GetResult(TrainArgs.Depth, defaultValue = d.Depth)
           Width = args.GetResult(TrainArgs.Width, defaultValue = d.Width)
           Blocks =
             BlockOptions.settings (args.TryGetResult TrainArgs.Omega0) (args.TryGetResult TrainArgs.Kan_Grid)
                 (args.TryGetResult TrainArgs.Kan_Order) (args.TryGetResult TrainArgs.Kan_Range)
-          Encoding = args.GetResult(TrainArgs.Encoding, defaultValue = d.Encoding)
-          Strategy = args.GetResult(TrainArgs.Strategy, defaultValue = d.Strategy)
+          Encoding = encoding
+          Strategy = Read.option OptionSpec.strategy Strategy.names (args.TryGetResult TrainArgs.Strategy)
           AdamEpochs = args.GetResult(TrainArgs.Epochs, defaultValue = d.AdamEpochs)
           LbfgsIterations = args.GetResult(TrainArgs.Lbfgs, defaultValue = d.LbfgsIterations)
           LearningRate = args.GetResult(TrainArgs.Lr, defaultValue = d.LearningRate)
@@ -85,30 +87,30 @@ let train (args: ParseResults<TrainArgs>) =
           KanGridUpdate = args.Contains TrainArgs.Kan_Grid_Update || d.KanGridUpdate
           Seed = args.GetResult(TrainArgs.Seed, defaultValue = d.Seed)
           Members = args.GetResult(TrainArgs.Members, defaultValue = d.Members)
-          Precision = args.GetResult(TrainArgs.Precision, defaultValue = d.Precision)
-          Selection = args.GetResult(TrainArgs.Select, defaultValue = d.Selection)
-          Budget = args.GetResult(TrainArgs.Budget, defaultValue = d.Budget) }
+          Precision = Read.option OptionSpec.precision Tensors.Precision.names (args.TryGetResult TrainArgs.Precision)
+          Selection = Read.option OptionSpec.selection SelectionMode.names (args.TryGetResult TrainArgs.Select)
+          Budget = Read.option OptionSpec.budget SelectionBudget.names (args.TryGetResult TrainArgs.Budget) }
     // Flags given with --select auto narrow the candidates instead of fixing the model.
     let restrict (s: Selection.Space) : Selection.Space =
         { s with
-            Families = (match args.TryGetResult TrainArgs.Arch with Some a -> [ a ] | None -> s.Families)
+            Families = (if args.Contains TrainArgs.Arch then [ arch ] else s.Families)
             Sizes =
                 (match args.TryGetResult TrainArgs.Depth, args.TryGetResult TrainArgs.Width with
                  | None, None -> s.Sizes
                  | depth, width -> [ defaultArg depth d.Depth, defaultArg width d.Width ])
-            Encodings = (match args.TryGetResult TrainArgs.Encoding with Some e -> [ e ] | None -> s.Encodings)
+            Encodings = (if args.Contains TrainArgs.Encoding then [ encoding ] else s.Encodings)
             LearningRates = (match args.TryGetResult TrainArgs.Lr with Some v -> [ v ] | None -> s.LearningRates)
             Lambdas = (match args.TryGetResult TrainArgs.Lambda with Some v -> [ v ] | None -> s.Lambdas)
             GaussianProcesses = (if args.Contains TrainArgs.No_Gp then [] else s.GaussianProcesses) }
     let json = args.Contains TrainArgs.Json
     let trained =
-        Progress.run (not json) (fun report ->
+        LiveProgress.run (not json) (fun report ->
             UserModel.train o (Some restrict) { X = hfX; Y = hfY } (Some hfIn) (Some outName) sources report Threading.CancellationToken.None)
     match trained.Report with
     | Some r -> SelectionTable.print r
     | None -> ()
     let outcome = ModelFile.save dir trained.Metadata trained.Emulator
-    let fitErr = Workflow.evaluate trained.Emulator hfX hfY
+    let fitErr = Workflow.score trained.Emulator hfX hfY
     let kind = if sources.IsEmpty then "single-fidelity" else sprintf "multi-fidelity, %d LF source(s)" sources.Length
     let kind = if trained.Emulator.Sources.IsEmpty then "single-fidelity" else kind
     let family =
@@ -196,7 +198,7 @@ let evaluate (args: ParseResults<EvaluateArgs>) =
     let out = loaded.Metadata.OutputName |> Option.defaultValue t.Columns[t.Columns.Length - 1]
     let y = Csv.columns t [| out |] |> Array.map (fun r -> r[0])
     warnOutside loaded t x
-    let e = Workflow.evaluate loaded.Emulator x y
+    let e = Workflow.score loaded.Emulator x y
     if not (Metrics.meanSquare y > 0.0) then
         eprintfn "note: the test outputs of %s are all zero (or too small to square), so the MSE cannot be normalized by their mean square: 'normalized MSE' below is the plain MSE" t.File
     printfn "%d points of %s" x.Length t.File

@@ -18,6 +18,31 @@ type Encoding =
     /// A block g added to the physical identity (equal dimensions) or to the leading-inputs projection: E(x) = P x + g(x).
     | NonlinearEncoding of BlockSpec
 
+/// The encoding a user chooses; a nonlinear encoder's block follows from the architecture (Encoding.ofKind).
+[<RequireQualifiedAccess>]
+type EncodingKind =
+    | None
+    | Affine
+    | Nonlinear
+
+module EncodingKind =
+    let names =
+        Names.table "encoding" [ "none", [], EncodingKind.None; "affine", [ "linear" ], EncodingKind.Affine; "nonlinear", [], EncodingKind.Nonlinear ]
+
+module Encoding =
+    let kind =
+        function
+        | NoEncoding -> EncodingKind.None
+        | AffineEncoding -> EncodingKind.Affine
+        | NonlinearEncoding _ -> EncodingKind.Nonlinear
+
+    /// The encoding of a kind; a nonlinear encoder is a one-layer block of 16 units of the architecture.
+    let ofKind (settings: BlockSettings) (arch: Architecture) (kind: EncodingKind) =
+        match kind with
+        | EncodingKind.None -> NoEncoding
+        | EncodingKind.Affine -> AffineEncoding
+        | EncodingKind.Nonlinear -> NonlinearEncoding(Block.ofArchitecture settings arch 1 16)
+
 /// An LF source as the user supplies it.
 type SourceSpec =
     /// The LF function itself, evaluated inside the emulator (no surrogate, no LF loss).

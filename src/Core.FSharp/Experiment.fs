@@ -13,16 +13,9 @@ type LfMode =
     | LearnedLf
 
 module LfMode =
-    let parse (s: string) =
-        match s.Trim().ToLowerInvariant() with
-        | "exact" -> ExactLf
-        | "learned" | "learnable" -> LearnedLf
-        | other -> Errors.fail "unknown LF mode '%s' (expected exact or learned)" other
+    let names = Names.table "LF mode" [ "exact", [], ExactLf; "learned", [ "learnable" ], LearnedLf ]
 
-    let name =
-        function
-        | ExactLf -> "exact"
-        | LearnedLf -> "learned"
+    let name (m: LfMode) = Names.name names m
 
 /// How the HF training inputs of a repetition are drawn.
 type HfDesign =
@@ -33,18 +26,12 @@ type HfDesign =
     | ScrambledSobol
 
 module HfDesign =
-    let parse (s: string) =
-        match s.Trim().ToLowerInvariant() with
-        | "sobol" | "offset" -> SobolOffset
-        | "scrambled" | "owen" -> ScrambledSobol
-        | other -> Errors.fail "unknown HF design '%s' (expected sobol or scrambled)" other
+    let names = Names.table "HF design" [ "sobol", [ "offset" ], SobolOffset; "scrambled", [ "owen" ], ScrambledSobol ]
 
-    let name =
-        function
-        | SobolOffset -> "sobol"
-        | ScrambledSobol -> "scrambled"
+    let name (d: HfDesign) = Names.name names d
 
-type RunConfig =
+/// The configuration of one run on a built-in problem: the MF emulator and its SF baseline.
+type SingleRun =
     { Problem: Problem
       Spec: EmulatorSpec
       LfMode: LfMode
@@ -70,8 +57,8 @@ type RunResult =
       Seed: int
       Lambda: float
       LearningRate: float
-      Mf: Metrics.Errors
-      Sf: Metrics.Errors
+      Mf: Metrics.Scores
+      Sf: Metrics.Scores
       MfSeconds: float
       SfSeconds: float }
 
@@ -124,7 +111,7 @@ let sources (p: Problem) (mode: LfMode) (seed: int) : SourceSpec list =
 let memberSeeds (seed: int) (salt: int) = [| 1000 + 97 * seed + salt |]
 
 /// Train and score the MF emulator and its single-fidelity baseline.
-let run (cfg: RunConfig) : RunResult * FitResult * FitResult =
+let run (cfg: SingleRun) : RunResult * FitResult * FitResult =
     let p = cfg.Problem
     let xh = hfPointsIn cfg.Design p cfg.NHf cfg.Seed
     let hf = { X = xh; Y = evaluate p.Hf xh }
@@ -137,11 +124,7 @@ let run (cfg: RunConfig) : RunResult * FitResult * FitResult =
     { Problem = p.Name
       Architecture = Block.name cfg.Spec.Correlation
       LfMode = LfMode.name cfg.LfMode
-      Encoding =
-        (match cfg.Spec.Encoding with
-         | NoEncoding -> "none"
-         | AffineEncoding -> "affine"
-         | NonlinearEncoding _ -> "nonlinear")
+      Encoding = Names.name EncodingKind.names (Encoding.kind cfg.Spec.Encoding)
       Strategy = Strategy.name cfg.Train.Strategy
       NHf = cfg.NHf
       Design = HfDesign.name cfg.Design

@@ -24,7 +24,8 @@ let maxError (pred: float[]) (truth: float[]) =
 /// Domain-averaged squared norm estimated from values at points that sample the domain evenly.
 let meanSquare (values: float[]) = values |> Array.averageBy (fun v -> v * v)
 
-type Errors =
+/// The three error measures of a prediction.
+type Scores =
     { NormalizedMse: float
       Rmse: float
       MaxError: float }

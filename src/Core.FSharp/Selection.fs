@@ -8,30 +8,11 @@ module Emulators.Core.Selection
 
 open System.Diagnostics
 
-type Budget =
-    | Small
-    | Medium
-    | Large
-
-module Budget =
-    let parse (s: string) =
-        match s.Trim().ToLowerInvariant() with
-        | "small" -> Small
-        | "medium" -> Medium
-        | "large" -> Large
-        | other -> Errors.fail "unknown budget '%s' (expected small, medium or large)" other
-
-    let name =
-        function
-        | Small -> "small"
-        | Medium -> "medium"
-        | Large -> "large"
-
 /// What may vary. Empty lists mean "the budget's default".
 type Space =
-    { Families: string list
+    { Families: Architecture list
       Sizes: (int * int) list
-      Encodings: string list
+      Encodings: EncodingKind list
       LearningRates: float list
       Lambdas: float list
       /// Include the single-fidelity network among the candidates.
@@ -40,24 +21,32 @@ type Space =
       /// all three by default at every budget; empty: networks only.
       GaussianProcesses: string list }
 
-let defaultSpace budget =
+let defaultSpace (budget: SelectionBudget) =
     match budget with
-    | Small ->
-        { Families = [ "mlp" ]; Sizes = [ 2, 16 ]; Encodings = [ "none" ]
+    | SelectionBudget.Small ->
+        { Families = [ Architecture.Mlp ]; Sizes = [ 2, 16 ]; Encodings = [ EncodingKind.None ]
           LearningRates = [ 3e-3 ]; Lambdas = [ 1e-5; 1e-3; 1.0 ]; SingleFidelity = true
           GaussianProcesses = Gp.GpCandidates.kinds }
-    | Medium ->
-        { Families = [ "mlp"; "kan" ]; Sizes = [ 2, 16 ]; Encodings = [ "none"; "affine" ]
+    | SelectionBudget.Medium ->
+        { Families = [ Architecture.Mlp; Architecture.Kan ]; Sizes = [ 2, 16 ]; Encodings = [ EncodingKind.None; EncodingKind.Affine ]
           LearningRates = [ 3e-3; 1e-3 ]; Lambdas = [ 0.0; 1e-5; 1e-3; 1.0 ]; SingleFidelity = true
           GaussianProcesses = Gp.GpCandidates.kinds }
-    | Large ->
-        { Families = [ "mlp"; "kan"; "siren" ]; Sizes = [ 1, 16; 3, 16 ]; Encodings = [ "none"; "affine" ]
+    | SelectionBudget.Large ->
+        { Families = [ Architecture.Mlp; Architecture.Kan; Architecture.Siren ]; Sizes = [ 1, 16; 3, 16 ]
+          Encodings = [ EncodingKind.None; EncodingKind.Affine ]
           LearningRates = [ 3e-3; 1e-3; 1e-4 ]; Lambdas = [ 0.0; 1e-5; 1e-3; 1.0 ]; SingleFidelity = true
           GaussianProcesses = Gp.GpCandidates.kinds }
 
 /// CV training schedule per budget (Adam only: a per-member L-BFGS polish of every fold x hyperparameter member would
 /// multiply the cost), and the refit's.
-let private cvEpochs = function Small -> 2000 | Medium -> 3000 | Large -> 5000
+let private cvEpochs =
+    function
+    | SelectionBudget.Small -> 2000
+    | SelectionBudget.Medium -> 3000
+    | SelectionBudget.Large -> 5000
+
+/// The space with the Gaussian-process candidates added.
+let withGaussianProcesses (s: Space) = { s with GaussianProcesses = Gp.GpCandidates.kinds }
 
 /// Fold index of each HF point: leave-one-out up to 10 points, else 5 folds, shuffled with the seed.
 let folds (seed: int) (n: int) =
@@ -68,14 +57,15 @@ let folds (seed: int) (n: int) =
     order |> Array.iteri (fun rank j -> assignment[j] <- rank % k)
     k, assignment
 
-/// One structure to try: how sources enter (exact, learned or none) and the network.
+/// One structure to try: how sources enter (exactly, learned, or not at all: None, the single-fidelity network)
+/// and the network.
 type private Structure =
     { Label: string
-      Family: string
+      Family: Architecture
       Depth: int
       Width: int
-      Encoding: string
-      Lf: string
+      Encoding: EncodingKind
+      Lf: Experiment.LfMode option
       Sources: SourceSpec list }
 
 let private structures (space: Space) (sources: Workflow.Source list) (hfDim: int) =
@@ -97,37 +87,39 @@ let private structures (space: Space) (sources: Workflow.Source list) (hfDim: in
         | Workflow.FromFunction f -> Exact f
     // An LF source with other inputs than the HF model is only usable through an encoder.
     let encodings =
-        if anyOtherDim && space.Encodings |> List.forall ((=) "none") then space.Encodings @ [ "affine" ] else space.Encodings
+        if anyOtherDim && space.Encodings |> List.forall ((=) EncodingKind.None) then space.Encodings @ [ EncodingKind.Affine ]
+        else space.Encodings
     let lfModes =
         if sources.IsEmpty then []
-        elif anyFunction then [ "exact", List.map exactOf sources; "learned", List.map learnedOf sources ]
-        else [ "learned", List.map learnedOf sources ]
-    [ for family in space.Families do
+        elif anyFunction then [ Experiment.ExactLf, List.map exactOf sources; Experiment.LearnedLf, List.map learnedOf sources ]
+        else [ Experiment.LearnedLf, List.map learnedOf sources ]
+    [ for arch in space.Families do
+          let family = Names.name Architecture.names arch
           for depth, width in space.Sizes do
               if space.SingleFidelity then
-                  yield { Label = sprintf "SF %s %dx%d" family depth width; Family = family; Depth = depth; Width = width
-                          Encoding = "none"; Lf = "none"; Sources = [] }
+                  yield { Label = sprintf "SF %s %dx%d" family depth width; Family = arch; Depth = depth; Width = width
+                          Encoding = EncodingKind.None; Lf = None; Sources = [] }
               for lf, specs in lfModes do
                   for enc in encodings do
                       // Sources with other inputs than the HF model need an encoder; black-box functions cannot feed one.
-                      let needsEncoder = anyOtherDim && enc = "none"
-                      let blocked = enc <> "none" && specs |> List.exists (function Exact f -> not f.Differentiable | _ -> false)
+                      let needsEncoder = anyOtherDim && enc = EncodingKind.None
+                      let blocked = enc <> EncodingKind.None && specs |> List.exists (function Exact f -> not f.Differentiable | _ -> false)
                       if not needsEncoder && not blocked then
-                          yield { Label = sprintf "MF %s %dx%d, %s LF, encoding %s" family depth width lf enc
-                                  Family = family; Depth = depth; Width = width; Encoding = enc; Lf = lf; Sources = specs } ]
+                          yield { Label = sprintf "MF %s %dx%d, %s LF, encoding %s" family depth width (Experiment.LfMode.name lf) (Names.name EncodingKind.names enc)
+                                  Family = arch; Depth = depth; Width = width; Encoding = enc; Lf = Some lf; Sources = specs } ]
     |> fun l ->
         if l.IsEmpty then Errors.fail "model selection: no candidate fits these sources (an LF source with other inputs needs the affine or nonlinear encoding)"
         l
 
 let private specOf (s: Structure) (blocks: BlockSettings) precision =
-    let o = { Workflow.defaultOptions with Architecture = s.Family; Depth = s.Depth; Width = s.Width; Blocks = blocks; Encoding = s.Encoding }
-    { Workflow.spec o with Precision = precision }
+    ModelOptions.spec
+        { ModelOptions.defaults with Architecture = s.Family; Depth = s.Depth; Width = s.Width; Blocks = blocks; Encoding = s.Encoding; Precision = precision }
 
 /// Cross-validate every candidate, choose the best, refit it on all HF data (as `members` ensemble members).
 /// `fixedOptions` carries the training options the search does not vary (encoder penalty, KAN grid update); its
 /// schedules, penalties and member settings are replaced by the search's own. `blocks` sets SIREN's ω0 and the KAN
 /// grid of every candidate of those families.
-let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: TrainConfig) (blocks: BlockSettings) (members: int) (seed: int) (precision: Tensors.Precision)
+let select (budget: SelectionBudget) (space: Space) (refit: Schedule) (fixedOptions: TrainConfig) (blocks: BlockSettings) (members: int) (seed: int) (precision: Tensors.Precision)
            (hfBox: Box) (hf: HfData) (sources: Workflow.Source list)
            (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) =
     let clock = Stopwatch.StartNew()
@@ -176,7 +168,9 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: Trai
                         held |> Array.averageBy (fun j -> (preds[e].Value[j] - hf.Y[j]) ** 2.0) |> fun m -> m / norm)
                 let mean = Array.average foldErrors
                 let sd = sqrt (foldErrors |> Array.averageBy (fun v -> (v - mean) ** 2.0))
-                { SelectionCandidate.Structure = s.Label; Family = s.Family; Depth = s.Depth; Width = s.Width; Encoding = s.Encoding; Lf = s.Lf
+                { SelectionCandidate.Structure = s.Label; Family = Names.name Architecture.names s.Family; Depth = s.Depth; Width = s.Width
+                  Encoding = Names.name EncodingKind.names s.Encoding
+                  Lf = (match s.Lf with Some lf -> Experiment.LfMode.name lf | None -> SelectionCandidate.singleFidelity)
                   LearningRate = lr; Lambda = lam
                   CvError = (if System.Double.IsNaN mean then infinity else mean); CvSpread = sd }, s)
             |> List.ofArray)
@@ -209,7 +203,7 @@ let select (budget: Budget) (space: Space) (refit: Schedule) (fixedOptions: Trai
     let rep: SelectionReport =
         { Method = (if k = n then "leave-one-out" else sprintf "%d-fold" k)
           Folds = k
-          Budget = Budget.name budget
+          Budget = SelectionBudget.name budget
           Candidates = (List.map fst results @ List.map fst gpResults) |> List.sortBy (fun c -> c.CvError)
           Chosen = chosen
           EstimatedError = chosen.CvError

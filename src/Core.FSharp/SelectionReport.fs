@@ -7,13 +7,17 @@ type SelectionCandidate =
       Depth: int
       Width: int
       Encoding: string
-      /// "exact", "learned" or "none" (single-fidelity).
+      /// The LF mode's name ("exact", "learned"), or SelectionCandidate.singleFidelity.
       Lf: string
       LearningRate: float
       Lambda: float
       /// Mean over folds of the held-out normalized MSE, and its standard deviation over folds.
       CvError: float
       CvSpread: float }
+
+module SelectionCandidate =
+    /// The `Lf` of a single-fidelity candidate.
+    let singleFidelity = "none"
 
 type SelectionReport =
     { Method: string

@@ -16,16 +16,10 @@ let scalarType =
     | Float64 -> torch.ScalarType.Float64
     | Float32 -> torch.ScalarType.Float32
 
-let precisionName =
-    function
-    | Float64 -> "float64"
-    | Float32 -> "float32"
+module Precision =
+    let names = Names.table "precision" [ "float64", [ "double"; "f64" ], Float64; "float32", [ "single"; "float"; "f32" ], Float32 ]
 
-let parsePrecision (s: string) =
-    match s.Trim().ToLowerInvariant() with
-    | "float64" | "double" | "f64" -> Float64
-    | "float32" | "single" | "float" | "f32" -> Float32
-    | other -> Errors.fail "unknown precision '%s' (expected float64 or float32)" other
+let precisionName (p: Precision) = Names.name Precision.names p
 
 /// A tensor of the given shape and type from row-major data.
 let create (data: float[]) (shape: int64[]) (st: torch.ScalarType) : Tensor =

@@ -26,31 +26,43 @@ let reportJson (r: SelectionReport) : JsonNode =
           "seconds", JsonValue.Create r.Seconds
           "candidates", JsonArray(r.Candidates |> List.map cand |> Array.ofList) ] :> JsonNode
 
+/// The options a trained emulator stands for: those given, with what automatic selection chose in place of the
+/// structure (architecture, size, encoding) and of the learning rate and penalty (a Gaussian process keeps the options
+/// given: no network option describes it).
+let private chosenOptions (o: ModelOptions) (fit: FitResult) (cfg: TrainConfig) =
+    match fit.Emulator.Gaussian with
+    | Some _ -> o
+    | None -> ModelOptions.describing fit.Emulator.Spec { o with LearningRate = cfg.Schedule.LearningRate; Lambda = cfg.Lambda }
+
 /// Train on HF data and LF sources. `restrict` narrows the selection's candidates (None: the budget's defaults).
-let train (o: Workflow.Options) (restrict: (Selection.Space -> Selection.Space) option) (hf: HfData)
+let train (o: ModelOptions) (restrict: (Selection.Space -> Selection.Space) option) (hf: HfData)
           (hfInputNames: string[] option) (hfOutputName: string option) (sources: Workflow.Source list)
           (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) : Workflow.Trained =
-    // options a model does not use (the budget of a fixed model, another family's settings) are still checked:
-    // a bad value is a mistake even where it has no effect
-    Selection.Budget.parse o.Budget |> ignore
-    for family in [ "siren"; "kan" ] do Validate.block (sprintf "the %s settings" family) (Block.ofNameWith o.Blocks family 1 1)
-    match o.Selection.Trim().ToLowerInvariant() with
-    | "off" | "none" | "fixed" -> Workflow.trainFixed o hf hfInputNames hfOutputName sources report cancel
-    | "auto" ->
+    match o.Selection with
+    | SelectionMode.Off -> Workflow.trainFixed o hf hfInputNames hfOutputName sources report cancel
+    | SelectionMode.Automatic ->
+        // every option is checked before any cross-validation work, also those the search replaces
+        Validate.options o
         if hf.X.Length = 0 then Errors.fail "HF data: no points"
-        let budget = Selection.Budget.parse o.Budget
-        let space = (defaultArg restrict id) (Selection.defaultSpace budget)
-        // option checks (epochs, learning rate, names) before any cross-validation work
-        Workflow.trainConfig o None cancel |> ignore
-        Block.ofNameWith o.Blocks o.Architecture o.Depth o.Width |> ignore
-        for f in space.Families do Block.ofNameWith o.Blocks f 1 1 |> ignore
-        for e in space.Encodings do Workflow.encodingOf e o |> ignore
+        let space = (defaultArg restrict id) (Selection.defaultSpace o.Budget)
         let refit = { AdamEpochs = o.AdamEpochs; LearningRate = o.LearningRate; LbfgsIterations = o.LbfgsIterations }
         let box = Workflow.inputBox hf sources
+        let fixedOptions = { TrainConfig.defaults with EncoderLambda = o.EncoderLambda; KanGridUpdate = o.KanGridUpdate }
         let fit, cfg, rep =
-            Selection.select budget space refit { TrainConfig.defaults with EncoderLambda = o.EncoderLambda; KanGridUpdate = o.KanGridUpdate } o.Blocks o.Members o.Seed (Tensors.parsePrecision o.Precision) box hf sources report cancel
+            Selection.select o.Budget space refit fixedOptions o.Blocks o.Members o.Seed o.Precision box hf sources report cancel
         { Emulator = fit.Emulator
           Fit = fit
-          Metadata = { Workflow.metadata hfInputNames hfOutputName sources cfg with Extra = Some(obj [ "selection", reportJson rep ]) }
+          Metadata =
+            { Workflow.metadata hfInputNames hfOutputName sources (chosenOptions o fit cfg) with
+                Extra = Some(obj [ "selection", reportJson rep ]) }
           Report = Some rep }
-    | other -> Errors.fail "unknown selection mode '%s' (expected auto or off)" other
+
+/// The options of a loaded model: those its file records, or for a file written before they were recorded, what its
+/// architecture shows (the training options then take their defaults).
+let optionsOf (loaded: ModelFile.Loaded) : ModelOptions =
+    match loaded.Metadata.Options with
+    | Some o -> o
+    | None ->
+        { ModelOptions.describing loaded.Emulator.Spec ModelOptions.defaults with
+            Members = loaded.Emulator.Members
+            Selection = (if loaded.Metadata.Extra.IsSome then SelectionMode.Automatic else SelectionMode.Off) }

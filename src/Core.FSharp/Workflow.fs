@@ -1,52 +1,19 @@
-/// The user-data workflow shared by the CLI and the C# facade: options by name, sources from data or functions,
+/// The user-data workflow shared by the CLI and the C# facade: typed options, sources from data or functions,
 /// train, evaluate, save and load. Front ends only translate their types to these.
 module Emulators.Core.Workflow
 
 open Emulators.Core.Tensors
 
-/// Training options with plain names (the CLI's flags and the facade's properties map onto these).
-type Options =
-    { Architecture: string
-      Depth: int
-      Width: int
-      /// SIREN ω0 and the KAN grid.
-      Blocks: BlockSettings
-      Encoding: string
-      Strategy: string
-      AdamEpochs: int
-      LbfgsIterations: int
-      LearningRate: float
-      Lambda: float
-      /// Penalty on the encoders' distance from their start (TrainConfig.EncoderLambda).
-      EncoderLambda: float
-      /// KAN grid update from the training data (TrainConfig.KanGridUpdate).
-      KanGridUpdate: bool
-      Seed: int
-      Members: int
-      Precision: string
-      /// "auto": choose the model by cross-validation (Selection); "off": train exactly these options.
-      Selection: string
-      /// Cost bound of the selection: small, medium or large.
-      Budget: string }
+/// How the assessment's sweep runner (Assessment/Runner.fs) reaches an encoding: its run configurations still hold
+/// the names of architecture and encoding (canonical names, each checked by Sweep.load through the tables).
+/// Everything else goes through ModelOptions and Encoding.ofKind.
+type Options = { Architecture: string; Blocks: BlockSettings }
 
-let defaultOptions =
-    { Architecture = "mlp"
-      Depth = 3
-      Width = 16
-      Blocks = BlockSettings.defaults
-      Encoding = "none"
-      Strategy = "freeze"
-      AdamEpochs = TrainConfig.defaults.Schedule.AdamEpochs
-      LbfgsIterations = TrainConfig.defaults.Schedule.LbfgsIterations
-      LearningRate = TrainConfig.defaults.Schedule.LearningRate
-      Lambda = TrainConfig.defaults.Lambda
-      EncoderLambda = TrainConfig.defaults.EncoderLambda
-      KanGridUpdate = TrainConfig.defaults.KanGridUpdate
-      Seed = 0
-      Members = 1
-      Precision = "float64"
-      Selection = "auto"
-      Budget = "small" }
+let defaultOptions = { Architecture = Names.name Architecture.names ModelOptions.defaults.Architecture; Blocks = BlockSettings.defaults }
+
+/// The encoding named `name` for the architecture named in `o` (the sweep runner's names; see Options).
+let encodingOf (name: string) (o: Options) =
+    Encoding.ofKind o.Blocks (Names.parse Architecture.names o.Architecture) (Names.parse EncodingKind.names name)
 
 /// A source given as data, with optional column names and input space.
 type DataSource =
@@ -76,25 +43,8 @@ let functionSource (name: string) (domain: Box) (f: float[] -> float) : SourceFu
             let shape = x.shape[0 .. x.shape.Length - 2]
             (Tensors.create ys shape x.dtype) }
 
-let encodingOf (name: string) (o: Options) =
-    match name.Trim().ToLowerInvariant() with
-    | "none" -> NoEncoding
-    | "affine" | "linear" -> AffineEncoding
-    | "nonlinear" -> NonlinearEncoding(Block.ofNameWith o.Blocks o.Architecture 1 16)
-    | other -> Errors.fail "unknown encoding '%s' (expected none, affine or nonlinear)" other
-
-let spec (o: Options) : EmulatorSpec =
-    let block = Block.ofNameWith o.Blocks o.Architecture o.Depth o.Width
-    { Correlation = block
-      Surrogate = block
-      Encoding = encodingOf o.Encoding o
-      Precision = parsePrecision o.Precision }
-
-let trainConfig (o: Options) (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) =
-    if o.AdamEpochs < 0 then Errors.fail "epochs must be non-negative (got %d)" o.AdamEpochs
-    if o.LbfgsIterations < 0 then Errors.fail "L-BFGS iterations must be non-negative (got %d)" o.LbfgsIterations
-    if not (o.LearningRate > 0.0) then Errors.fail "the learning rate must be positive (got %g)" o.LearningRate
-    if o.Members < 1 then Errors.fail "members must be at least 1 (got %d)" o.Members
+/// The training configuration of the options, reporting to `report`. Fit.fit checks it.
+let trainConfig (o: ModelOptions) (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) =
     let schedule = { AdamEpochs = o.AdamEpochs; LearningRate = o.LearningRate; LbfgsIterations = o.LbfgsIterations }
     { TrainConfig.defaults with
         Schedule = schedule
@@ -102,7 +52,7 @@ let trainConfig (o: Options) (report: (ProgressReport -> unit) option) (cancel: 
         Lambda = o.Lambda
         EncoderLambda = o.EncoderLambda
         KanGridUpdate = o.KanGridUpdate
-        Strategy = Strategy.parse o.Strategy
+        Strategy = o.Strategy
         Report = report
         Cancel = cancel }
 
@@ -122,20 +72,21 @@ type Trained =
       /// The cross-validation report when the model was selected automatically.
       Report: SelectionReport option }
 
-/// What a model file records besides the numbers: column names and the training configuration.
-let metadata (hfInputNames: string[] option) (hfOutputName: string option) (sources: Source list) (cfg: TrainConfig) =
+/// What a model file records besides the numbers: column names and the options the model was trained with.
+let metadata (hfInputNames: string[] option) (hfOutputName: string option) (sources: Source list) (o: ModelOptions) =
     { ModelFile.emptyMetadata with
         InputNames = hfInputNames
         OutputName = hfOutputName
         SourceInputNames = sources |> List.map (function FromData s -> s.InputNames | FromFunction _ -> None)
-        Training = Some cfg }
+        Options = Some o }
 
 /// Train exactly the given options on HF data and LF sources. With no sources this is the single-fidelity network.
-let trainFixed (o: Options) (hf: HfData) (hfInputNames: string[] option) (hfOutputName: string option) (sources: Source list)
+let trainFixed (o: ModelOptions) (hf: HfData) (hfInputNames: string[] option) (hfOutputName: string option) (sources: Source list)
           (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) : Trained =
+    Validate.options o
     if hf.X.Length = 0 then Errors.fail "HF data: no points"
     let cfg = trainConfig o report cancel
-    let sp = spec o
+    let sp = ModelOptions.spec o
     let specs =
         sources
         |> List.map (function
@@ -146,12 +97,12 @@ let trainFixed (o: Options) (hf: HfData) (hfInputNames: string[] option) (hfOutp
     let fit = Fit.fit cfg sp box hf specs seeds
     { Emulator = fit.Emulator
       Fit = fit
-      Metadata = metadata hfInputNames hfOutputName sources cfg
+      Metadata = metadata hfInputNames hfOutputName sources o
       Report = None }
 
-/// Errors on held-out data; the normalized MSE divides by the mean square of the reference outputs
+/// Scores on held-out data; the normalized MSE divides by the mean square of the reference outputs
 /// (the domain-averaged squared norm estimated on the test points, paper §7).
-let evaluate (m: Emulator) (x: float[][]) (y: float[]) : Metrics.Errors =
+let score (m: Emulator) (x: float[][]) (y: float[]) : Metrics.Scores =
     if x.Length <> y.Length then Errors.fail "evaluate: %d input rows but %d outputs" x.Length y.Length
     if x.Length = 0 then Errors.fail "evaluate: no points"
     Errors.requireFinite "evaluate outputs" y

@@ -79,6 +79,33 @@ let tests =
             Expect.isFalse (line.Contains "design") "a record written before the option"
             Expect.isNull (RunRecord.tryParse line).Value.Design "reads with no design"
         }
+        test "an experiment file with a misspelled name or key is refused before anything trains" {
+            let path = Path.Combine(Path.GetTempPath(), System.Guid.NewGuid().ToString("N") + ".json")
+            let refused (json: string) (expected: string list) =
+                File.WriteAllText(path, json)
+                TestUtil.throwsUserError (Path.GetFileName path :: expected) (fun () -> Sweep.load path "quick" |> ignore)
+            // "Learned" used to train exact LF while the figures plotted it as learned
+            refused """{ "name": "t", "problems": ["K1"], "lf": ["Learned"], "presets": { "quick": {} } }"""
+                [ "\"lf\""; "unknown LF mode 'Learned'"; "exact, learned" ]
+            refused """{ "name": "t", "problems": ["K1"], "presets": { "quick": { "architectures": ["mlp", "kna"] } } }"""
+                [ "\"architectures\" (preset 'quick')"; "'kna'"; "mlp, siren, kan" ]
+            refused """{ "name": "t", "problems": ["K1"], "lf": ["learned"], "strategies": ["end-2-end"], "presets": { "quick": {} } }"""
+                [ "\"strategies\""; "'end-2-end'"; "freeze, end-to-end" ]
+            refused """{ "name": "t", "problems": ["K1"], "encodings": ["afine"], "presets": { "quick": {} } }"""
+                [ "\"encodings\""; "'afine'"; "none, affine, nonlinear" ]
+            refused """{ "name": "t", "problems": ["K9"], "presets": { "quick": {} } }""" [ "\"problems\""; "unknown problem 'K9'" ]
+            refused """{ "name": "t", "problems": ["K1"], "strategy": ["end-to-end"], "presets": { "quick": {} } }"""
+                [ "unknown key \"strategy\""; "strategies" ]
+            refused """{ "name": "t", "problems": ["K1"], "presets": { "quick": { "epochs": "many" } } }""" [ "\"epochs\""; "whole number" ]
+        }
+        test "an experiment's runs hold the tables' canonical names" {
+            let path = Path.Combine(Path.GetTempPath(), System.Guid.NewGuid().ToString("N") + ".json")
+            File.WriteAllText(path, """{ "name": "t", "problems": ["k1"], "architectures": ["kan"], "encodings": ["linear"],
+                "lf": ["learnable"], "strategies": ["e2e"], "nh": [8], "repetitions": 1, "presets": { "quick": {} } }""")
+            let runs = Sweep.expand (Sweep.load path "quick")
+            let mf = runs |> List.find (fun r -> r.Model = "mf")
+            Expect.equal (mf.Problem, mf.Architecture, mf.Encoding, mf.Lf, mf.Strategy) ("K1", "kan", "affine", "learned", "end-to-end") "aliases become names"
+        }
         test "the search improves on its first round and stays in the paper's space" {
             // validation error minimal at lr = 1e-4, λ = 1e-3
             let f (c: Search.Candidate) = (log10 c.LearningRate + 4.0) ** 2.0 + (if c.Lambda = 1e-3 then 0.0 else 1.0)

@@ -194,8 +194,10 @@ let tests =
         test "Block.ofName knows mlp, siren and kan and rejects anything else" {
             for f in [ "mlp"; "siren"; "kan" ] do
                 Expect.equal (Block.family (Block.ofName f 2 8)) f "family round-trip"
-            Expect.equal (Block.ofName " Siren " 3 16) (SirenBlock(Siren.defaults 3 16)) "SIREN defaults"
+            Expect.equal (Block.ofName "siren" 3 16) (SirenBlock(Siren.defaults 3 16)) "SIREN defaults"
             Expect.equal (Block.ofName "kan" 3 16) (KanBlock(Kan.defaults 3 16)) "KAN defaults"
             TestUtil.throwsUserError [ "unknown"; "mlp"; "siren"; "kan" ] (fun () -> Block.ofName "unknown" 3 16)
+            // a name as files hold it: spelled exactly
+            TestUtil.throwsUserError [ "' Siren '"; "mlp, siren, kan" ] (fun () -> Block.ofName " Siren " 3 16)
         }
     ]

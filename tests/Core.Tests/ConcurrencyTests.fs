@@ -15,8 +15,8 @@ let private testX = Experiment.testPoints problem |> Array.take 200
 
 /// One small fit of a family: K1 with a learned LF source (surrogate stage, then correlation stage), Adam then
 /// L-BFGS, and its prediction on test points.
-let private fitAndPredict (arch: string) (seed: int) : float[] =
-    let spec = Workflow.spec { Workflow.defaultOptions with Architecture = arch; Depth = 2; Width = 8 }
+let private fitAndPredict (arch: Architecture) (seed: int) : float[] =
+    let spec = ModelOptions.spec { ModelOptions.defaults with Architecture = arch; Depth = 2; Width = 8 }
     let schedule = { AdamEpochs = 80; LearningRate = 1e-2; LbfgsIterations = 10 }
     let cfg = { TrainConfig.defaults with Schedule = schedule; SurrogateSchedule = schedule }
     let xh = Experiment.hfPoints problem 8 seed
@@ -51,18 +51,18 @@ let private sameBits (a: float[]) (b: float[]) =
 let tests =
     testList "Concurrency" [
         test "fits of every family in parallel threads, several rounds, equal bit for bit the same fits run alone" {
-            let jobs = [ for arch in [ "mlp"; "siren"; "kan" ] do for seed in [ 1; 2 ] -> arch, seed ]
+            let jobs = [ for arch in [ Architecture.Mlp; Architecture.Siren; Architecture.Kan ] do for seed in [ 1; 2 ] -> arch, seed ]
             let alone = jobs |> List.map (fun (a, s) -> fitAndPredict a s)
             for round in 1 .. 3 do
                 let together = inParallel (jobs |> List.map (fun (a, s) -> fun () -> fitAndPredict a s))
                 for ((arch, seed), reference), result in List.zip (List.zip jobs alone) together do
                     match result with
-                    | Error e -> failtestf "round %d, %s seed %d threw %s: %s" round arch seed (e.GetType().Name) e.Message
-                    | Ok p -> Expect.isTrue (sameBits p reference) (sprintf "round %d, %s seed %d: prediction differs from the fit alone" round arch seed)
+                    | Error e -> failtestf "round %d, %s seed %d threw %s: %s" round (Names.name Architecture.names arch) seed (e.GetType().Name) e.Message
+                    | Ok p -> Expect.isTrue (sameBits p reference) (sprintf "round %d, %s seed %d: prediction differs from the fit alone" round (Names.name Architecture.names arch) seed)
         }
 
         test "predictions of one trained emulator from parallel threads equal the prediction made alone" {
-            let spec = Workflow.spec { Workflow.defaultOptions with Depth = 2; Width = 8 }
+            let spec = ModelOptions.spec { ModelOptions.defaults with Depth = 2; Width = 8 }
             let schedule = { AdamEpochs = 50; LearningRate = 1e-2; LbfgsIterations = 0 }
             let xh = Experiment.hfPoints problem 8 0
             let hf = { X = xh; Y = Experiment.evaluate problem.Hf xh }

@@ -8,7 +8,7 @@ open Emulators.Core
 let private fitAffine (p: Problem) (nh: int) (epochs: int) =
     let xh = Experiment.hfPoints p nh 0
     let hf = { X = xh; Y = Experiment.evaluate p.Hf xh }
-    let spec = Workflow.spec { Workflow.defaultOptions with Encoding = "affine" }
+    let spec = ModelOptions.spec { ModelOptions.defaults with Encoding = EncodingKind.Affine }
     let cfg = { TrainConfig.defaults with Schedule = { AdamEpochs = epochs; LearningRate = 1e-2; LbfgsIterations = 0 } }
     (Fit.fit cfg spec p.Domain hf (p.Sources |> List.map Exact) [| 3 |]).Emulator
 

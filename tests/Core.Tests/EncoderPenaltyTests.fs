@@ -18,7 +18,7 @@ let private moveBy (w: torch.Tensor) (delta: float[]) =
     w.add_(d) |> ignore
 
 let private trainedEncoder (encoderLambda: float) =
-    let spec = Workflow.spec { Workflow.defaultOptions with Encoding = "affine" }
+    let spec = ModelOptions.spec { ModelOptions.defaults with Encoding = EncodingKind.Affine }
     let cfg =
         { TrainConfig.defaults with
             Schedule = { AdamEpochs = 1000; LearningRate = 1e-2; LbfgsIterations = 300 }
@@ -57,7 +57,7 @@ let tests =
         test "a negative or infinite encoder penalty is refused with a message naming it" {
             for bad in [ -1.0; infinity; nan ] do
                 TestUtil.throwsUserError [ "encoder penalty" ] (fun () ->
-                    let spec = Workflow.spec { Workflow.defaultOptions with Encoding = "affine" }
+                    let spec = ModelOptions.spec { ModelOptions.defaults with Encoding = EncodingKind.Affine }
                     Fit.fit { TrainConfig.defaults with EncoderLambda = bad } spec problem.Domain hf [ Exact problem.Sources.Head ] [| 1 |])
         }
     ]

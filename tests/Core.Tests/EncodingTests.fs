@@ -18,8 +18,10 @@ let private hfBox = Box.unit 2
 let private hfX = Sampling.sobol 2 0 16
 let private hf = { X = hfX; Y = hfX |> Array.map (fun r -> sin (3.0 * r[0]) + r[1] * r[1]) }
 
-let private untrained (encoding: string) (source: SourceSpec) =
-    let spec = Workflow.spec { Workflow.defaultOptions with Encoding = encoding; Depth = 1; Width = 4 }
+let private nameOf (e: EncodingKind) = Names.name EncodingKind.names e
+
+let private untrained (encoding: EncodingKind) (source: SourceSpec) =
+    let spec = ModelOptions.spec { ModelOptions.defaults with Encoding = encoding; Depth = 1; Width = 4 }
     Emulator.create spec hfBox hf.Y [ source ] [| 7 |]
 
 [<Tests>]
@@ -29,7 +31,7 @@ let tests =
             for box, expectedA in
                 [ Box.create [| 0.2; -1.0 |] [| 0.9; 3.0 |], [| [| 1.0; 0.0 |]; [| 0.0; 1.0 |] |]
                   Box.create [| -0.5 |] [| 0.75 |], [| [| 1.0; 0.0 |] |] ] do
-                let m = untrained "affine" (learnedOn box)
+                let m = untrained EncodingKind.Affine (learnedOn box)
                 let _, a, c = List.exactlyOne (Emulator.affineEncoders m)
                 for i in 0 .. a.Length - 1 do
                     for j in 0 .. 1 do
@@ -38,7 +40,7 @@ let tests =
         }
 
         test "an LF input beyond the HF inputs starts at the centre of its range" {
-            let m = untrained "affine" (learnedOn (Box.create [| 0.0; 0.0; 2.0 |] [| 1.0; 1.0; 4.0 |]))
+            let m = untrained EncodingKind.Affine (learnedOn (Box.create [| 0.0; 0.0; 2.0 |] [| 1.0; 1.0; 4.0 |]))
             let s = m.Sources.Head
             use _ = torch.no_grad ()
             let z = Tensors.toRows ((Emulator.encode m s (Emulator.scaleInputs m hfX)).squeeze(0L))
@@ -47,7 +49,7 @@ let tests =
         }
 
         test "encoded points stay inside the LF source's domain for any encoder parameters" {
-            for encoding in [ "affine"; "nonlinear" ] do
+            for encoding in [ EncodingKind.Affine; EncodingKind.Nonlinear ] do
                 let m = untrained encoding (learnedOn (Box.create [| 0.2; 0.1 |] [| 0.6; 0.5 |]))
                 let s = m.Sources.Head
                 use _ = torch.no_grad ()
@@ -55,22 +57,22 @@ let tests =
                     t.mul_(torch.tensor(25.0, dtype = f64)) |> ignore
                 let x = Sampling.uniform 3 2 500
                 let z = Tensors.toArray (Emulator.encode m s (Emulator.scaleInputs m x))
-                Expect.isTrue (z |> Array.forall (fun v -> v >= -1.0 && v <= 1.0)) (sprintf "%s: scaled LF coordinates in [-1, 1]" encoding)
-                Expect.isTrue (z |> Array.exists (fun v -> abs v = 1.0)) (sprintf "%s: the scaled-up encoder did reach the boundary" encoding)
+                Expect.isTrue (z |> Array.forall (fun v -> v >= -1.0 && v <= 1.0)) (sprintf "%s: scaled LF coordinates in [-1, 1]" (nameOf encoding))
+                Expect.isTrue (z |> Array.exists (fun v -> abs v = 1.0)) (sprintf "%s: the scaled-up encoder did reach the boundary" (nameOf encoding))
         }
 
         test "gradients of the HF output with respect to encoder parameters match finite differences" {
             let k4 = Problems.MengKarniadakis.k4
             let x = Experiment.hfPoints k4 16 0
-            for encoding in [ "affine"; "nonlinear" ] do
+            for encoding in [ EncodingKind.Affine; EncodingKind.Nonlinear ] do
                 for source in [ Exact k4.Sources.Head; learnedOn (Box.unit 1) ] do
-                    let spec = Workflow.spec { Workflow.defaultOptions with Encoding = encoding; Depth = 1; Width = 4 }
+                    let spec = ModelOptions.spec { ModelOptions.defaults with Encoding = encoding; Depth = 1; Width = 4 }
                     let m = Emulator.create spec k4.Domain (Experiment.evaluate k4.Hf x) [ source ] [| 3 |]
                     // a small, fixed move from the start, so that no encoded point sits on the domain's edge
                     let enc = m.Sources.Head.Encoder.Value
                     let xs = Emulator.scaleInputs m (x |> Array.map (fun r -> [| 0.1 + 0.8 * r[0] |]))
                     let worst, where = BlockTests.gradientCheck enc (fun () -> Emulator.forwardScaled m xs) 4 11
-                    Expect.isLessThan worst 1e-5 (sprintf "%s, %A: worst relative error %g at %s" encoding source worst where)
+                    Expect.isLessThan worst 1e-5 (sprintf "%s, %A: worst relative error %g at %s" (nameOf encoding) source worst where)
         }
 
         test "encoders train through the HF loss with exact and learned LF, in both strategies" {
@@ -80,17 +82,17 @@ let tests =
             let lfX = Experiment.lfPoints k4.Sources.Head 64 0
             let learned = Learned("LF", Some k4.Sources.Head.Domain, lfX, Experiment.evaluate k4.Sources.Head.Eval lfX)
             let schedule = { AdamEpochs = 20; LearningRate = 1e-2; LbfgsIterations = 0 }
-            for encoding in [ "affine"; "nonlinear" ] do
+            for encoding in [ EncodingKind.Affine; EncodingKind.Nonlinear ] do
                 for source in [ Exact k4.Sources.Head; learned ] do
                     for strategy in [ PretrainFreeze; EndToEnd ] do
-                        let spec = Workflow.spec { Workflow.defaultOptions with Encoding = encoding; Depth = 1; Width = 4 }
+                        let spec = ModelOptions.spec { ModelOptions.defaults with Encoding = encoding; Depth = 1; Width = 4 }
                         let start = Emulator.create spec k4.Domain data.Y [ source ] [| 5 |]
                         let before = start.Sources.Head.Encoder.Value |> List.map (fun (n, t) -> n, Tensors.toArray t)
                         let cfg = { TrainConfig.defaults with Schedule = schedule; SurrogateSchedule = schedule; Strategy = strategy }
                         let fit = Fit.fit cfg spec k4.Domain data [ source ] [| 5 |]
                         let after = fit.Emulator.Sources.Head.Encoder.Value |> List.map (fun (n, t) -> n, Tensors.toArray t)
                         let moved = List.map2 (fun (_, a: float[]) (_, b: float[]) -> Array.map2 (fun u v -> abs (u - v)) a b |> Array.max) before after |> List.max
-                        let label = sprintf "%s, %s LF, %s" encoding (match source with Exact _ -> "exact" | _ -> "learned") (Strategy.name strategy)
+                        let label = sprintf "%s, %s LF, %s" (nameOf encoding) (match source with Exact _ -> "exact" | _ -> "learned") (Strategy.name strategy)
                         Expect.isGreaterThan moved 1e-4 (sprintf "%s: the encoder moved (max change %g)" label moved)
                         let hfLoss = fit.History |> List.filter (fun h -> h.Terms |> List.exists (fun (n, _) -> n = "hf")) |> List.map (fun h -> List.find (fun (n, _) -> n = "hf") h.Terms |> snd)
                         Expect.isLessThan (List.last hfLoss) (List.head hfLoss) (sprintf "%s: the HF loss fell" label)

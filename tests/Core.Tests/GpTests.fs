@@ -42,8 +42,8 @@ let private gradient (l: Layout) (theta: float[]) (u: float[][]) (y: float[]) =
 let tests =
     testList "Gaussian processes" [
         test "GP candidates are in every budget's default space; --no-gp leaves them out" {
-            for b in [ Selection.Small; Selection.Medium; Selection.Large ] do
-                Expect.equal (Selection.defaultSpace b).GaussianProcesses GpCandidates.kinds (sprintf "budget %s" (Selection.Budget.name b))
+            for b in Names.values SelectionBudget.names do
+                Expect.equal (Selection.defaultSpace b).GaussianProcesses GpCandidates.kinds (sprintf "budget %s" (SelectionBudget.name b))
             let parser = Argu.ArgumentParser.Create<Emulators.Cli.Args.TrainArgs>()
             let r = parser.Parse([| "--hf"; "h.csv"; "-o"; "m"; "--no-gp" |])
             Expect.isTrue (r.Contains Emulators.Cli.Args.TrainArgs.No_Gp) "--no-gp parses"

@@ -12,7 +12,7 @@ let train lambda adam lbfgs =
         SurrogateSchedule = { AdamEpochs = adam; LearningRate = 1e-3; LbfgsIterations = lbfgs }
         Lambda = lambda }
 
-let config lfMode strategy (t: TrainConfig) : Experiment.RunConfig =
+let config lfMode strategy (t: TrainConfig) : Experiment.SingleRun =
     { Problem = Problems.Forrester.k1
       Spec = { Correlation = mlp; Surrogate = mlp; Encoding = NoEncoding; Precision = Tensors.Float64 }
       LfMode = lfMode
@@ -58,6 +58,31 @@ let tests =
             let nlMin, nlMax = Array.min p.Nonlinear, Array.max p.Nonlinear
             Expect.isLessThan (nlMax - nlMin) 1e-8 "F_nl is constant"
             Expect.floatClose { absolute = 1e-6; relative = 1e-7 } (constant + nlMin) 20.0 "constant"
+        }
+        test "the prediction's branches: the affine branch is F_l(u) by hand, and F_nl zeroed leaves it alone" {
+            let _, mf, _ = exactRun.Force()
+            let m = mf.Emulator
+            let xs = Sampling.grid 41 1
+            let p = Emulator.predict m xs
+            // F_l(u) = W u + b on u = [x scaled to [-1, 1]; y_L standardized], then the HF output scaling undone
+            let w = Tensors.toArray (Params.get "W" m.Linear.Value)
+            let b = (Tensors.toArray (Params.get "b" m.Linear.Value))[0]
+            let lf = m.Sources.Head.OutputScale
+            let yL = Experiment.evaluate Problems.Forrester.k1.Sources.Head.Eval xs
+            for i, x in Array.indexed xs do
+                let u0 = 2.0 * x[0] - 1.0
+                let u1 = (yL[i] - lf.Shift[0]) / lf.Scale[0]
+                let byHand = m.OutputScale.Scale[0] * (w[0] * u0 + w[1] * u1 + b) + m.OutputScale.Shift[0]
+                Expect.floatClose { absolute = 1e-12; relative = 1e-12 } p.Linear[i] byHand (sprintf "linear branch at x = %g" x[0])
+            // F_nl with every parameter zero outputs zero: the prediction is then the affine branch, unchanged
+            let zeroed =
+                use _ = TorchSharp.torch.no_grad ()
+                { m with Nonlinear = m.Nonlinear |> List.map (fun (n, t) -> n, TorchSharp.torch.zeros_like t) }
+            let q = Emulator.predict zeroed xs
+            Expect.isTrue (q.Nonlinear |> Array.forall (fun v -> v = 0.0)) "no nonlinear part"
+            Expect.equal q.Linear p.Linear "the affine branch is the same"
+            Expect.equal q.Value q.Linear "the prediction is the affine branch"
+            Expect.isFalse (p.Nonlinear |> Array.forall (fun v -> v = 0.0)) "the trained F_nl does contribute"
         }
         test "learned LF (200 Sobol' LF points), pre-train and freeze: normalized MSE <= 1e-5" {
             let r, _, _ = Experiment.run (config Experiment.LearnedLf PretrainFreeze (train 1e-3 2000 1500))

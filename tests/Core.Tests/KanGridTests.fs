@@ -154,8 +154,8 @@ let private hf = { X = hfX; Y = Experiment.evaluate k3.Hf hfX }
 let private lfX = Experiment.lfPoints k3.Sources.Head 200 0
 let private learned = Learned("LF", Some k3.Sources.Head.Domain, lfX, Experiment.evaluate k3.Sources.Head.Eval lfX)
 
-let private fitWith (family: string) (gridUpdate: bool) (strategy: Strategy) =
-    let spec = Workflow.spec { Workflow.defaultOptions with Architecture = family; Depth = 1; Width = 4 }
+let private fitWith (family: Architecture) (gridUpdate: bool) (strategy: Strategy) =
+    let spec = ModelOptions.spec { ModelOptions.defaults with Architecture = family; Depth = 1; Width = 4 }
     let schedule = { AdamEpochs = 30; LearningRate = 1e-2; LbfgsIterations = 0 }
     let cfg = { TrainConfig.defaults with Schedule = schedule; SurrogateSchedule = schedule; KanGridUpdate = gridUpdate; Strategy = strategy }
     Fit.fit cfg spec k3.Domain hf [ learned ] [| 5 |]
@@ -167,7 +167,7 @@ let training =
     testList "KAN grid update in training" [
         test "F_nl's knots cover its HF features and the surrogate's cover its LF inputs, in both strategies" {
             for strategy in [ PretrainFreeze; EndToEnd ] do
-                let f = fitWith "kan" true strategy
+                let f = fitWith Architecture.Kan true strategy
                 let m = f.Emulator
                 let u = Tensors.toArray ((Emulator.features m (Emulator.scaleInputs m hfX)).select(0L, 0L).select(-1L, 1L))
                 let k = knotsOf m.Nonlinear 0 0 1
@@ -185,19 +185,19 @@ let training =
         }
 
         test "training with grid update is deterministic and differs from the fixed grid" {
-            let a = predictions (fitWith "kan" true PretrainFreeze)
-            let b = predictions (fitWith "kan" true PretrainFreeze)
+            let a = predictions (fitWith Architecture.Kan true PretrainFreeze)
+            let b = predictions (fitWith Architecture.Kan true PretrainFreeze)
             Expect.equal a b "same seed, same numbers"
-            let fixedGrid = predictions (fitWith "kan" false PretrainFreeze)
+            let fixedGrid = predictions (fitWith Architecture.Kan false PretrainFreeze)
             Expect.notEqual a fixedGrid "the update changes the KAN"
         }
 
         test "the option leaves other families untouched" {
-            Expect.equal (predictions (fitWith "mlp" true PretrainFreeze)) (predictions (fitWith "mlp" false PretrainFreeze)) "MLP"
+            Expect.equal (predictions (fitWith Architecture.Mlp true PretrainFreeze)) (predictions (fitWith Architecture.Mlp false PretrainFreeze)) "MLP"
         }
 
         test "a model trained with grid update saves its knots and reloads to the same predictions" {
-            let f = fitWith "kan" true PretrainFreeze
+            let f = fitWith Architecture.Kan true PretrainFreeze
             let dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), sprintf "kan-grid-%d" (System.Random().Next()))
             try
                 ModelFile.save dir ModelFile.emptyMetadata f.Emulator

@@ -63,12 +63,11 @@ let private points2 = Sampling.sobolScrambled 3 0 2 6 |> Sampling.scaleTo box2.L
 let tests =
     testList "outer loops" [
         testList "input gradients" [
-            for family in [ "mlp"; "siren"; "kan" ] do
-                for enc in [ "none"; "affine"; "nonlinear" ] do
-                    test (sprintf "%s, encoding %s, 2 members: autograd = finite differences" family enc) {
-                        let block = Block.ofName family 2 8
-                        let o = { Workflow.defaultOptions with Architecture = family }
-                        let encoding = Workflow.encodingOf enc o
+            for family in Names.values Architecture.names do
+                for enc in Names.values EncodingKind.names do
+                    test (sprintf "%s, encoding %s, 2 members: autograd = finite differences" (Names.name Architecture.names family) (Names.name EncodingKind.names enc)) {
+                        let block = Block.ofArchitecture BlockSettings.defaults family 2 8
+                        let encoding = Encoding.ofKind BlockSettings.defaults family enc
                         let hfY = Experiment.evaluate lf2.Eval points2
                         let m = Emulator.create (spec block encoding) box2 hfY [ Exact lf2 ] [| 5; 6 |]
                         let g, worst = gradientCheck m points2

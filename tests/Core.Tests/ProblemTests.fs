@@ -410,6 +410,6 @@ let draws =
             TestUtil.throwsUserError [ "seed"; "-1" ] (fun () -> Experiment.hfPointsIn Experiment.ScrambledSobol Forrester.k1 8 (-1))
         }
         test "an unknown HF design is refused with a message naming it and the known ones" {
-            TestUtil.throwsUserError [ "halton"; "sobol"; "scrambled" ] (fun () -> Experiment.HfDesign.parse "halton" |> ignore)
+            TestUtil.throwsUserError [ "halton"; "sobol"; "scrambled" ] (fun () -> Names.parse Experiment.HfDesign.names "halton" |> ignore)
         }
     ]

@@ -91,15 +91,63 @@ public static class FacadeTests
     }
 
     [FacadeTest]
-    public static void PredictionIsTheSumOfItsBranches()
+    public static void LoadReportsTheOptionsTheModelWasTrainedWith()
     {
-        var emulator = new MultiFidelityEmulator(new EmulatorOptions { Epochs = 50, LbfgsIterations = 0 })
+        var dir = Data.TempDir();
+        var given = new EmulatorOptions
+        {
+            Architecture = Architecture.Kan, Depth = 1, Width = 4, KanGridSize = 4, Epochs = 30, LbfgsIterations = 0,
+            LearningRate = 2e-3, Lambda = 1e-4, Strategy = TrainingStrategy.EndToEnd, Seed = 2, Selection = ModelSelection.Off,
+        };
+        var emulator = new MultiFidelityEmulator(given)
             .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray())
-            .AddSource(LowFidelitySource.FromFunction("LF", x => Data.Lf(x[0]), new[] { 0.0 }, new[] { 1.0 }));
+            .AddSource(LowFidelitySource.FromData("lf", Data.Column(Data.LfPoints), Data.LfPoints.Select(Data.Lf).ToArray()));
         emulator.Fit();
-        var p = emulator.Predict(Data.Column(Data.TestPoints));
-        for (var i = 0; i < p.Value.Length; i++)
-            Check.That(Math.Abs(p.Value[i] - (p.Linear[i] + p.Nonlinear[i])) <= 1e-12 * (1 + Math.Abs(p.Value[i])), "Value = Linear + Nonlinear");
+        var model = Path.Combine(dir, "kan");
+        emulator.Save(model);
+        var o = MultiFidelityEmulator.Load(model).Options;
+        // a reloaded KAN model used to report the defaults (Architecture == Mlp)
+        Check.That(o.Architecture == Architecture.Kan, $"architecture {o.Architecture}");
+        Check.That(o.Depth == 1 && o.Width == 4 && o.KanGridSize == 4, $"size {o.Depth}x{o.Width}, grid {o.KanGridSize}");
+        Check.That(o.LearningRate == 2e-3 && o.Lambda == 1e-4 && o.Epochs == 30 && o.LbfgsIterations == 0, "hyperparameters");
+        Check.That(o.Strategy == TrainingStrategy.EndToEnd && o.Seed == 2 && o.Selection == ModelSelection.Off, "strategy, seed, selection");
+        // what was not given is the library's default, written out
+        var d = EmulatorOptions.Defaults;
+        Check.That(o.Encoding == d.Encoding && o.Precision == d.Precision && o.Members == d.Members && o.SirenOmega0 == d.SirenOmega0,
+            "defaults of the options not given");
+    }
+
+    [FacadeTest]
+    public static void UnsetOptionsTakeTheLibraryDefaults()
+    {
+        var d = EmulatorOptions.Defaults;
+        foreach (var p in typeof(EmulatorOptions).GetProperties().Where(p => p.CanWrite && p.Name is not ("Threads" or "GaussianProcessCandidates")))
+        {
+            Check.That(p.GetValue(new EmulatorOptions()) is null, $"{p.Name} is unset by default");
+            Check.That(p.GetValue(d) is not null, $"{p.Name} has a default");
+        }
+        Check.That(d.Architecture == Architecture.Mlp && d.Strategy == TrainingStrategy.PretrainAndFreeze && d.Selection == ModelSelection.Automatic,
+            "enum defaults");
+        var undefined = new MultiFidelityEmulator(new EmulatorOptions { Architecture = (Architecture)7 })
+            .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray());
+        Check.Throws<EmulatorException>(() => undefined.Fit(), "unknown Architecture value 7", "Mlp, Siren, Kan");
+    }
+
+    [FacadeTest]
+    public static void BoundsOfAnLfSourceAreCheckedWithClearMessages()
+    {
+        var x = Data.Column(Data.LfPoints);
+        var y = Data.LfPoints.Select(Data.Lf).ToArray();
+        // a lone lower or upper bound used to be dropped without a word
+        Check.Throws<EmulatorException>(() => LowFidelitySource.FromData("lf", x, y, lower: new[] { 0.0 }), "'lf'", "upper bounds are missing");
+        Check.Throws<EmulatorException>(() => LowFidelitySource.FromData("lf", x, y, upper: new[] { 1.0 }), "'lf'", "lower bounds are missing");
+        // inverted bounds used to leak the core's EmulatorError instead of EmulatorException
+        Check.Throws<EmulatorException>(() => LowFidelitySource.FromData("lf", x, y, new[] { 1.0 }, new[] { 0.0 }), "'lf'", "not below its upper bound");
+        Check.Throws<EmulatorException>(() => LowFidelitySource.FromFunction("f", v => v[0], new[] { 1.0 }, new[] { 0.0 }), "'f'", "not below");
+        Check.Throws<EmulatorException>(() => LowFidelitySource.FromFunction("f", v => v[0], new[] { 0.0, 0.0 }, new[] { 1.0 }), "2 lower but 1 upper");
+        Check.Throws<EmulatorException>(() => LowFidelitySource.FromFunction("f", v => v[0], new[] { double.NaN }, new[] { 1.0 }), "not finite");
+        Check.Throws<EmulatorException>(() => LowFidelitySource.FromFunction("f", v => v[0], null!, new[] { 1.0 }), "lower bounds are missing");
+        Check.That(LowFidelitySource.FromData("lf", x, y, new[] { 0.0 }, new[] { 1.0 }).Name == "lf", "both bounds given");
     }
 
     [FacadeTest]

@@ -50,8 +50,8 @@ let ofCsv (line: string) =
 let problem = MengKarniadakis.k4
 let nh = 8
 let design = Experiment.ScrambledSobol
-let mlp = Block.ofNameWith BlockSettings.defaults "mlp" 3 16
-let spec encoding = { Correlation = mlp; Surrogate = mlp; Encoding = encoding; Precision = Tensors.parsePrecision "float64" }
+let mlp = Block.ofArchitecture BlockSettings.defaults Architecture.Mlp 3 16
+let spec encoding = { Correlation = mlp; Surrogate = mlp; Encoding = encoding; Precision = Tensors.Float64 }
 
 let hfData rep =
     let x = Experiment.hfPointsIn design problem nh rep
@@ -87,7 +87,7 @@ let fixedEncoder (train: TrainConfig) rep (a, b) =
     [ { Rep = rep; Kind = "fixed"; A = a; B = b; Loss = finalLoss fit; Loo = looError train hf source seed; Test = testError fit.Emulator } ]
 
 let trainedEncoder (train: TrainConfig) rep =
-    let cfg: Experiment.RunConfig =
+    let cfg: Experiment.SingleRun =
         { Problem = problem; Spec = spec AffineEncoding; LfMode = Experiment.ExactLf; NHf = nh; Design = design; Seed = rep
           Train = train; SfTrain = train }
     let r, mf, sf = Experiment.run cfg

@@ -35,7 +35,7 @@ type Args =
             | Lf _ -> Usage.lf
             | Epochs _ -> Usage.epochs
             | Lbfgs _ -> Usage.lbfgs
-            | Goal _ -> "min or max (default min)"
+            | Goal _ -> Emulators.Cli.Read.namedHelp "goal" Optimize.Goal.names Optimize.Minimize
             | Starts _ -> "L-BFGS-B runs from the best spread-out scan points (default 8)"
             | Scan _ -> "scrambled Sobol' points scanned for the starts (default 1024)"
             | Seed _ -> Usage.seed
@@ -51,7 +51,7 @@ let execute (a: ParseResults<Args>) =
     let json = a.Contains Json
     let settings =
         { Optimize.defaults with
-            Goal = Optimize.Goal.parse (a.GetResult(Goal, defaultValue = "min"))
+            Goal = Emulators.Cli.Read.named "goal" Optimize.Goal.names Optimize.Minimize (a.TryGetResult Goal)
             Starts = a.GetResult(Starts, defaultValue = Optimize.defaults.Starts)
             ScanPoints = a.GetResult(Scan, defaultValue = Optimize.defaults.ScanPoints)
             Seed = a.GetResult(Seed, defaultValue = 0) }

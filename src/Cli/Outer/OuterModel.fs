@@ -13,25 +13,30 @@ type Choice =
       Exact: bool
       Nh: int option
       Members: int
-      Arch: string
-      Lf: string
+      Arch: Architecture
+      Lf: Experiment.LfMode
       Epochs: int
       Lbfgs: int
       Seed: int }
 
-/// The choice from the options the user gave; the defaults of the outer-loop commands live here only.
+/// The outer-loop commands' own defaults for an emulator they train (a small ensemble, a shorter schedule).
+let private defaultMembers = 4
+let private defaultEpochs = 2000
+let private defaultLbfgs = 1000
+
+/// The choice from the options the user gave.
 let choose model problem exact nh (members: int option) (arch: string option) (lf: string option)
            (epochs: int option) (lbfgs: int option) (seed: int option) : Choice =
     { Model = model
       Problem = problem
       Exact = exact
       Nh = nh
-      Members = defaultArg members 4
-      Arch = defaultArg arch "mlp"
-      Lf = defaultArg lf "exact"
-      Epochs = defaultArg epochs 2000
-      Lbfgs = defaultArg lbfgs 1000
-      Seed = defaultArg seed 0 }
+      Members = defaultArg members defaultMembers
+      Arch = Emulators.Cli.Read.option OptionSpec.architecture Architecture.names arch
+      Lf = Emulators.Cli.Read.named "lf" Experiment.LfMode.names Experiment.ExactLf lf
+      Epochs = defaultArg epochs defaultEpochs
+      Lbfgs = defaultArg lbfgs defaultLbfgs
+      Seed = defaultArg seed OptionSpec.seed.Default }
 
 type Resolved =
     { Predictor: Predictor
@@ -50,35 +55,33 @@ module Usage =
     let problem = "a built-in problem (see `emulators problems`, plus ISHIGAMI): train an emulator on it here, or with --exact use its HF function; with --model, its exact LF functions and true HF values"
     let exact = "with --problem: run on the problem's exact HF function instead of an emulator (the reference answer)"
     let nh = "with --problem: HF Sobol' points to train on (default: the problem's smallest)"
-    let members = "with --problem: ensemble members (default 4); their spread is the emulator's uncertainty"
-    let arch = "with --problem: block family mlp, siren or kan (default mlp)"
-    let lf = "with --problem: LF information exact or learned (default exact)"
-    let epochs = "with --problem: Adam epochs (default 2000)"
-    let lbfgs = "with --problem: L-BFGS iterations (default 1000)"
-    let seed = "seed of the sampling and, with --problem, of the training (default 0)"
+    let members = sprintf "with --problem: ensemble members (default %d); their spread is the emulator's uncertainty" defaultMembers
+    let arch = "with --problem: " + OptionSpec.help OptionSpec.architecture
+    let lf = "with --problem: " + Emulators.Cli.Read.namedHelp "LF information" Experiment.LfMode.names Experiment.ExactLf
+    let epochs = sprintf "with --problem: Adam epochs (default %d)" defaultEpochs
+    let lbfgs = sprintf "with --problem: L-BFGS iterations (default %d)" defaultLbfgs
+    let seed = sprintf "seed of the sampling and, with --problem, of the training (default %d)" OptionSpec.seed.Default
     let threads = "libtorch threads (default 1)"
     let json = "print one JSON object on the last line"
 
 let private train (c: Choice) (p: Problem) (progress: bool) =
+    // Fit checks the schedule; the members are counted out here first
     if c.Members < 1 then Errors.fail "--members must be at least 1 (got %d)" c.Members
-    if c.Epochs < 0 then Errors.fail "--epochs must be non-negative (got %d)" c.Epochs
-    if c.Lbfgs < 0 then Errors.fail "--lbfgs must be non-negative (got %d)" c.Lbfgs
     let nh = defaultArg c.Nh (List.head p.HfSizes)
     let x = Experiment.hfPoints p nh c.Seed
     let hf = { X = x; Y = Experiment.evaluate p.Hf x }
-    let block = Block.ofName c.Arch 3 16
-    let spec = { Correlation = block; Surrogate = block; Encoding = NoEncoding; Precision = Tensors.Float64 }
-    let schedule = { AdamEpochs = c.Epochs; LearningRate = 1e-3; LbfgsIterations = c.Lbfgs }
+    let spec = ModelOptions.spec { ModelOptions.defaults with Architecture = c.Arch }
+    let schedule = { TrainConfig.defaults.Schedule with AdamEpochs = c.Epochs; LbfgsIterations = c.Lbfgs }
     let cfg =
         { TrainConfig.defaults with
             Schedule = schedule
             SurrogateSchedule = schedule
             Report = None }
-    let sources = Experiment.sources p (Experiment.LfMode.parse c.Lf) c.Seed
+    let sources = Experiment.sources p c.Lf c.Seed
     // Encoding none needs sources on the HF inputs; otherwise the affine encoder maps between the spaces.
     let spec = if p.Sources |> List.exists (fun s -> s.Domain.Dim <> p.Domain.Dim) then { spec with Encoding = AffineEncoding } else spec
     let seeds = Array.init c.Members (fun e -> 1000 + 97 * c.Seed + 7 * e)
-    let fit = Emulators.Cli.Progress.run progress (fun report -> Fit.fit { cfg with Report = report } spec p.Domain hf sources seeds)
+    let fit = Emulators.Cli.LiveProgress.run progress (fun report -> Fit.fit { cfg with Report = report } spec p.Domain hf sources seeds)
     fit.Emulator, hf
 
 /// Resolve the choice; `progress` shows training progress (off under --json).

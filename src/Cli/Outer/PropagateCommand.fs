@@ -47,7 +47,7 @@ type Args =
             | Spec _ -> "JSON file of input distributions: {\"x1\": {\"type\": \"normal\", \"mean\": 0.5, \"sd\": 0.1}, \"x2\": \"uniform(0,2)\"}"
             | Samples _ -> "Monte Carlo points in total (default 16384)"
             | Replicates _ -> "independently randomized replicates, whose spread is the Monte Carlo error (default 16)"
-            | Design _ -> "sobol (Owen-scrambled Sobol') or lhs (Latin hypercube) (default sobol)"
+            | Design _ -> Emulators.Cli.Read.namedHelp "Monte Carlo design (Owen-scrambled Sobol' or Latin hypercube)" McDesign.names SobolMc
             | Quantiles _ -> "comma-separated output quantiles (default 0.05,0.5,0.95)"
             | Seed _ -> Usage.seed
             | Plot _ -> "write a histogram of the output to this PNG (and an SVG next to it)"
@@ -110,7 +110,7 @@ let execute (a: ParseResults<Args>) =
         { Propagation.defaults with
             Samples = a.GetResult(Samples, defaultValue = Propagation.defaults.Samples)
             Replicates = a.GetResult(Replicates, defaultValue = Propagation.defaults.Replicates)
-            Design = McDesign.parse (a.GetResult(Design, defaultValue = "sobol"))
+            Design = Emulators.Cli.Read.named "design" McDesign.names SobolMc (a.TryGetResult Design)
             Quantiles = (match a.TryGetResult Quantiles with Some q -> parseQuantiles q | None -> Propagation.defaults.Quantiles)
             Seed = a.GetResult(Seed, defaultValue = 0) }
     Propagation.validate settings

@@ -36,8 +36,10 @@ type Args =
             | Epochs _ -> Usage.epochs
             | Lbfgs _ -> Usage.lbfgs
             | Count _ -> "number of points K (default 4)"
-            | Criterion _ -> "spread (largest predictive spread: accuracy) or ei (largest expected improvement: optimization) (default spread)"
-            | Goal _ -> "with ei: min or max (default min)"
+            | Criterion _ ->
+                Emulators.Cli.Read.namedHelp "largest predictive spread (for accuracy) or largest expected improvement (for optimization)"
+                    Suggest.Criterion.names Suggest.CriterionKind.Spread
+            | Goal _ -> Emulators.Cli.Read.namedHelp "with ei, the goal" Optimize.Goal.names Optimize.Minimize
             | Data _ -> "CSV of the HF runs done so far (the model's input columns, and its output for ei): new points keep away from them"
             | Candidates _ -> "scrambled Sobol' candidate points (default 4096)"
             | Seed _ -> Usage.seed
@@ -52,11 +54,11 @@ let choice (a: ParseResults<Args>) : Choice =
 let execute (a: ParseResults<Args>) =
     Native.init (a.GetResult(Threads, defaultValue = 1))
     let json = a.Contains Json
-    let goal = Optimize.Goal.parse (a.GetResult(Goal, defaultValue = "min"))
+    let goal = Emulators.Cli.Read.named "goal" Optimize.Goal.names Optimize.Minimize (a.TryGetResult Goal)
     let settings =
         { Suggest.defaults with
             Count = a.GetResult(Count, defaultValue = Suggest.defaults.Count)
-            Criterion = Suggest.Criterion.parse (a.GetResult(Criterion, defaultValue = "spread")) goal
+            Criterion = Suggest.Criterion.ofKind (Emulators.Cli.Read.named "criterion" Suggest.Criterion.names Suggest.CriterionKind.Spread (a.TryGetResult Criterion)) goal
             Candidates = a.GetResult(Candidates, defaultValue = Suggest.defaults.Candidates)
             Seed = a.GetResult(Seed, defaultValue = 0) }
     Suggest.validate settings

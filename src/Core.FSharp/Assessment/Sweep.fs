@@ -17,23 +17,34 @@ type Budget =
       Depth: int
       Width: int }
 
-type Experiment =
+/// An experiment file read for one preset, its names parsed.
+type ExperimentSpec =
     { Name: string
       /// What the experiment checks, shown in paper-figures/README.md.
       Claim: string
+      /// Canonical problem names; "CORR" stands for the corrupted-sources family.
       Problems: string list
       /// For the corrupted-sources family: numbers of corrupted sources (problem names become CORR-n).
       Corrupted: int list
-      Architectures: string list
-      Encodings: string list
-      LfModes: string list
-      Strategies: string list
+      Architectures: Architecture list
+      Encodings: EncodingKind list
+      LfModes: Experiment.LfMode list
+      Strategies: Strategy list
       Nh: int list
       Repetitions: int
       SingleFidelity: bool
       /// HF design: the paper's offset sets (default) or scrambled sets.
       Design: Experiment.HfDesign
       Budget: Budget }
+
+/// Which network a run trains.
+[<RequireQualifiedAccess>]
+type ModelKind =
+    | MultiFidelity
+    | SingleFidelity
+
+module ModelKind =
+    let names = Names.table "model" [ "mf", [], ModelKind.MultiFidelity; "sf", [], ModelKind.SingleFidelity ]
 
 /// One training run to do.
 type RunConfig =
@@ -58,41 +69,60 @@ type RunConfig =
              | Experiment.SobolOffset -> ""
              | d -> "|" + Experiment.HfDesign.name d)
 
-let private strings (o: JsonObject) (key: string) (fallback: string list) =
-    match o[key] with
-    | :? JsonArray as a -> a |> Seq.map (fun n -> n.GetValue<string>()) |> List.ofSeq
-    | null -> fallback
-    | _ -> Errors.fail "experiment: '%s' must be a list of names" key
-
-let private ints (o: JsonObject) (key: string) (fallback: int list) =
-    match o[key] with
-    | :? JsonArray as a -> a |> Seq.map (fun n -> n.GetValue<int>()) |> List.ofSeq
-    | null -> fallback
-    | _ -> Errors.fail "experiment: '%s' must be a list of integers" key
-
-let private int' (o: JsonObject) (key: string) (fallback: int) =
-    match o[key] with
-    | null -> fallback
-    | n -> n.GetValue<int>()
-
-let private bool' (o: JsonObject) (key: string) (fallback: bool) =
-    match o[key] with
-    | null -> fallback
-    | n -> n.GetValue<bool>()
-
-let private budgetOf (o: JsonObject) (b: Budget) =
-    { AdamEpochs = int' o "epochs" b.AdamEpochs
-      LbfgsIterations = int' o "lbfgs" b.LbfgsIterations
-      SearchCandidates = int' o "searchCandidates" b.SearchCandidates
-      SearchRounds = int' o "searchRounds" b.SearchRounds
-      Depth = int' o "depth" b.Depth
-      Width = int' o "width" b.Width }
-
 let defaultBudget =
-    { AdamEpochs = 5000; LbfgsIterations = 3000; SearchCandidates = 16; SearchRounds = 2; Depth = 3; Width = 16 }
+    { AdamEpochs = OptionSpec.epochs.Default
+      LbfgsIterations = OptionSpec.lbfgsIterations.Default
+      SearchCandidates = 16
+      SearchRounds = 2
+      Depth = OptionSpec.depth.Default
+      Width = OptionSpec.width.Default }
 
-/// Read an experiment file for a preset: the preset's entries override the top-level ones.
-let load (path: string) (preset: string) : Experiment =
+/// The keys an experiment file may hold at its top level and in a preset.
+let private budgetKeys = [ "epochs"; "lbfgs"; "searchCandidates"; "searchRounds"; "depth"; "width" ]
+let private axisKeys =
+    [ "problems"; "corrupted"; "architectures"; "encodings"; "lf"; "strategies"; "nh"; "repetitions"; "singleFidelity"; "design" ]
+let private topKeys = [ "name"; "claim"; "presets" ] @ axisKeys @ budgetKeys
+let private presetKeys = axisKeys @ budgetKeys
+
+/// The fields of one JSON object of an experiment file, read with messages that name the file, the key and, for a
+/// preset's entry, the preset.
+type private Section(path: string, where: string, o: JsonObject) =
+    let fail (key: string) fmt = Printf.ksprintf (fun msg -> Errors.fail "%s: \"%s\"%s: %s" path key where msg) fmt
+    let text (n: JsonNode) = match n with :? JsonValue as v -> (match v.TryGetValue<string>() with true, t -> Some t | _ -> None) | _ -> None
+    let int (n: JsonNode) = match n with :? JsonValue as v -> (match v.TryGetValue<int>() with true, i -> Some i | _ -> None) | _ -> None
+    let bool (n: JsonNode) = match n with :? JsonValue as v -> (match v.TryGetValue<bool>() with true, b -> Some b | _ -> None) | _ -> None
+    let parse (key: string) (table: Names.Table<'T>) (t: string) =
+        match Names.tryParse table t with
+        | Some v -> v
+        | None -> fail key "unknown %s '%s' (%s)" (Names.what table) t (Names.expected table)
+    let list (key: string) (read: JsonNode -> 'T option) (kind: string) =
+        match o[key] with
+        | null -> None
+        | :? JsonArray as a ->
+            a |> Seq.map (fun n -> match (if isNull n then None else read n) with Some v -> v | None -> fail key "must be a list of %s" kind) |> List.ofSeq |> Some
+        | _ -> fail key "must be a list of %s" kind
+    let value (key: string) (read: JsonNode -> 'T option) (kind: string) =
+        match o[key] with
+        | null -> None
+        | n -> (match read n with Some x -> Some x | None -> fail key "must be %s" kind)
+    member _.Has(key: string) = o.ContainsKey key
+    member _.Fail (key: string) (msg: string) : 'T = fail key "%s" msg
+    member _.Keys(known: string list) =
+        for kv in o do
+            if not (List.contains kv.Key known) then
+                Errors.fail "%s: unknown key \"%s\"%s (expected one of: %s)" path kv.Key where (String.concat ", " known)
+    member _.Strings(key: string) = list key text "names"
+    member _.Names(key: string, table: Names.Table<'T>) = list key text "names" |> Option.map (List.map (parse key table))
+    member _.Name(key: string, table: Names.Table<'T>) = value key text "a name" |> Option.map (parse key table)
+    member _.Ints(key: string) = list key int "whole numbers"
+    member _.Int(key: string) = value key int "a whole number"
+    member _.Bool(key: string) = value key bool "true or false"
+    member _.Text(key: string) = value key text "a string"
+
+/// Read an experiment file for a preset: the preset's entries override the top-level ones. Every name (problem,
+/// architecture, encoding, LF mode, strategy, design) and every key is checked here, spelled exactly, so that a
+/// typo stops the sweep before anything trains instead of falling back to a default.
+let load (path: string) (preset: string) : ExperimentSpec =
     let root =
         try
             match JsonNode.Parse(File.ReadAllText path) with
@@ -101,64 +131,102 @@ let load (path: string) (preset: string) : Experiment =
         with
         | :? System.Text.Json.JsonException as e -> Errors.fail "%s: not valid JSON (%s)" path e.Message
         | :? FileNotFoundException -> Errors.fail "%s: file not found" path
+        | :? DirectoryNotFoundException -> Errors.fail "%s: file not found" path
+    let top = Section(path, "", root)
+    top.Keys topKeys
     let presets =
         match root["presets"] with
         | :? JsonObject as p -> p
-        | _ -> JsonObject()
+        | null -> JsonObject()
+        | _ -> top.Fail "presets" "must be an object of presets"
     let over =
         match presets[preset] with
-        | :? JsonObject as p -> p
+        | :? JsonObject as p -> Section(path, sprintf " (preset '%s')" preset, p)
         | _ -> Errors.fail "%s: no preset '%s' (have: %s)" path preset (presets |> Seq.map (fun kv -> kv.Key) |> String.concat ", ")
-    let pick f key fallback = f over key (f root key fallback)
-    try
-        let exp =
-            { Name = root["name"].GetValue<string>()
-              Claim = (match root["claim"] with null -> "" | n -> n.GetValue<string>())
-              Problems = pick strings "problems" []
-              Corrupted = pick ints "corrupted" []
-              Architectures = pick strings "architectures" [ "mlp" ]
-              Encodings = pick strings "encodings" [ "none" ]
-              LfModes = pick strings "lf" [ "exact" ]
-              Strategies = pick strings "strategies" [ "freeze" ]
-              Nh = pick ints "nh" []
-              Repetitions = pick int' "repetitions" 4
-              SingleFidelity = pick bool' "singleFidelity" true
-              Design =
-                (match over["design"], root["design"] with
-                 | null, null -> Experiment.SobolOffset
-                 | null, n
-                 | n, _ ->
-                     try Experiment.HfDesign.parse (n.GetValue<string>())
-                     with EmulatorError msg -> Errors.fail "%s: %s" path msg)
-              Budget = budgetOf over (budgetOf root defaultBudget) }
-        if exp.Problems.IsEmpty then Errors.fail "%s: no problems listed" path
-        exp
-    with
-    | EmulatorError _ -> reraise ()
-    | e -> Errors.fail "%s: %s" path e.Message
+    for kv in presets do
+        match kv.Value with
+        | :? JsonObject as p -> Section(path, sprintf " (preset '%s')" kv.Key, p).Keys presetKeys
+        | _ -> top.Fail "presets" (sprintf "preset '%s' must be an object" kv.Key)
+    // the preset's value when it has one, else the top level's, else the fallback
+    let pick (read: Section -> string -> 'T option) (key: string) (fallback: 'T) =
+        match read over key with
+        | Some v -> v
+        | None -> read top key |> Option.defaultValue fallback
+    let section key = if over.Has key then over else top
+    let names key table fallback = pick (fun s k -> s.Names(k, table)) key fallback
+    let budget =
+        let b = defaultBudget
+        let count key (fallback: int) =
+            let v = pick (fun s k -> s.Int k) key fallback
+            if v < 0 then (section key).Fail key (sprintf "must not be negative (got %d)" v)
+            v
+        { AdamEpochs = count "epochs" b.AdamEpochs
+          LbfgsIterations = count "lbfgs" b.LbfgsIterations
+          SearchCandidates = count "searchCandidates" b.SearchCandidates
+          SearchRounds = count "searchRounds" b.SearchRounds
+          Depth = count "depth" b.Depth
+          Width = count "width" b.Width }
+    let corrupted = pick (fun s k -> s.Ints k) "corrupted" []
+    let problems =
+        pick (fun s k -> s.Strings k) "problems" []
+        |> List.map (fun p ->
+            if p = "CORR" then
+                for n in corrupted do
+                    try Problems.Catalogue.find (sprintf "CORR-%d" n) |> ignore
+                    with EmulatorError msg -> (section "corrupted").Fail "corrupted" msg
+                p
+            else
+                try (Problems.Catalogue.find p).Name
+                with EmulatorError msg -> (section "problems").Fail "problems" msg)
+    let nh = pick (fun s k -> s.Ints k) "nh" []
+    match nh |> List.tryFind (fun n -> n < 1) with
+    | Some n -> (section "nh").Fail "nh" (sprintf "the numbers of HF points must be positive (got %d)" n)
+    | None -> ()
+    let repetitions = pick (fun s k -> s.Int k) "repetitions" 4
+    if repetitions < 1 then (section "repetitions").Fail "repetitions" (sprintf "must be at least 1 (got %d)" repetitions)
+    let exp =
+        { Name =
+            (match top.Text "name" with
+             | Some n -> n
+             | None -> Errors.fail "%s: no \"name\"" path)
+          Claim = top.Text "claim" |> Option.defaultValue ""
+          Problems = problems
+          Corrupted = corrupted
+          Architectures = names "architectures" Architecture.names [ Architecture.Mlp ]
+          Encodings = names "encodings" EncodingKind.names [ EncodingKind.None ]
+          LfModes = names "lf" Experiment.LfMode.names [ Experiment.ExactLf ]
+          Strategies = names "strategies" Strategy.names [ PretrainFreeze ]
+          Nh = nh
+          Repetitions = repetitions
+          SingleFidelity = pick (fun s k -> s.Bool k) "singleFidelity" true
+          Design = pick (fun s k -> s.Name(k, Experiment.HfDesign.names)) "design" Experiment.SobolOffset
+          Budget = budget }
+    if exp.Problems.IsEmpty then Errors.fail "%s: no problems listed" path
+    exp
 
-/// Every run of an experiment. Strategy only matters for learned LF; the SF baseline ignores encoding and LF.
-let expand (e: Experiment) : RunConfig list =
+/// Every run of an experiment, its names canonical (so the sweep runner and the records see only the tables'
+/// names). Strategy only matters for learned LF; the SF baseline ignores encoding and LF ("none").
+let expand (e: ExperimentSpec) : RunConfig list =
     let problems =
         e.Problems
-        |> List.collect (fun p ->
-            if p.Equals("CORR", System.StringComparison.OrdinalIgnoreCase) then
-                e.Corrupted |> List.map (fun n -> sprintf "CORR-%d" n, n)
-            else [ p, -1 ])
+        |> List.collect (fun p -> if p = "CORR" then e.Corrupted |> List.map (fun n -> sprintf "CORR-%d" n, n) else [ p, -1 ])
+    let notApplicable = "none"
     [ for problem, corrupted in problems do
           let nhs = if e.Nh.IsEmpty then (Problems.Catalogue.find problem).HfSizes else e.Nh
           for arch in e.Architectures do
               for nh in nhs do
                   for rep in 0 .. e.Repetitions - 1 do
                       let basis =
-                          { Experiment = e.Name; Problem = problem; Corrupted = corrupted; Architecture = arch
-                            Model = "mf"; Encoding = "none"; Lf = "none"; Strategy = "none"; Nh = nh; Rep = rep; Design = e.Design; Budget = e.Budget }
+                          { Experiment = e.Name; Problem = problem; Corrupted = corrupted; Architecture = Names.name Architecture.names arch
+                            Model = Names.name ModelKind.names ModelKind.MultiFidelity; Encoding = notApplicable; Lf = notApplicable
+                            Strategy = notApplicable; Nh = nh; Rep = rep; Design = e.Design; Budget = e.Budget }
                       for enc in e.Encodings do
                           for lf in e.LfModes do
-                              let strategies = if lf = "learned" then e.Strategies else [ "none" ]
+                              let strategies =
+                                  if lf = Experiment.LearnedLf then e.Strategies |> List.map Strategy.name else [ notApplicable ]
                               for s in strategies do
-                                  yield { basis with Encoding = enc; Lf = lf; Strategy = s }
-                      if e.SingleFidelity then yield { basis with Model = "sf" } ]
+                                  yield { basis with Encoding = Names.name EncodingKind.names enc; Lf = Experiment.LfMode.name lf; Strategy = s }
+                      if e.SingleFidelity then yield { basis with Model = Names.name ModelKind.names ModelKind.SingleFidelity } ]
     |> List.distinctBy (fun c -> c.Key)
 
 /// Experiment files of a directory, by name.

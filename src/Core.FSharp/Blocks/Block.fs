@@ -23,8 +23,21 @@ type BlockSettings =
       KanGridMax: float }
 
 module BlockSettings =
+    /// The families' own defaults (Siren.defaults, Kan.defaults).
     let defaults =
-        { Omega0 = 30.0; KanGridSize = 5; KanSplineOrder = 3; KanGridMin = -1.0; KanGridMax = 1.0 }
+        let s = Siren.defaults 1 1
+        let k = Kan.defaults 1 1
+        { Omega0 = s.Omega0; KanGridSize = k.GridSize; KanSplineOrder = k.SplineOrder; KanGridMin = k.GridMin; KanGridMax = k.GridMax }
+
+/// The block family a user chooses for F_nl, the LF surrogates, the nonlinear encoders and the SF baseline.
+[<RequireQualifiedAccess>]
+type Architecture =
+    | Mlp
+    | Siren
+    | Kan
+
+module Architecture =
+    let names = Names.table "architecture" [ "mlp", [], Architecture.Mlp; "siren", [], Architecture.Siren; "kan", [], Architecture.Kan ]
 
 module Block =
     let init (spec: BlockSpec) (ctx: InitContext) (dIn: int) (dOut: int) : Params =
@@ -57,39 +70,45 @@ module Block =
         | KanBlock s -> Kan.updateGrid s Kan.gridEps Kan.gridMargin p x
         | _ -> p
 
-    let name =
+    /// The architecture of a network block (None for the affine block, which is no user choice).
+    let architecture =
         function
-        | AffineBlock -> "affine"
-        | MlpBlock s -> sprintf "mlp %dx%d" s.Depth s.Width
+        | AffineBlock -> None
+        | MlpBlock _ -> Some Architecture.Mlp
+        | SirenBlock _ -> Some Architecture.Siren
+        | KanBlock _ -> Some Architecture.Kan
+
+    /// The family name: the architecture's, or "affine".
+    let family (b: BlockSpec) =
+        match architecture b with
+        | Some a -> Names.name Architecture.names a
+        | None -> "affine"
+
+    let name (b: BlockSpec) =
+        match b with
+        | AffineBlock -> family b
+        | MlpBlock s -> sprintf "%s %dx%d" (family b) s.Depth s.Width
         | SirenBlock s ->
             let d = Siren.defaults s.Depth s.Width
-            if s = d then sprintf "siren %dx%d" s.Depth s.Width
-            else sprintf "siren %dx%d w0=%g" s.Depth s.Width s.Omega0
+            if s = d then sprintf "%s %dx%d" (family b) s.Depth s.Width
+            else sprintf "%s %dx%d w0=%g" (family b) s.Depth s.Width s.Omega0
         | KanBlock s ->
             let d = Kan.defaults s.Depth s.Width
-            if s = d then sprintf "kan %dx%d" s.Depth s.Width
-            else sprintf "kan %dx%d grid=%d order=%d range=[%g,%g]" s.Depth s.Width s.GridSize s.SplineOrder s.GridMin s.GridMax
+            if s = d then sprintf "%s %dx%d" (family b) s.Depth s.Width
+            else sprintf "%s %dx%d grid=%d order=%d range=[%g,%g]" (family b) s.Depth s.Width s.GridSize s.SplineOrder s.GridMin s.GridMax
 
-    /// The family name as the CLI spells it.
-    let family =
-        function
-        | AffineBlock -> "affine"
-        | MlpBlock _ -> "mlp"
-        | SirenBlock _ -> "siren"
-        | KanBlock _ -> "kan"
-
-    /// A block of the named family with the given depth, width and family settings (checked here, so a bad
+    /// A block of the architecture with the given depth, width and family settings (checked here, so a bad
     /// setting is reported before any training).
-    let ofNameWith (settings: BlockSettings) (name: string) (depth: int) (width: int) =
+    let ofArchitecture (settings: BlockSettings) (arch: Architecture) (depth: int) (width: int) =
         if depth < 1 then Errors.fail "depth must be at least 1 (got %d)" depth
         if width < 1 then Errors.fail "width must be at least 1 (got %d)" width
-        match name.Trim().ToLowerInvariant() with
-        | "mlp" -> MlpBlock { Depth = depth; Width = width }
-        | "siren" ->
+        match arch with
+        | Architecture.Mlp -> MlpBlock { Depth = depth; Width = width }
+        | Architecture.Siren ->
             let s = { Siren.defaults depth width with Omega0 = settings.Omega0 }
             Siren.validate s
             SirenBlock s
-        | "kan" ->
+        | Architecture.Kan ->
             let s =
                 { Kan.defaults depth width with
                     GridSize = settings.KanGridSize
@@ -98,8 +117,8 @@ module Block =
                     GridMax = settings.KanGridMax }
             Kan.validate s
             KanBlock s
-        | "affine" | "linear" -> AffineBlock
-        | other -> Errors.fail "unknown architecture '%s' (expected one of: mlp, siren, kan)" other
 
-    /// A block of the named family with the given depth and width (SIREN and KAN with their defaults).
-    let ofName (name: string) (depth: int) (width: int) = ofNameWith BlockSettings.defaults name depth width
+    /// A block of the named architecture (a canonical name, as experiment files hold them) with the given depth and
+    /// width, SIREN and KAN with their defaults.
+    let ofName (name: string) (depth: int) (width: int) =
+        ofArchitecture BlockSettings.defaults (Names.parse Architecture.names name) depth width

@@ -14,16 +14,9 @@ type McDesign =
 type Interval = { Lower: float; Upper: float }
 
 module McDesign =
-    let parse (s: string) =
-        match s.Trim().ToLowerInvariant() with
-        | "sobol" | "qmc" -> SobolMc
-        | "lhs" | "latin" | "latin-hypercube" -> LatinHypercubeMc
-        | other -> Errors.fail "unknown sampling design '%s' (expected sobol or lhs)" other
+    let names = Names.table "sampling design" [ "sobol", [ "qmc" ], SobolMc; "lhs", [ "latin"; "latin-hypercube" ], LatinHypercubeMc ]
 
-    let name =
-        function
-        | SobolMc -> "sobol"
-        | LatinHypercubeMc -> "lhs"
+    let name (d: McDesign) = Names.name names d
 
     /// Replicate `rep` of `n` points in the open unit cube (0, 1)^dim. Inverse CDFs of unbounded distributions
     /// are infinite at 0 and 1, so points are kept half a 2^-32 cell away from both.

@@ -12,13 +12,9 @@ type Goal =
     | Maximize
 
 module Goal =
-    let parse (s: string) =
-        match s.Trim().ToLowerInvariant() with
-        | "min" | "minimize" | "minimum" -> Minimize
-        | "max" | "maximize" | "maximum" -> Maximize
-        | other -> Errors.fail "unknown goal '%s' (expected min or max)" other
+    let names = Names.table "goal" [ "min", [ "minimize"; "minimum" ], Minimize; "max", [ "maximize"; "maximum" ], Maximize ]
 
-    let name = function Minimize -> "min" | Maximize -> "max"
+    let name (g: Goal) = Names.name names g
 
 type Settings =
     { Goal: Goal

@@ -16,12 +16,22 @@ type Criterion =
     /// Largest expected improvement of the mean over the best value, for the given goal.
     | ExpectedImprovement of Optimize.Goal
 
+/// The criteria by name (the goal of expected improvement is a separate choice).
+[<RequireQualifiedAccess>]
+type CriterionKind =
+    | Spread
+    | ExpectedImprovement
+
 module Criterion =
-    let parse (s: string) (goal: Optimize.Goal) =
-        match s.Trim().ToLowerInvariant() with
-        | "spread" | "std" | "variance" | "accuracy" -> Spread
-        | "ei" | "expected-improvement" | "optimization" -> ExpectedImprovement goal
-        | other -> Errors.fail "unknown criterion '%s' (expected spread or ei)" other
+    let names =
+        Names.table "criterion"
+            [ "spread", [ "std"; "variance"; "accuracy" ], CriterionKind.Spread
+              "ei", [ "expected-improvement"; "optimization" ], CriterionKind.ExpectedImprovement ]
+
+    let ofKind (kind: CriterionKind) (goal: Optimize.Goal) =
+        match kind with
+        | CriterionKind.Spread -> Spread
+        | CriterionKind.ExpectedImprovement -> ExpectedImprovement goal
 
     let name = function Spread -> "spread" | ExpectedImprovement g -> sprintf "ei-%s" (Optimize.Goal.name g)
 

@@ -1,5 +1,5 @@
 /// The portable model file: a directory holding `model.json` (versioned metadata: architecture, scaling, sources
-/// and their input spaces, training configuration, column names, checksum) and `weights.bin` (raw little-endian
+/// and their input spaces, the options it was trained with, column names, checksum) and `weights.bin` (raw little-endian
 /// parameter values in the order the metadata lists them). Reloading reproduces predictions bit for bit.
 module Emulators.Core.ModelFile
 
@@ -27,12 +27,13 @@ type Metadata =
       OutputName: string option
       /// Input column names per source, in source order (CSV workflows).
       SourceInputNames: string[] option list
-      Training: TrainConfig option
+      /// The options the model was trained with (None: a file written before they were recorded).
+      Options: ModelOptions option
       /// Free-form extra information (e.g. a model-selection report), stored as given.
       Extra: JsonNode option }
 
 let emptyMetadata =
-    { InputNames = None; OutputName = None; SourceInputNames = []; Training = None; Extra = None }
+    { InputNames = None; OutputName = None; SourceInputNames = []; Options = None; Extra = None }
 
 type Loaded = { Emulator: Emulator; Metadata: Metadata }
 
@@ -160,7 +161,7 @@ let save (dir: string) (meta: Metadata) (m: Emulator) : AtomicDirectory.Outcome 
         |> List.mapi (fun i s ->
             let o =
                 obj [ "name", JsonValue.Create s.Name
-                      "kind", JsonValue.Create(if s.Exact.IsSome then "exact" else "learned")
+                      "kind", JsonValue.Create(Experiment.LfMode.name (if s.Exact.IsSome then Experiment.ExactLf else Experiment.LearnedLf))
                       "domain", ofBox s.Domain
                       "inputScale", ofAffine s.InputScale
                       "outputScale", ofAffine s.OutputScale ]
@@ -192,7 +193,7 @@ let save (dir: string) (meta: Metadata) (m: Emulator) : AtomicDirectory.Outcome 
     m.Gaussian |> Option.iter (fun g -> root["gaussian"] <- Gp.GpFile.json g)
     meta.InputNames |> Option.iter (fun n -> root["inputNames"] <- strings n)
     meta.OutputName |> Option.iter (fun n -> root["outputName"] <- JsonValue.Create n)
-    meta.Training |> Option.iter (fun t -> root["training"] <- ofTrainConfig t)
+    meta.Options |> Option.iter (fun o -> root["options"] <- ofOptions o)
     meta.Extra |> Option.iter (fun e -> root["extra"] <- dropNonFinite e)
     match nonFinite "" root with
     | Some path -> Errors.fail "cannot save the model: field '%s' of %s is not a finite number (the fit diverged or the data are too large to scale)" path metadataFile
@@ -283,7 +284,7 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
         let weights = Errors.io (sprintf "cannot read '%s'" weightsPath) (fun () -> File.ReadAllBytes weightsPath)
         if sha256 weights <> root["weightsSha256"].GetValue<string>() then
             Errors.fail "%s is corrupted: its checksum does not match the one in %s" weightsPath metadataFile
-        let precision = Tensors.parsePrecision (root["precision"].GetValue<string>())
+        let precision = Names.parse Tensors.Precision.names (root["precision"].GetValue<string>())
         // A Gaussian-process model: its numbers are GP tensors (float64) laid out as GpFile writes them, and no networks.
         let gaussian =
             match root["gaussian"] with
@@ -332,10 +333,10 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
             |> List.mapi (fun i o ->
                 let name = (try o["name"].GetValue<string>() with _ -> corrupt "field 'sources[%d].name' is missing" i)
                 let learned =
-                    match (try o["kind"].GetValue<string>() with _ -> "") with
-                    | "learned" -> true
-                    | "exact" -> false
-                    | other -> corrupt "field 'sources[%d].kind' is '%s' (expected exact or learned)" i other
+                    let kind = (try o["kind"].GetValue<string>() with _ -> "")
+                    match Names.tryParse Experiment.LfMode.names kind with
+                    | Some mode -> mode = Experiment.LearnedLf
+                    | None -> corrupt "field 'sources[%d].kind' is '%s' (%s)" i kind (Names.expected Experiment.LfMode.names)
                 let d = domain (sprintf "sources[%d].domain" i) (child o "domain")
                 if gaussian.IsNone && spec.Encoding = NoEncoding && d.Dim <> dH then
                     corrupt "source '%s' has %d inputs but the model has %d and no encoding" name d.Dim dH
@@ -445,7 +446,11 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
             { InputNames = readStrings root "inputNames"
               OutputName = (match root["outputName"] with null -> None | n -> Some(n.GetValue<string>()))
               SourceInputNames = sourceNodes |> List.map (fun o -> readStrings o "inputNames")
-              Training = None
+              Options =
+                match root["options"] with
+                | null -> None
+                | :? JsonObject as o -> Some(try toOptions o with EmulatorError msg -> corrupt "%s" msg)
+                | _ -> corrupt "field 'options' is not an object"
               Extra = (match root["extra"] with null -> None | n -> Some(n.DeepClone())) } }
     with
     | EmulatorError _ -> reraise ()

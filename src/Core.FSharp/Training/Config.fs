@@ -9,12 +9,6 @@ type Schedule =
       LearningRate: float
       LbfgsIterations: int }
 
-type Strategy =
-    /// Train each LF surrogate on its own data, freeze it, then train encoders and F_l + F_nl on the HF data.
-    | PretrainFreeze
-    /// Train everything at once on LF terms + HF term + penalty.
-    | EndToEnd
-
 /// One progress report of training. Training is a list of tasks (a single fit is one task; model selection
 /// cross-validates one task per structure, then refits), a task a list of stages (each LF surrogate, then the
 /// correlation stage; or one end-to-end stage), a stage a list of optimizer steps (Adam epochs, then at most
@@ -127,30 +121,22 @@ type MemberData =
       /// trains them itself. With PretrainFreeze they are used frozen as they are; end to end they are the start.
       Surrogates: TrainedSurrogate list option }
 
-module Strategy =
-    let parse (s: string) =
-        match s.Trim().ToLowerInvariant() with
-        | "freeze" | "pretrain-freeze" | "pretrain" -> PretrainFreeze
-        | "end-to-end" | "endtoend" | "e2e" -> EndToEnd
-        | other -> Errors.fail "unknown strategy '%s' (expected freeze or end-to-end)" other
-
-    let name =
-        function
-        | PretrainFreeze -> "freeze"
-        | EndToEnd -> "end-to-end"
-
 module TrainConfig =
-    /// Defaults measured on K1: 5,000 Adam epochs at 1e-3, then up to 3,000 L-BFGS iterations.
+    /// The declared defaults (measured on K1).
     let defaults =
-        { Schedule = { AdamEpochs = 5000; LearningRate = 1e-3; LbfgsIterations = 3000 }
-          SurrogateSchedule = { AdamEpochs = 5000; LearningRate = 1e-3; LbfgsIterations = 3000 }
-          Lambda = 1e-3
-          Strategy = PretrainFreeze
-          EncoderLambda = 0.0
-          KanGridUpdate = false
+        let schedule =
+            { AdamEpochs = OptionSpec.epochs.Default
+              LearningRate = OptionSpec.learningRate.Default
+              LbfgsIterations = OptionSpec.lbfgsIterations.Default }
+        { Schedule = schedule
+          SurrogateSchedule = schedule
+          Lambda = OptionSpec.lambda.Default
+          Strategy = OptionSpec.strategy.Default
+          EncoderLambda = OptionSpec.encoderLambda.Default
+          KanGridUpdate = OptionSpec.kanGridUpdate.Default
           MemberLearningRates = None
           MemberLambdas = None
           MemberHfMask = None
           LogEvery = 100
           Report = None
-          Cancel = CancellationToken.None }
+          Cancel = System.Threading.CancellationToken.None }

@@ -58,22 +58,16 @@ let private validateMemberData (data: MemberData[]) =
     if data |> Array.exists (fun d -> d.Surrogates.IsSome <> d0.Surrogates.IsSome) then
         Errors.fail "member data: either every member or none brings pre-trained surrogates"
 
-/// Train a multi-fidelity emulator (or, with no sources, the single-fidelity network), member e of the ensemble on
-/// its own data data[e] (HF points, LF sources, optionally pre-trained surrogates), with seeds[e]. Members train as
-/// one batched computation; each member's numbers are those it gets when the other members have the same data as
-/// it, up to batched kernels (with MKL's strict reproducibility, bit for bit). Members may also differ in learning
-/// rate, penalty and HF subset (TrainConfig.MemberLearningRates, MemberLambdas, MemberHfMask). The emulator's
-/// source links carry member 0's LF standardization (learned sources: the standardization member 0's surrogate was
-/// trained in; a member's surrogate output enters F_nl in its own standardized units, so predictions do not use it).
-let fitMembers (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (data: MemberData[]) (seeds: int[]) : FitResult =
+/// Everything a fit is given, checked before any tensor is made: options, data and sizes (Validate), the members'
+/// agreement, and the sources' names and kinds.
+let private validate (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (data: MemberData[]) (seeds: int[]) =
     if data.Length <> seeds.Length then Errors.fail "member data: %d data sets for %d ensemble members (one per seed)" data.Length seeds.Length
     if seeds.Length < 1 then Errors.fail "an emulator needs at least one member (seed)"
     let distinctData = data |> Array.fold (fun acc d -> if acc |> List.exists (fun o -> obj.ReferenceEquals(o, d)) then acc else d :: acc) []
     for d in distinctData do
         Validate.fit cfg spec hfBox d.Hf d.Sources seeds.Length
     validateMemberData data
-    let d0 = data[0]
-    let sources = d0.Sources
+    let sources = data[0].Sources
     for src in sources do
         match src with
         | Exact f when not f.Differentiable && spec.Encoding <> NoEncoding ->
@@ -82,132 +76,180 @@ let fitMembers (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (data: Membe
     match sources |> List.countBy sourceName |> List.tryFind (fun (_, c) -> c > 1) with
     | Some(n, _) -> Errors.fail "two LF sources are named '%s'" n
     | None -> ()
-    let clock = Stopwatch.StartNew()
-    let m0 = Emulator.create spec hfBox d0.Hf.Y sources seeds
-    let e = m0.Members
-    let p = spec.Precision
-    let hfs = data |> Array.map (fun d -> d.Hf)
+
+/// A member trained on a subset (or its own data) standardizes its outputs with that data's statistics, as it would
+/// alone.
+let private withMemberScales (cfg: TrainConfig) (hfs: HfData[]) (m: Emulator) =
     let sharedHf = hfs |> Array.forall (fun h -> obj.ReferenceEquals(h, hfs[0]))
-    // A member trained on a subset (or its own data) standardizes its outputs with that data's statistics, as it
-    // would alone.
-    let m =
-        match cfg.MemberHfMask with
-        | Some mask ->
-            let scales = Array.init e (fun k -> Affine1.standardizeWeighted mask[k] hfs[k].Y)
-            { m0 with OutputScale = scales[0]; MemberOutputScales = Some scales }
-        | None when not sharedHf ->
-            let scales = hfs |> Array.map (fun h -> Affine1.standardize h.Y)
-            { m0 with OutputScale = scales[0]; MemberOutputScales = Some scales }
-        | None -> m0
-    let xH, yH =
-        let xs = Surrogates.inputTensorMembers p m.InputScale (hfs |> Array.map (fun h -> h.X))
-        use _ = torch.no_grad ()
-        match m.MemberOutputScales with
-        | None ->
-            // one target row per member, so the fused MSE needs no broadcast
-            use ys = (Affine1.apply m.OutputScale ((Tensors.ofVector p hfs[0].Y).unsqueeze(-1))).unsqueeze(0)
-            xs, ys.expand(int64 e, -1L, -1L).contiguous().DetachFromDisposeScope()
-        | Some scales ->
-            let column (f: Affine1 -> float) = Tensors.create (scales |> Array.map f) [| int64 e; 1L; 1L |] (scalarType p)
-            use y =
-                if sharedHf then (Tensors.ofVector p hfs[0].Y).unsqueeze(-1).unsqueeze(0)
-                else Tensors.create (hfs |> Array.collect (fun h -> h.Y)) [| int64 e; int64 hfs[0].Y.Length; 1L |] (scalarType p)
-            use shift = column (fun s -> s.Shift[0])
-            use scale = column (fun s -> s.Scale[0])
-            xs, ((y - shift) / scale).DetachFromDisposeScope()
-    let memberSources = data |> Array.map (fun d -> d.Sources)
-    // Pre-trained surrogates replace the fresh ones (which were still drawn, so every other parameter starts where
-    // it would without them).
-    let trained = d0.Surrogates.IsSome
-    let m =
-        if not trained then m
+    match cfg.MemberHfMask with
+    | Some mask ->
+        let scales = Array.init m.Members (fun k -> Affine1.standardizeWeighted mask[k] hfs[k].Y)
+        { m with OutputScale = scales[0]; MemberOutputScales = Some scales }
+    | None when not sharedHf ->
+        let scales = hfs |> Array.map (fun h -> Affine1.standardize h.Y)
+        { m with OutputScale = scales[0]; MemberOutputScales = Some scales }
+    | None -> m
+
+/// Every member's HF inputs in network coordinates [E, N, d] and standardized targets [E, N, 1].
+let private targets (m: Emulator) (hfs: HfData[]) =
+    let p = m.Spec.Precision
+    let e = m.Members
+    let sharedHf = hfs |> Array.forall (fun h -> obj.ReferenceEquals(h, hfs[0]))
+    let xs = Surrogates.inputTensorMembers p m.InputScale (hfs |> Array.map (fun h -> h.X))
+    use _ = torch.no_grad ()
+    match m.MemberOutputScales with
+    | None ->
+        // one target row per member, so the fused MSE needs no broadcast
+        use ys = (Affine1.apply m.OutputScale ((Tensors.ofVector p hfs[0].Y).unsqueeze(-1))).unsqueeze(0)
+        xs, ys.expand(int64 e, -1L, -1L).contiguous().DetachFromDisposeScope()
+    | Some scales ->
+        let column (f: Affine1 -> float) = Tensors.create (scales |> Array.map f) [| int64 e; 1L; 1L |] (scalarType p)
+        use y =
+            if sharedHf then (Tensors.ofVector p hfs[0].Y).unsqueeze(-1).unsqueeze(0)
+            else Tensors.create (hfs |> Array.collect (fun h -> h.Y)) [| int64 e; int64 hfs[0].Y.Length; 1L |] (scalarType p)
+        use shift = column (fun s -> s.Shift[0])
+        use scale = column (fun s -> s.Scale[0])
+        xs, ((y - shift) / scale).DetachFromDisposeScope()
+
+/// Pre-trained surrogates in place of the fresh ones (which were still drawn, so every other parameter starts where
+/// it would without them).
+let private withPretrained (data: MemberData[]) (m: Emulator) =
+    let perLearned = data |> Array.map (fun d -> Array.ofList d.Surrogates.Value)
+    let links, _ =
+        m.Sources
+        |> List.mapFold (fun k link ->
+            match link.Surrogate with
+            | Some _ ->
+                let mine = perLearned |> Array.map (fun ts -> ts[k])
+                for _, t in link.Surrogate.Value do t.Dispose()
+                { link with Surrogate = Some(Surrogates.stackTrained mine); OutputScale = mine[0].OutputScale }, k + 1
+            | None -> link, k) 0
+    { m with Sources = links }
+
+/// F_nl's grid update on the HF features, once the surrogates it reads are trained (or at the start end to end).
+let private regridCorrelation (cfg: TrainConfig) (xH: Tensor) (m: Emulator) =
+    if not cfg.KanGridUpdate then m
+    else
+        use _ = torch.NewDisposeScope()
+        let u = (use _ = torch.no_grad () in Emulator.features m xH)
+        { m with Nonlinear = Block.updateGrid m.Spec.Correlation m.Nonlinear u }
+
+/// The HF term. When nothing upstream of F_l and F_nl trains (no encoders; LF exact or frozen), the features
+/// u = [x, y_L] are constants: computed once instead of at every step.
+let private hfTerm (cfg: TrainConfig) (xH: Tensor) (yH: Tensor) (m: Emulator) (frozenSurrogates: bool) =
+    let constant = m.Sources |> List.forall (fun s -> s.Encoder.IsNone && (s.Exact.IsSome || frozenSurrogates))
+    let u =
+        lazy
+            (use _ = torch.no_grad ()
+             (Emulator.features m xH).detach().DetachFromDisposeScope())
+    let forward =
+        if constant then fun () -> Emulator.forwardFeatures m (u.Force())
+        else fun () -> Emulator.forwardScaled m xH
+    let e, n, p = m.Members, xH.shape[1], m.Spec.Precision
+    use _ = torch.no_grad ()
+    match cfg.MemberHfMask with
+    | None -> Loss.mse "hf" forward yH
+    | Some mask ->
+        let w = Tensors.create (Array.concat mask) [| int64 e; n; 1L |] (scalarType p)
+        let sums = Tensors.create (mask |> Array.map Array.sum) [| int64 e |] (scalarType p)
+        Loss.weightedMse "hf" forward yH (w.DetachFromDisposeScope()) (sums.DetachFromDisposeScope())
+
+let private encoderParams (m: Emulator) = m.Sources |> List.collect (fun s -> match s.Encoder with Some ep -> Params.tensors ep | None -> [])
+
+/// F_nl's L2 penalty (one λ, or one per member) and the encoders' pull towards their start.
+let private penalty (cfg: TrainConfig) (encoders: Tensor list) (m: Emulator) =
+    let weights = Block.weights m.Spec.Correlation m.Nonlinear
+    let l2 =
+        match cfg.MemberLambdas with
+        | None -> Loss.l2 "penalty" cfg.Lambda weights
+        | Some ls -> Loss.l2Members "penalty" ls weights
+    l2 + Loss.anchored "encoder-penalty" cfg.EncoderLambda encoders
+
+/// What the HF stage trains: the encoders, F_l and F_nl.
+let private correlationParams (encoders: Tensor list) (m: Emulator) =
+    [ yield! encoders
+      match m.Linear with
+      | Some lp -> yield! Params.tensors lp
+      | None -> ()
+      yield! Params.tensors m.Nonlinear ]
+
+/// What both strategies are given: the model before its last grid update, the HF inputs and targets, the learned
+/// sources with their data, and the per-member learning rates.
+type private Prepared =
+    { Model: Emulator
+      XH: Tensor
+      YH: Tensor
+      Encoders: Tensor list
+      Learned: (Params * SourceLink * string * Surrogates.LfData[]) list
+      LearningRates: float[]
+      /// The stages of pre-trained surrogates (member 0's, for the record); empty when the fit trains them.
+      Pretrained: (HistoryEntry list * StageSummary) list }
+
+/// Pre-train each LF surrogate, freeze it, then train the encoders, F_l and F_nl on the HF term and penalty.
+let private pretrainAndFreeze (cfg: TrainConfig) (spec: EmulatorSpec) (seeds: int[]) (pr: Prepared) =
+    // Progress names each stage for the user: LF surrogate k of n, then the correlation stage.
+    let stages = pr.Learned.Length + 1
+    let named name index = { cfg with Report = ProgressReport.stage name index stages cfg.Report }
+    let pre =
+        if not pr.Pretrained.IsEmpty then pr.Pretrained
         else
-            let perLearned = data |> Array.map (fun d -> Array.ofList d.Surrogates.Value)
-            let links, _ =
-                m.Sources
-                |> List.mapFold (fun k link ->
-                    match link.Surrogate with
-                    | Some _ ->
-                        let mine = perLearned |> Array.map (fun ts -> ts[k])
-                        for _, t in link.Surrogate.Value do t.Dispose()
-                        { link with Surrogate = Some(Surrogates.stackTrained mine); OutputScale = mine[0].OutputScale }, k + 1
-                    | None -> link, k) 0
-            { m with Sources = links }
+            pr.Learned
+            |> List.mapi (fun i src ->
+                Surrogates.pretrain (named (sprintf "LF surrogate %d of %d" (i + 1) pr.Learned.Length) (i + 1)) spec.Surrogate spec.Precision seeds i src)
+    let surrogateParams = pr.Learned |> List.collect (fun (sp, _, _, _) -> Params.tensors sp)
+    // Frozen surrogates: no gradient is asked of them any more.
+    for t in surrogateParams do t.requires_grad_(false) |> ignore
+    let m = regridCorrelation cfg pr.XH pr.Model
+    let loss = hfTerm cfg pr.XH pr.YH m true + penalty cfg pr.Encoders m
+    let main = Stage.runWith (named "correlation" stages) "correlation" cfg.Schedule pr.LearningRates (correlationParams pr.Encoders m) loss
+    for t in surrogateParams do t.requires_grad_(true) |> ignore
+    m, pre @ [ main ]
+
+/// Train everything at once on the LF terms, the HF term and the penalty.
+let private endToEnd (cfg: TrainConfig) (spec: EmulatorSpec) (pr: Prepared) =
+    let m = regridCorrelation cfg pr.XH pr.Model
+    let lfLoss =
+        pr.Learned
+        |> List.map (fun (sp, link, name, lf) -> Surrogates.lfTerm spec.Surrogate spec.Precision sp link.InputScale name lf)
+        |> List.fold (+) Loss.Zero
+    let surrogateParams = pr.Learned |> List.collect (fun (sp, _, _, _) -> Params.tensors sp)
+    let loss = lfLoss + hfTerm cfg pr.XH pr.YH m false + penalty cfg pr.Encoders m
+    m, pr.Pretrained @ [ Stage.runWith cfg "end-to-end" cfg.Schedule pr.LearningRates (surrogateParams @ correlationParams pr.Encoders m) loss ]
+
+/// Train a multi-fidelity emulator (or, with no sources, the single-fidelity network), member e of the ensemble on
+/// its own data data[e] (HF points, LF sources, optionally pre-trained surrogates), with seeds[e]. Members train as
+/// one batched computation; each member's numbers are those it gets when the other members have the same data as
+/// it, up to batched kernels (with MKL's strict reproducibility, bit for bit). Members may also differ in learning
+/// rate, penalty and HF subset (TrainConfig.MemberLearningRates, MemberLambdas, MemberHfMask). The emulator's
+/// source links carry member 0's LF standardization (learned sources: the standardization member 0's surrogate was
+/// trained in; a member's surrogate output enters F_nl in its own standardized units, so predictions do not use it).
+let fitMembers (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (data: MemberData[]) (seeds: int[]) : FitResult =
+    validate cfg spec hfBox data seeds
+    let d0 = data[0]
+    let clock = Stopwatch.StartNew()
+    let hfs = data |> Array.map (fun d -> d.Hf)
+    let m = Emulator.create spec hfBox d0.Hf.Y d0.Sources seeds |> withMemberScales cfg hfs
+    let xH, yH = targets m hfs
+    let memberSources = data |> Array.map (fun d -> d.Sources)
+    let trained = d0.Surrogates.IsSome
+    let m = if trained then withPretrained data m else m
     // KAN grid update of the LF surrogates (on their LF points) and encoders (on the HF points), before they train.
     let m = if cfg.KanGridUpdate then Surrogates.regridSources spec memberSources trained m xH else m
-    // F_nl's grid update on the HF features, once the surrogates it reads are trained (or at the start end to end).
-    let regridCorrelation (m: Emulator) =
-        if not cfg.KanGridUpdate then m
-        else
-            use _ = torch.NewDisposeScope()
-            let u = (use _ = torch.no_grad () in Emulator.features m xH)
-            { m with Nonlinear = Block.updateGrid spec.Correlation m.Nonlinear u }
-    // HF term. When nothing upstream of F_l and F_nl trains (no encoders; LF exact or frozen), the features
-    // u = [x, y_L] are constants: compute them once instead of at every step.
-    let hfTerm (m: Emulator) (frozenSurrogates: bool) =
-        let constant = m.Sources |> List.forall (fun s -> s.Encoder.IsNone && (s.Exact.IsSome || frozenSurrogates))
-        let u =
-            lazy
-                (use _ = torch.no_grad ()
-                 (Emulator.features m xH).detach().DetachFromDisposeScope())
-        let forward =
-            if constant then fun () -> Emulator.forwardFeatures m (u.Force())
-            else fun () -> Emulator.forwardScaled m xH
-        let n = d0.Hf.X.Length
-        use _ = torch.no_grad ()
-        match cfg.MemberHfMask with
-        | None -> Loss.mse "hf" forward yH
-        | Some mask ->
-            let w = Tensors.create (Array.concat mask) [| int64 e; int64 n; 1L |] (scalarType p)
-            let sums = Tensors.create (mask |> Array.map Array.sum) [| int64 e |] (scalarType p)
-            Loss.weightedMse "hf" forward yH (w.DetachFromDisposeScope()) (sums.DetachFromDisposeScope())
-    let encoderParams = m.Sources |> List.collect (fun s -> match s.Encoder with Some ep -> Params.tensors ep | None -> [])
-    let penalty (m: Emulator) =
-        let weights = Block.weights spec.Correlation m.Nonlinear
-        let l2 =
-            match cfg.MemberLambdas with
-            | None -> Loss.l2 "penalty" cfg.Lambda weights
-            | Some ls -> Loss.l2Members "penalty" ls weights
-        l2 + Loss.anchored "encoder-penalty" cfg.EncoderLambda encoderParams
-    let learningRates = cfg.MemberLearningRates |> Option.defaultValue (Array.create e cfg.Schedule.LearningRate)
-    let learnedSources = Surrogates.learned memberSources m
-    let surrogateParams = learnedSources |> List.collect (fun (sp, _, _, _) -> Params.tensors sp)
-    let correlationParams (m: Emulator) =
-        [ yield! encoderParams
-          match m.Linear with
-          | Some lp -> yield! Params.tensors lp
-          | None -> ()
-          yield! Params.tensors m.Nonlinear ]
-    // The stages of pre-trained surrogates are member 0's, for the record.
-    let pretrainedStages =
-        match d0.Surrogates with
-        | Some ts -> ts |> List.mapi (fun i t -> t.History, { t.Stage with Stage = sprintf "surrogate %d (pre-trained)" i })
-        | None -> []
+    let prepared =
+        { Model = m
+          XH = xH
+          YH = yH
+          Encoders = encoderParams m
+          Learned = Surrogates.learned memberSources m
+          LearningRates = cfg.MemberLearningRates |> Option.defaultValue (Array.create m.Members cfg.Schedule.LearningRate)
+          Pretrained =
+            match d0.Surrogates with
+            | Some ts -> ts |> List.mapi (fun i t -> t.History, { t.Stage with Stage = sprintf "surrogate %d (pre-trained)" i })
+            | None -> [] }
     let m, stages =
         match cfg.Strategy with
-        | PretrainFreeze ->
-            // Progress names each stage for the user: LF surrogate k of n, then the correlation stage.
-            let stages = learnedSources.Length + 1
-            let named name index = { cfg with Report = ProgressReport.stage name index stages cfg.Report }
-            let pre =
-                if trained then pretrainedStages
-                else
-                    learnedSources
-                    |> List.mapi (fun i src ->
-                        Surrogates.pretrain (named (sprintf "LF surrogate %d of %d" (i + 1) learnedSources.Length) (i + 1)) spec.Surrogate p seeds i src)
-            // Frozen surrogates: no gradient is asked of them any more.
-            for t in surrogateParams do t.requires_grad_(false) |> ignore
-            let m = regridCorrelation m
-            let main = Stage.runWith (named "correlation" stages) "correlation" cfg.Schedule learningRates (correlationParams m) (hfTerm m true + penalty m)
-            for t in surrogateParams do t.requires_grad_(true) |> ignore
-            m, pre @ [ main ]
-        | EndToEnd ->
-            let m = regridCorrelation m
-            let lfLoss =
-                learnedSources
-                |> List.map (fun (sp, link, name, lf) -> Surrogates.lfTerm spec.Surrogate p sp link.InputScale name lf)
-                |> List.fold (+) Loss.Zero
-            m, pretrainedStages @ [ Stage.runWith cfg "end-to-end" cfg.Schedule learningRates (surrogateParams @ correlationParams m) (lfLoss + hfTerm m false + penalty m) ]
+        | PretrainFreeze -> pretrainAndFreeze cfg spec seeds prepared
+        | EndToEnd -> endToEnd cfg spec prepared
     requireConverged cfg m (List.map snd stages)
     { Emulator = m
       History = stages |> List.collect fst

@@ -14,26 +14,11 @@ let maxMagnitude (p: Tensors.Precision) =
     | Tensors.Float64 -> 1e150
     | Tensors.Float32 -> 1e30
 
-/// Largest accepted learning rate, penalty and ensemble size. Beyond these, Adam steps jump over any minimum,
-/// a penalty forces every weight to zero (a larger one changes nothing but can overflow), and an ensemble no
-/// longer fits in memory alongside its optimizer state.
-let maxLearningRate = 10.0
-let maxPenalty = 1e6
-let maxMembers = 1000
-let maxDepth = 64
-let maxWidth = 4096
+let maxMembers = OptionSpec.maxMembers
 /// Values of all members' parameters together (float64: 8 bytes each, times ~4 with Adam's state and gradients).
 let maxParameterValues = 5e7
 
 let private finite (v: float) = not (Double.IsNaN v || Double.IsInfinity v)
-
-let private number (what: string) (lo: float) (loOpen: bool) (hi: float) (v: float) =
-    let low = if loOpen then v > lo else v >= lo
-    if not (finite v && low && v <= hi) then
-        Errors.fail "%s must be a finite number in %s%g, %g] (got %g)" what (if loOpen then "(" else "[") lo hi v
-
-let private count (what: string) (lo: int) (hi: int) (v: int) =
-    if v < lo || v > hi then Errors.fail "%s must be between %d and %d (got %d)" what lo hi v
 
 /// A block's values per member for dIn inputs and dOut outputs (a bound for the memory check, not exact).
 let private blockValues (b: BlockSpec) (dIn: int) (dOut: int) =
@@ -46,37 +31,37 @@ let private blockValues (b: BlockSpec) (dIn: int) (dOut: int) =
 
 /// A block's size and family settings.
 let block (what: string) (b: BlockSpec) =
+    let pre = what + ": "
     let size depth width =
-        count (what + ": depth (hidden layers)") 1 maxDepth depth
-        count (what + ": width (units per layer)") 1 maxWidth width
+        OptionSpec.check pre OptionSpec.depth depth
+        OptionSpec.check pre OptionSpec.width width
     match b with
     | AffineBlock -> ()
     | MlpBlock s -> size s.Depth s.Width
     | SirenBlock s ->
         size s.Depth s.Width
-        number (what + ": SIREN omega0") 0.0 true 1e4 s.Omega0
+        OptionSpec.check pre OptionSpec.omega0 s.Omega0
     | KanBlock s ->
         size s.Depth s.Width
-        count (what + ": KAN grid size") 1 1000 s.GridSize
-        count (what + ": KAN spline order") 0 10 s.SplineOrder
+        OptionSpec.check pre OptionSpec.kanGridSize s.GridSize
+        OptionSpec.check pre OptionSpec.kanSplineOrder s.SplineOrder
         if not (finite s.GridMin && finite s.GridMax && s.GridMax > s.GridMin && finite (s.GridMax - s.GridMin)) then
             Errors.fail "%s: the KAN grid range [%g, %g] must be finite and non-empty" what s.GridMin s.GridMax
 
-/// `what` prefixes the messages ("" for the main schedule).
-let private schedule (what: string) (s: Schedule) =
-    let pre = if what = "" then "" else what + ": "
-    if s.AdamEpochs < 0 then Errors.fail "%sepochs must be non-negative (got %d)" pre s.AdamEpochs
-    if s.LbfgsIterations < 0 then Errors.fail "%sL-BFGS iterations must be non-negative (got %d)" pre s.LbfgsIterations
-    number (pre + "the learning rate") 0.0 true maxLearningRate s.LearningRate
+/// `pre` prefixes the messages ("" for the main schedule).
+let private schedule (pre: string) (s: Schedule) =
+    OptionSpec.check pre OptionSpec.epochs s.AdamEpochs
+    OptionSpec.check pre OptionSpec.lbfgsIterations s.LbfgsIterations
+    OptionSpec.check pre OptionSpec.learningRate s.LearningRate
 
 /// The training hyperparameters: schedules, penalties, members and the per-member settings, and the blocks of
 /// the spec. `members` is the number of seeds, `nHf` the number of HF points.
 let training (cfg: TrainConfig) (spec: EmulatorSpec) (members: int) (nHf: int) =
-    count "ensemble members" 1 maxMembers members
+    OptionSpec.check "" OptionSpec.members members
     schedule "" cfg.Schedule
-    schedule "LF-surrogate training" cfg.SurrogateSchedule
-    number "the penalty lambda" 0.0 false maxPenalty cfg.Lambda
-    number "the encoder penalty" 0.0 false maxPenalty cfg.EncoderLambda
+    schedule "LF-surrogate training: " cfg.SurrogateSchedule
+    OptionSpec.check "" OptionSpec.lambda cfg.Lambda
+    OptionSpec.check "" OptionSpec.encoderLambda cfg.EncoderLambda
     block "the correlation network" spec.Correlation
     block "the LF surrogates" spec.Surrogate
     match spec.Encoding with
@@ -87,12 +72,12 @@ let training (cfg: TrainConfig) (spec: EmulatorSpec) (members: int) (nHf: int) =
     match cfg.MemberLearningRates with
     | Some lrs ->
         perMember "member learning rates" lrs.Length
-        lrs |> Array.iteri (fun i v -> number (sprintf "member learning rates: the rate of member %d" i) 0.0 true maxLearningRate v)
+        lrs |> Array.iteri (fun i v -> OptionSpec.check (sprintf "member learning rates: member %d: " i) OptionSpec.learningRate v)
     | None -> ()
     match cfg.MemberLambdas with
     | Some ls ->
         perMember "member lambdas" ls.Length
-        ls |> Array.iteri (fun i v -> number (sprintf "the penalty lambda of member %d" i) 0.0 false maxPenalty v)
+        ls |> Array.iteri (fun i v -> OptionSpec.check (sprintf "member lambdas: member %d: " i) OptionSpec.lambda v)
     | None -> ()
     match cfg.MemberHfMask with
     | Some mask ->
@@ -106,6 +91,22 @@ let training (cfg: TrainConfig) (spec: EmulatorSpec) (members: int) (nHf: int) =
             let used = row |> Array.filter (fun w -> w > 0.0) |> Array.length
             if used < 2 then Errors.fail "member HF mask: member %d uses %d HF points; at least 2 are needed" e used)
     | None -> ()
+
+/// Every option of a user's emulator, before any work: the values through their declarations, and the family
+/// settings of SIREN and KAN even when another family is chosen (a bad value is a mistake even where it has no
+/// effect).
+let options (o: ModelOptions) =
+    OptionSpec.check "" OptionSpec.depth o.Depth
+    OptionSpec.check "" OptionSpec.width o.Width
+    OptionSpec.check "" OptionSpec.epochs o.AdamEpochs
+    OptionSpec.check "" OptionSpec.lbfgsIterations o.LbfgsIterations
+    OptionSpec.check "" OptionSpec.learningRate o.LearningRate
+    OptionSpec.check "" OptionSpec.lambda o.Lambda
+    OptionSpec.check "" OptionSpec.encoderLambda o.EncoderLambda
+    OptionSpec.check "" OptionSpec.members o.Members
+    for arch in [ Architecture.Siren; Architecture.Kan ] do
+        let what = sprintf "the %s settings" (Names.name Architecture.names arch)
+        block what (Block.ofArchitecture o.Blocks arch 1 1)
 
 /// An input space: finite bounds within the precision's range, lower below upper, a finite extent.
 let inputSpace (what: string) (p: Tensors.Precision) (b: Box) =

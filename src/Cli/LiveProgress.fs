@@ -2,7 +2,7 @@
 /// display, one bar per stage (LF surrogate k of n, correlation, refit) with steps, loss, elapsed time and ETA, and
 /// an overall bar over the tasks. Otherwise (redirected, CI, TERM=dumb): plain lines without ANSI codes, one per
 /// finished stage, plus one every 30 s of a long stage. EMULATORS_PROGRESS=live|plain|off overrides the choice.
-module Emulators.Cli.Progress
+module Emulators.Cli.LiveProgress
 
 open System
 open System.Collections.Generic
