@@ -72,11 +72,17 @@ public sealed partial class MultiFidelityEmulator
                     r.Task, r.TaskIndex, r.Tasks, r.Stage, r.StageIndex, r.Stages, r.Phase, r.Step, r.Steps, r.Loss, r.Finished))));
         var hf = new HfData(_hfInputs, _hfOutputs);
         var sources = ListModule.OfSeq(_sources.Select(s => s.Source));
-        FSharpOption<FSharpFunc<Selection.Space, Selection.Space>>? restrict = o.GaussianProcessCandidates
-            ? null
-            : FSharpOption<FSharpFunc<Selection.Space, Selection.Space>>.Some(FuncConvert.FromFunc<Selection.Space, Selection.Space>(
-                s => new Selection.Space(s.Families, s.Sizes, s.Encodings, s.LearningRates, s.Lambdas, s.SingleFidelity,
-                    FSharpList<string>.Empty)));
+        // Options set explicitly narrow automatic selection's candidates (as the CLI's flags do).
+        var given = new Selection.Given(
+            o.Architecture.HasValue ? FSharpOption<Core.Architecture>.Some(options.Architecture) : null,
+            o.Depth.HasValue ? FSharpOption<int>.Some(options.Depth) : null,
+            o.Width.HasValue ? FSharpOption<int>.Some(options.Width) : null,
+            o.Encoding.HasValue ? FSharpOption<Core.EncodingKind>.Some(options.Encoding) : null,
+            o.LearningRate.HasValue ? FSharpOption<double>.Some(options.LearningRate) : null,
+            o.Lambda.HasValue ? FSharpOption<double>.Some(options.Lambda) : null,
+            o.GaussianProcessCandidates);
+        var restrict = FSharpOption<FSharpFunc<Selection.Space, Selection.Space>>.Some(
+            FuncConvert.FromFunc<Selection.Space, Selection.Space>(s => Selection.narrow(given, s)));
         UseThreads();
         var trained = Guard.Run(() => UserModel.train(options, restrict, hf, null, null, sources, report, cancellationToken));
         _model = trained.Emulator;

@@ -91,17 +91,15 @@ let train (args: ParseResults<TrainArgs>) =
           Selection = Read.option OptionSpec.selection SelectionMode.names (args.TryGetResult TrainArgs.Select)
           Budget = Read.option OptionSpec.budget SelectionBudget.names (args.TryGetResult TrainArgs.Budget) }
     // Flags given with --select auto narrow the candidates instead of fixing the model.
-    let restrict (s: Selection.Space) : Selection.Space =
-        { s with
-            Families = (if args.Contains TrainArgs.Arch then [ arch ] else s.Families)
-            Sizes =
-                (match args.TryGetResult TrainArgs.Depth, args.TryGetResult TrainArgs.Width with
-                 | None, None -> s.Sizes
-                 | depth, width -> [ defaultArg depth d.Depth, defaultArg width d.Width ])
-            Encodings = (if args.Contains TrainArgs.Encoding then [ encoding ] else s.Encodings)
-            LearningRates = (match args.TryGetResult TrainArgs.Lr with Some v -> [ v ] | None -> s.LearningRates)
-            Lambdas = (match args.TryGetResult TrainArgs.Lambda with Some v -> [ v ] | None -> s.Lambdas)
-            GaussianProcesses = (if args.Contains TrainArgs.No_Gp then [] else s.GaussianProcesses) }
+    let given : Selection.Given =
+        { Architecture = (if args.Contains TrainArgs.Arch then Some arch else None)
+          Depth = args.TryGetResult TrainArgs.Depth
+          Width = args.TryGetResult TrainArgs.Width
+          Encoding = (if args.Contains TrainArgs.Encoding then Some encoding else None)
+          LearningRate = args.TryGetResult TrainArgs.Lr
+          Lambda = args.TryGetResult TrainArgs.Lambda
+          WithGaussianProcesses = not (args.Contains TrainArgs.No_Gp) }
+    let restrict = Selection.narrow given
     let json = args.Contains TrainArgs.Json
     let trained =
         LiveProgress.run (not json) (fun report ->

@@ -48,6 +48,38 @@ let private cvEpochs =
 /// The space with the Gaussian-process candidates added.
 let withGaussianProcesses (s: Space) = { s with GaussianProcesses = Gp.GpCandidates.kinds }
 
+/// The options a user gave explicitly, which automatic selection respects: each narrows its axis of the candidates
+/// instead of being ignored (a family, a structure, an encoding, a learning rate, a λ); `WithGaussianProcesses =
+/// false` leaves the GP candidates out. The CLI's flags and the facade's set properties both arrive here.
+type Given =
+    { Architecture: Architecture option
+      Depth: int option
+      Width: int option
+      Encoding: EncodingKind option
+      LearningRate: float option
+      Lambda: float option
+      WithGaussianProcesses: bool }
+
+/// Nothing given: the default space as it is.
+let nothingGiven =
+    { Architecture = None; Depth = None; Width = None; Encoding = None; LearningRate = None; Lambda = None
+      WithGaussianProcesses = true }
+
+/// The space narrowed by what was given. A depth without a width (or the reverse) takes the other from the
+/// options' defaults, so `--depth 2` means a 2 × (default width) structure.
+let narrow (given: Given) (s: Space) : Space =
+    let one (v: 'a option) (all: 'a list) = match v with Some x -> [ x ] | None -> all
+    { s with
+        Families = one given.Architecture s.Families
+        Sizes =
+            (match given.Depth, given.Width with
+             | None, None -> s.Sizes
+             | depth, width -> [ defaultArg depth OptionSpec.depth.Default, defaultArg width OptionSpec.width.Default ])
+        Encodings = one given.Encoding s.Encodings
+        LearningRates = one given.LearningRate s.LearningRates
+        Lambdas = one given.Lambda s.Lambdas
+        GaussianProcesses = (if given.WithGaussianProcesses then s.GaussianProcesses else []) }
+
 /// Fold index of each HF point: leave-one-out up to 10 points, else 5 folds, shuffled with the seed.
 let folds (seed: int) (n: int) =
     let k = if n <= 10 then n else 5

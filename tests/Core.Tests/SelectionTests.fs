@@ -27,6 +27,19 @@ let private informative = lazy (train ModelOptions.defaults [ source (Experiment
 [<Tests>]
 let tests =
     testList "Model selection" [
+        test "given options narrow the default space, each its own axis, and nothing given leaves it alone" {
+            let s = Selection.defaultSpace SelectionBudget.Large
+            Expect.equal (Selection.narrow Selection.nothingGiven s) s "nothing given"
+            let n =
+                Selection.narrow
+                    { Selection.nothingGiven with Architecture = Some Architecture.Kan; Depth = Some 2; LearningRate = Some 5e-4; WithGaussianProcesses = false } s
+            Expect.equal n.Families [ Architecture.Kan ] "the family given"
+            Expect.equal n.Sizes [ 2, OptionSpec.width.Default ] "a depth alone takes the default width"
+            Expect.equal n.LearningRates [ 5e-4 ] "the learning rate given"
+            Expect.equal n.Lambdas s.Lambdas "λ not given: all of the budget's"
+            Expect.equal n.Encodings s.Encodings "encoding not given: all of the budget's"
+            Expect.isEmpty n.GaussianProcesses "GPs left out"
+        }
         test "an unrelated LF source (independent noise): the selected model is at most 1.5x the SF error" {
             let rng = System.Random 42
             let noise = Array.init lfX.Length (fun _ -> rng.NextDouble() * 2.0 - 1.0)

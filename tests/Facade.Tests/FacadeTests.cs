@@ -193,6 +193,22 @@ public static class FacadeTests
     }
 
     [FacadeTest]
+    public static void OptionsSetExplicitlyNarrowAutomaticSelection()
+    {
+        // As the CLI's flags do: a learning rate and a λ given under automatic selection fix those axes of every
+        // network candidate, and GaussianProcessCandidates = false leaves the GPs out.
+        var emulator = new MultiFidelityEmulator(new EmulatorOptions
+            { Epochs = 100, LbfgsIterations = 0, LearningRate = 2e-3, Lambda = 1e-3, GaussianProcessCandidates = false })
+            .SetHighFidelityData(Data.Column(Data.HfPoints), Data.HfPoints.Select(Data.Hf).ToArray())
+            .AddSource(LowFidelitySource.FromData("LF", Data.Column(Data.LfPoints), Data.LfPoints.Select(Data.Lf).ToArray()));
+        emulator.Fit();
+        var r = emulator.Report!;
+        Check.That(r.Candidates.Count == 2, $"one structure each for MF and SF ({r.Candidates.Count} candidates)");
+        Check.That(r.Candidates.All(c => c.LearningRate == 2e-3 && c.Lambda == 1e-3), "every candidate has the given lr and λ");
+        Check.That(r.Candidates.All(c => !c.Description.Contains("GP")), "no GP candidate");
+    }
+
+    [FacadeTest]
     public static void ProgressIsReportedAndCancellationStopsTraining()
     {
         var reports = 0;

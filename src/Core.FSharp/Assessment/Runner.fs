@@ -45,8 +45,8 @@ let private specOf (c: Sweep.RunConfig) : EmulatorSpec =
       Precision = Tensors.Float64 }
 
 /// The learning rate of LF-surrogate pre-training in every run: the searched rate is the HF stage's (end to end,
-/// the whole model's after the surrogates' pre-training).
-let surrogateLearningRate = 1e-3
+/// the whole model's after the surrogates' pre-training). It is the library's default learning rate (OptionSpec), 1e-3.
+let surrogateLearningRate = OptionSpec.learningRate.Default
 
 /// The schedule of LF-surrogate pre-training: the run's budget at surrogateLearningRate.
 let surrogateSchedule (b: Sweep.Budget) =
