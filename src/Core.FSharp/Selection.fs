@@ -45,9 +45,6 @@ let private cvEpochs =
     | SelectionBudget.Medium -> 3000
     | SelectionBudget.Large -> 5000
 
-/// The space with the Gaussian-process candidates added.
-let withGaussianProcesses (s: Space) = { s with GaussianProcesses = Gp.GpCandidates.kinds }
-
 /// The options a user gave explicitly, which automatic selection respects: each narrows its axis of the candidates
 /// instead of being ignored (a family, a structure, an encoding, a learning rate, a λ); `WithGaussianProcesses =
 /// false` leaves the GP candidates out. The CLI's flags and the facade's set properties both arrive here.

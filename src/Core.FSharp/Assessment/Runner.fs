@@ -224,8 +224,9 @@ let runGroupWith (cache: SurrogateCache.Cache) (configs: Sweep.RunConfig list) :
 
 /// The repetitions of one configuration (the same key but for the repetition), trained together: the search on
 /// the tuning repetition (tuningRep) trains each round's candidates as one batched ensemble, then the other
-/// repetitions train with the chosen candidate as one ensemble, each member on its own repetition's data. LF surrogates come pre-trained from the process's cache (SurrogateCache.shared). A repetition's record
-/// does not depend on which other repetitions share its group. Records come in the order of the configurations.
+/// repetitions train with the chosen candidate as one ensemble, each member on its own repetition's data. LF
+/// surrogates come pre-trained from the process's cache (SurrogateCache.shared). A repetition's record does not
+/// depend on which other repetitions share its group. Records come in the order of the configurations.
 let runGroup (configs: Sweep.RunConfig list) : RunRecord list = runGroupWith SurrogateCache.shared configs
 
 /// One configuration, start to finish (a group of one).
@@ -237,8 +238,9 @@ let runOne (c: Sweep.RunConfig) : RunRecord = runGroup [ c ] |> List.head
 /// measured) and the data (HF points, input dimensions); an L-BFGS iteration costs about 3 Adam steps (measured
 /// 3.3× for MLP, 3.0× for KAN at E = 64). The tuning repetition's run carries its configuration's search (rounds ×
 /// a batch of candidates); another repetition's run, its share of one batch of the remaining repetitions (3 of a
-/// configuration's 4). Encoders add about 2×, learned LF surrogates (their pre-training, and end to end their LF loss) about 6× (measured). Only the ratios matter: the estimate
-/// calibrates them against the measured time of finished work.
+/// configuration's 4). Encoders add about 2×, learned LF surrogates (their pre-training, and end to end their LF
+/// loss) about 6× (measured). Only the ratios matter: the estimate calibrates them against the measured time of
+/// finished work.
 let expectedCost (c: Sweep.RunConfig) =
     let b = c.Budget
     let steps = float b.AdamEpochs + 3.0 * float b.LbfgsIterations
