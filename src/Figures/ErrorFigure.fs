@@ -16,6 +16,8 @@ type private Setup =
     { Groups: Group list
       Architectures: string list
       MfCurves: GroupKey list
+      /// GP baselines (gp-baselines experiment): one curve each, drawn in every architecture's panel.
+      GpCurves: GroupKey list
       Styles: Map<GroupKey, Style>
       Label: GroupKey -> string }
 
@@ -25,11 +27,15 @@ let private curveOf (k: GroupKey) = { curveKey k with Architecture = "" }
 let private setup (gs: Group list) =
     let mf = gs |> List.filter (fun g -> g.Key.Model = "mf")
     let withStrategy = mf |> List.map (fun g -> g.Key.Strategy) |> List.filter ((<>) "none") |> List.distinct |> List.length > 1
-    let withExperiment = gs |> List.map (fun g -> g.Key.Experiment) |> List.distinct |> List.length > 1
+    let withExperiment = mf |> List.map (fun g -> g.Key.Experiment) |> List.distinct |> List.length > 1
     let mfCurves = mf |> List.map (fun g -> curveOf g.Key) |> List.distinct |> List.sortBy configSortKey
+    let networks = gs |> List.filter (fun g -> not (isGp g.Key))
     { Groups = gs
-      Architectures = gs |> List.map (fun g -> g.Key.Architecture) |> List.distinct |> List.sortBy (fun a -> archRank a, a)
+      Architectures = networks |> List.map (fun g -> g.Key.Architecture) |> List.distinct |> List.sortBy (fun a -> archRank a, a)
       MfCurves = mfCurves
+      GpCurves =
+        gs |> List.filter (fun g -> isGp g.Key) |> List.map (fun g -> curveKey g.Key) |> List.distinct
+        |> List.sortBy (fun k -> (match k.Model with "ar1" -> 0 | "nargp" -> 1 | _ -> 2), k.Lf)
       Styles = stylesFor mfCurves
       Label =
         fun k ->
@@ -39,6 +45,7 @@ let private setup (gs: Group list) =
 let private legendEntries (s: Setup) (anyCollapsed: bool) =
     (s.MfCurves |> List.map (fun k -> s.Label k, s.Styles[k]))
     @ (if s.Groups |> List.exists (fun g -> g.Key.Model = "sf") then [ "SF baseline", sfStyle ] else [])
+    @ (s.GpCurves |> List.map (fun k -> gpLabel k, gpStyle k))
     @ (if anyCollapsed then [ CollapsedLabel, collapsedStyle ] else [])
 
 let private anyCollapsed (gs: Group list) = gs |> List.exists (fun g -> isCollapsed g.Stats)
@@ -55,6 +62,11 @@ let private caption (problem: string) (s: Setup) (lines: bool) =
         "One series per MF configuration (encoding, LF mode"
         + (if s.MfCurves |> List.exists (fun k -> k.Strategy <> "none") then ", strategy)" else ")")
         + "; the single-fidelity (SF) baseline of the same architecture is black and dashed."
+        + (if s.GpCurves.IsEmpty then ""
+           else
+               " Gaussian-process baselines (AR1 co-kriging teal, NARGP brown, SF GP grey; dash-dot with exact LF, dotted"
+               + " with learned LF), the same in every panel, were fitted on the same HF points and LF sources; each kernel"
+               + " is the one of higher marginal likelihood.")
         Caption.eDefinition
         Caption.nhDefinition
         (if anyCollapsed s.Groups then Caption.collapsed else "") ]
@@ -78,6 +90,8 @@ let private linesFigure (outDir: string) (problem: string) (s: Setup) =
         let sf = mine |> List.filter (fun g -> g.Key.Model = "sf")
         for k in sf |> List.map (fun g -> curveKey g.Key) |> List.distinct do
             add "SF baseline" sfStyle (sf |> List.filter (fun g -> curveKey g.Key = k))
+        for k in s.GpCurves do
+            add (gpLabel k) (gpStyle k) (s.Groups |> List.filter (fun g -> isGp g.Key && curveKey g.Key = k))
         m.Annotations.Add(collapseLine ())
         m.Series.Add(collapsedRings [ for g in mine do if isCollapsed g.Stats then yield x g, g.Stats.Median ])
         m
@@ -89,9 +103,12 @@ let private linesFigure (outDir: string) (problem: string) (s: Setup) =
 
 let private pointsFigure (outDir: string) (problem: string) (s: Setup) =
     let lo, hi = errorRange s.Groups
-    let nh = s.Groups |> List.map (fun g -> g.Key.Nh) |> List.min
+    let nh = s.Groups |> List.filter (fun g -> not (isGp g.Key)) |> List.map (fun g -> g.Key.Nh) |> List.min
     let m = newModel (sprintf "%s: error per architecture at N_H = %d" problem nh)
-    m.Axes.Add(Categorical.axis "architecture" (s.Architectures |> List.map (fun a -> a.ToUpperInvariant())))
+    // The GP baselines have no architecture: they sit in a category of their own, after the networks'.
+    let gpCategory = s.Architectures.Length
+    let categories = (s.Architectures |> List.map (fun a -> a.ToUpperInvariant())) @ (if s.GpCurves.IsEmpty then [] else [ "GP" ])
+    m.Axes.Add(Categorical.axis "architecture" categories)
     m.Axes.Add(errorAxis ErrorAxisTitle lo hi)
     let item (label: string) (style: Style) (pick: Group -> bool) =
         Categorical.item label style
@@ -101,6 +118,11 @@ let private pointsFigure (outDir: string) (problem: string) (s: Setup) =
     let items =
         (s.MfCurves |> List.map (fun k -> item (s.Label k) s.Styles[k] (fun g -> g.Key.Model = "mf" && curveOf g.Key = k)))
         @ [ item "SF baseline" sfStyle (fun g -> g.Key.Model = "sf") ]
+        @ (s.GpCurves
+           |> List.map (fun k ->
+               Categorical.item (gpLabel k) (gpStyle k)
+                   [ for g in s.Groups do
+                         if isGp g.Key && curveKey g.Key = k && g.Key.Nh = nh then yield gpCategory, g.Stats.Median, g.Stats.Min, g.Stats.Max ]))
         |> List.filter (fun i -> not i.Values.IsEmpty)
     let ringed = Categorical.addItems m (fun v -> v > 0.0 && isFiniteValue v) items |> Categorical.markCollapsed m
     let entries =

@@ -106,6 +106,16 @@ let markerFor (encoding: string) =
 /// The SF baseline: black, dashed, diamonds.
 let sfStyle = { Colour = OxyColors.Black; Marker = MarkerType.Diamond; Line = LineStyle.Dash }
 
+/// A Gaussian-process baseline's style: colour by model (AR1 teal, NARGP brown, SF GP grey), dash-dot for exact LF
+/// and dotted for learned LF, so that the GP curves read as a family apart from the networks' coloured lines.
+let gpStyle (k: Aggregate.GroupKey) =
+    let colour, marker =
+        match k.Model with
+        | "ar1" -> OxyColor.FromRgb(0uy, 128uy, 128uy), MarkerType.Triangle
+        | "nargp" -> OxyColor.FromRgb(160uy, 82uy, 45uy), MarkerType.Square
+        | _ -> OxyColor.FromRgb(110uy, 110uy, 110uy), MarkerType.Cross
+    { Colour = colour; Marker = marker; Line = (if k.Lf = "learned" then LineStyle.Dot else LineStyle.DashDot) }
+
 /// Styles for curve keys: colour and dash by position in the sorted list, marker by encoding.
 let stylesFor (keys: Aggregate.GroupKey list) =
     keys

@@ -1,7 +1,7 @@
 /// Every figure and table of the assessment, rendered from all the records of a results file into a directory:
 /// functions-, error-vs-nh- (or error-), gain- and prediction-<problem>, corrupted-sources, summary-gain (each PNG
 /// + SVG with its caption), the ledger (ledger.md: the encoding ledger and the best configuration per problem and
-/// N_H; ledger.csv, best-configurations.csv) and FIGURES.md, the index of figures and captions.
+/// N_H, and the GP baselines against the best network; ledger.csv, best-configurations.csv, gp-comparison.csv) and FIGURES.md, the index of figures and captions.
 module Emulators.Figures.Render
 
 open System
@@ -19,7 +19,7 @@ let private catalogueProblem (records: RunRecord list) (problem: string) =
         |> sprintf "CORR-%d" |> Problems.Catalogue.find |> Some
     else Problems.Catalogue.all |> List.tryFind (fun p -> p.Name.Equals(problem, StringComparison.OrdinalIgnoreCase))
 
-/// ledger.md (both tables), ledger.csv and best-configurations.csv.
+/// ledger.md (its tables), ledger.csv, best-configurations.csv and, with GP records, gp-comparison.csv.
 let private writeTables (outDir: string) (records: RunRecord list) (gs: Group list) : Result<string list, string> =
     match Ledger.rows gs, BestConfigurations.rows records with
     | [], [] -> Error "ledger: no MF results"
@@ -27,6 +27,8 @@ let private writeTables (outDir: string) (records: RunRecord list) (gs: Group li
         let md = Path.Combine(outDir, "ledger.md")
         let csv = Path.Combine(outDir, "ledger.csv")
         let bestCsv = Path.Combine(outDir, "best-configurations.csv")
+        let gpRows = GpComparison.rows gs
+        let gpCsv = Path.Combine(outDir, "gp-comparison.csv")
         let text =
             String.concat "\n" [
                 "# Assessment ledger"
@@ -38,11 +40,18 @@ let private writeTables (outDir: string) (records: RunRecord list) (gs: Group li
                 Ledger.toMarkdown ledger
                 "## Best configuration per problem and N_H"
                 ""
-                BestConfigurations.toMarkdown bestRows ]
+                BestConfigurations.toMarkdown bestRows
+                if not gpRows.IsEmpty then
+                    "## Gaussian-process baselines against the best network"
+                    ""
+                    GpComparison.toMarkdown gpRows ]
         File.WriteAllText(md, text)
         File.WriteAllText(csv, Ledger.toCsv ledger)
         File.WriteAllText(bestCsv, BestConfigurations.toCsv bestRows)
-        Ok [ md; csv; bestCsv ]
+        if gpRows.IsEmpty then Ok [ md; csv; bestCsv ]
+        else
+            File.WriteAllText(gpCsv, GpComparison.toCsv gpRows)
+            Ok [ md; csv; bestCsv; gpCsv ]
 
 /// Render every figure the records support. Returns the files written and one note per figure that was skipped
 /// (missing data, unknown problem, or an error while rendering it); a failing figure never stops the others.

@@ -146,9 +146,17 @@ let problemOrder (label: string) =
     | Some i -> (i, corrupted, "")
     | None -> (names.Length, corrupted, label)
 
+/// Whether a configuration is a Gaussian-process baseline (its model names the GP: gp, ar1 or nargp).
+let isGp (k: GroupKey) = k.Architecture = "gp"
+
+/// Label of a GP baseline: "SF GP", "AR1 (GP), exact LF", "NARGP (GP), learned LF".
+let gpLabel (k: GroupKey) =
+    if k.Model = "gp" then "SF GP" else sprintf "%s (GP), %s LF" (k.Model.ToUpperInvariant()) k.Lf
+
 /// Label of an MF configuration: "encoding, LF mode" plus the strategy when `withStrategy`.
 let configLabel (withStrategy: bool) (k: GroupKey) =
-    if k.Model = "sf" then sprintf "SF %s" k.Architecture
+    if isGp k then gpLabel k
+    elif k.Model = "sf" then sprintf "SF %s" k.Architecture
     else
         let enc = if k.Encoding = "none" then "no enc." else k.Encoding + " enc."
         let baseLabel = sprintf "%s, %s LF" enc k.Lf

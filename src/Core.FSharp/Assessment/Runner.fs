@@ -16,23 +16,8 @@ type Progress =
       /// measured on the work finished so far; NaN until something has finished.
       RemainingSeconds: float }
 
-/// The stream of validation draws (Sampling.sobolScrambled), apart from the scrambled HF designs' stream 0.
-let private validationStream = 7
-
-/// Validation inputs: max(8, n) points of an Owen-scrambled Sobol' draw of their own stream, one per repetition;
-/// never the test set, never the HF training points (tested). Scrambled because an unscrambled Sobol' segment of
-/// 2^m points puts every point at the same phase of the 2^-m grid: 8 points started at index 2^13 sit at j/8 + 2^-14,
-/// where K3's sin²(8πx) nearly vanishes, so the search on K3 preferred the constant fit that λ = 1 leaves.
-let validationPoints (p: Problem) (n: int) (rep: int) =
-    Sampling.sobolScrambled validationStream rep p.Domain.Dim (max 8 n) |> Sampling.scaleTo p.Domain.Lower p.Domain.Upper
-
-/// Test inputs and truth per problem, computed once (the PDE and 20-D problems make this worth caching).
-let private testCache = Collections.Concurrent.ConcurrentDictionary<string, float[][] * float[]>()
-
-let testSet (p: Problem) =
-    testCache.GetOrAdd(p.Name, fun _ ->
-        let x = Experiment.testPoints p
-        x, Experiment.evaluate p.Hf x)
+/// The validation draw of a repetition (Scoring.validationPoints).
+let validationPoints p n rep = Scoring.validationPoints p n rep
 
 let private blockOf (c: Sweep.RunConfig) = Block.ofName c.Architecture c.Budget.Depth c.Budget.Width
 
@@ -125,51 +110,10 @@ let private evaluateRound (c: Sweep.RunConfig) (reps: Repetition[]) (batches: Se
 
 /// The record of one repetition, from its search's outcome.
 let private recordOf (rep: Repetition) ((best: Search.Candidate, valErr, (fit: FitResult, memberIndex)), history: (Search.Candidate * float) list) (seconds: float) : RunRecord =
-    let c = rep.Config
-    let p = rep.Problem
-    let xh = rep.Data.Hf.X
-    let xt, yt = testSet p
     let chosen = Emulator.memberOf fit.Emulator memberIndex
-    let predict x = (Emulator.predict chosen x).Value
-    let errors = Metrics.all p.NormSq (predict xt) yt
-    let smallest = (if p.HfSizes.IsEmpty then c.Nh else List.min p.HfSizes)
-    let example =
-        if p.Domain.Dim = 1 && c.Rep = 0 && c.Nh = smallest then
-            let xs = Sampling.grid 400 1 |> Sampling.scaleTo p.Domain.Lower p.Domain.Upper
-            Some
-                { X = xs |> Array.map (fun r -> r[0])
-                  Truth = Experiment.evaluate p.Hf xs
-                  Prediction = predict xs
-                  HfX = xh |> Array.map (fun r -> r[0])
-                  HfY = rep.Data.Hf.Y }
-        else None
-    { Key = c.Key
-      Experiment = c.Experiment
-      // Corrupted-sources runs are one family (CORR-n with n = Corrupted), plotted against n.
-      Problem = (if c.Corrupted >= 0 then "CORR" else c.Problem)
-      Architecture = c.Architecture
-      Depth = c.Budget.Depth
-      Width = c.Budget.Width
-      Model = c.Model
-      Encoding = (if c.Model = "sf" then "none" else c.Encoding)
-      Lf = (if c.Model = "sf" then "none" else c.Lf)
-      Strategy = (if c.Model = "sf" then "none" else c.Strategy)
-      Nh = c.Nh
-      NhTotal = xh.Length
-      Rep = c.Rep
-      Corrupted = c.Corrupted
-      Design = Experiment.HfDesign.name c.Design
-      NormalizedMse = errors.NormalizedMse
-      Rmse = errors.Rmse
-      MaxError = errors.MaxError
-      LearningRate = best.LearningRate
-      Lambda = best.Lambda
-      SearchCandidates = history.Length
-      ValidationNormalizedMse = valErr
-      Seconds = seconds
-      LibraryVersion = ModelFile.libraryVersion
-      FinishedUtc = DateTime.UtcNow.ToString("o")
-      Example = example }
+    let choice: Scoring.Choice =
+        { LearningRate = best.LearningRate; Lambda = best.Lambda; Candidates = history.Length; ValidationNormalizedMse = valErr }
+    Scoring.record rep.Config rep.Problem rep.Data.Hf (fun x -> (Emulator.predict chosen x).Value) choice seconds
 
 /// The repetition whose validation draw tunes a configuration. The paper tunes per configuration (spec §5, Hyperopt
 /// "tuned per configuration"): one search, on repetition 0's data and validation draw, chooses the learning rate and
@@ -181,6 +125,7 @@ let tuningRep = 0
 let runGroupWith (cache: SurrogateCache.Cache) (configs: Sweep.RunConfig list) : RunRecord list =
     match configs with
     | [] -> []
+    | first :: _ when Sweep.isGp first -> GpRuns.run configs
     | first :: _ ->
         let key = groupKey first
         for c in configs do
@@ -226,11 +171,16 @@ let runGroupWith (cache: SurrogateCache.Cache) (configs: Sweep.RunConfig list) :
 /// the tuning repetition (tuningRep) trains each round's candidates as one batched ensemble, then the other
 /// repetitions train with the chosen candidate as one ensemble, each member on its own repetition's data. LF
 /// surrogates come pre-trained from the process's cache (SurrogateCache.shared). A repetition's record does not
-/// depend on which other repetitions share its group. Records come in the order of the configurations.
+/// depend on which other repetitions share its group. Records come in the order of the configurations. GP
+/// baselines (Sweep.isGp) go to GpRuns.
 let runGroup (configs: Sweep.RunConfig list) : RunRecord list = runGroupWith SurrogateCache.shared configs
 
 /// One configuration, start to finish (a group of one).
 let runOne (c: Sweep.RunConfig) : RunRecord = runGroup [ c ] |> List.head
+
+/// Seconds per unit of expectedCost on this machine's workers (about 60 µs, the paper preset's first 492 records):
+/// only to put the GP runs, costed in seconds, on the networks' scale.
+let private secondsPerCost = 60e-6
 
 /// Relative cost of a run, for ordering the work (longest first) and for the estimate of the time left: a batch
 /// of E members costs (overhead + E·per-member) per step, where the overhead is per operation (about 15 MLP-3×16
@@ -242,6 +192,7 @@ let runOne (c: Sweep.RunConfig) : RunRecord = runGroup [ c ] |> List.head
 /// loss) about 6× (measured). Only the ratios matter: the estimate calibrates them against the measured time of
 /// finished work.
 let expectedCost (c: Sweep.RunConfig) =
+    if Sweep.isGp c then GpRuns.expectedSeconds c / secondsPerCost else
     let b = c.Budget
     let steps = float b.AdamEpochs + 3.0 * float b.LbfgsIterations
     let arch = match c.Architecture with "kan" -> 6.0 | _ -> 1.0

@@ -35,7 +35,10 @@ type ExperimentSpec =
       SingleFidelity: bool
       /// HF design: the paper's offset sets (default) or scrambled sets.
       Design: Experiment.HfDesign
-      Budget: Budget }
+      Budget: Budget
+      /// Gaussian-process baselines (gp, ar1, nargp): when given, the experiment's runs are these GPs (on every
+      /// problem, N_H, repetition and, for ar1 and nargp, LF mode) instead of networks. Empty: networks.
+      GpModels: Gp.GpKind list }
 
 /// Which network a run trains.
 [<RequireQualifiedAccess>]
@@ -80,7 +83,11 @@ let defaultBudget =
 /// The keys an experiment file may hold at its top level and in a preset.
 let private budgetKeys = [ "epochs"; "lbfgs"; "searchCandidates"; "searchRounds"; "depth"; "width" ]
 let private axisKeys =
-    [ "problems"; "corrupted"; "architectures"; "encodings"; "lf"; "strategies"; "nh"; "repetitions"; "singleFidelity"; "design" ]
+    [ "problems"; "corrupted"; "architectures"; "encodings"; "lf"; "strategies"; "nh"; "repetitions"; "singleFidelity"; "design"
+      "gpModels" ]
+/// What a GP experiment must not set: the networks' axes and budgets (a GP has no architecture, encoder, strategy or
+/// training budget; its hyperparameters come from its marginal likelihood).
+let private networkOnlyKeys = [ "architectures"; "encodings"; "strategies"; "singleFidelity" ] @ budgetKeys
 let private topKeys = [ "name"; "claim"; "presets" ] @ axisKeys @ budgetKeys
 let private presetKeys = axisKeys @ budgetKeys
 
@@ -200,16 +207,44 @@ let load (path: string) (preset: string) : ExperimentSpec =
           Repetitions = repetitions
           SingleFidelity = pick (fun s k -> s.Bool k) "singleFidelity" true
           Design = pick (fun s k -> s.Name(k, Experiment.HfDesign.names)) "design" Experiment.SobolOffset
-          Budget = budget }
+          Budget = budget
+          GpModels = names "gpModels" Gp.GpKind.names [] |> List.distinct }
     if exp.Problems.IsEmpty then Errors.fail "%s: no problems listed" path
+    if not exp.GpModels.IsEmpty then
+        for s in [ top; over ] do
+            match networkOnlyKeys |> List.tryFind s.Has with
+            | Some key -> s.Fail key "a GP experiment (\"gpModels\") trains no network: leave out architectures, encodings, strategies, singleFidelity and the training budgets"
+            | None -> ()
     exp
 
-/// Every run of an experiment, its names canonical (so the sweep runner and the records see only the tables'
-/// names). Strategy only matters for learned LF; the SF baseline ignores encoding and LF ("none").
-let expand (e: ExperimentSpec) : RunConfig list =
-    let problems =
-        e.Problems
-        |> List.collect (fun p -> if p = "CORR" then e.Corrupted |> List.map (fun n -> sprintf "CORR-%d" n, n) else [ p, -1 ])
+/// The budget fields of a GP run's key: a GP trains by its marginal likelihood, with no epochs, search or layers.
+let gpBudget = { AdamEpochs = 0; LbfgsIterations = 0; SearchCandidates = 0; SearchRounds = 0; Depth = 0; Width = 0 }
+
+/// The architecture field of a GP run (its model field names the GP: gp, ar1 or nargp).
+[<Literal>]
+let GpArchitecture = "gp"
+
+/// Whether a run is a Gaussian-process baseline.
+let isGp (c: RunConfig) = c.Architecture = GpArchitecture
+
+/// The GP runs of a GP experiment: per problem, N_H, repetition, model and (for the MF models) LF mode.
+let private expandGp (e: ExperimentSpec) (problems: (string * int) list) : RunConfig list =
+    [ for problem, corrupted in problems do
+          let nhs = if e.Nh.IsEmpty then (Problems.Catalogue.find problem).HfSizes else e.Nh
+          for model in e.GpModels do
+              for nh in nhs do
+                  for rep in 0 .. e.Repetitions - 1 do
+                      let basis =
+                          { Experiment = e.Name; Problem = problem; Corrupted = corrupted; Architecture = GpArchitecture
+                            Model = Gp.GpKind.name model; Encoding = "none"; Lf = "none"; Strategy = "none"; Nh = nh; Rep = rep
+                            Design = e.Design; Budget = gpBudget }
+                      if model = Gp.SingleFidelity then yield basis
+                      else
+                          for lf in e.LfModes -> { basis with Lf = Experiment.LfMode.name lf } ]
+
+/// The network runs of an experiment. Strategy only matters for learned LF; the SF baseline ignores encoding and LF
+/// ("none").
+let private expandNetworks (e: ExperimentSpec) (problems: (string * int) list) : RunConfig list =
     let notApplicable = "none"
     [ for problem, corrupted in problems do
           let nhs = if e.Nh.IsEmpty then (Problems.Catalogue.find problem).HfSizes else e.Nh
@@ -227,7 +262,13 @@ let expand (e: ExperimentSpec) : RunConfig list =
                               for s in strategies do
                                   yield { basis with Encoding = Names.name EncodingKind.names enc; Lf = Experiment.LfMode.name lf; Strategy = s }
                       if e.SingleFidelity then yield { basis with Model = Names.name ModelKind.names ModelKind.SingleFidelity } ]
-    |> List.distinctBy (fun c -> c.Key)
+
+/// Every run of an experiment, its names canonical (so the sweep runner and the records see only the tables' names).
+let expand (e: ExperimentSpec) : RunConfig list =
+    let problems =
+        e.Problems
+        |> List.collect (fun p -> if p = "CORR" then e.Corrupted |> List.map (fun n -> sprintf "CORR-%d" n, n) else [ p, -1 ])
+    (if e.GpModels.IsEmpty then expandNetworks e problems else expandGp e problems) |> List.distinctBy (fun c -> c.Key)
 
 /// Experiment files of a directory, by name.
 let discover (dir: string) =

@@ -18,16 +18,12 @@ type Kernel =
     | SquaredExponential
 
 module Kernel =
-    let name =
-        function
-        | Matern52 -> "matern52"
-        | SquaredExponential -> "se"
+    let names =
+        Names.table "GP kernel" [ "matern52", [ "matern" ], Matern52; "se", [ "rbf"; "squared-exponential" ], SquaredExponential ]
 
-    let parse (s: string) =
-        match s.Trim().ToLowerInvariant() with
-        | "matern52" | "matern" -> Matern52
-        | "se" | "rbf" | "squared-exponential" -> SquaredExponential
-        | other -> Errors.fail "unknown GP kernel '%s' (expected matern52 or se)" other
+    let name (k: Kernel) = Names.name names k
+
+    let parse (s: string) = Names.parseIgnoringCase names s
 
 /// How the HF data and the LF information combine.
 type GpKind =
@@ -39,18 +35,17 @@ type GpKind =
     | Nargp
 
 module GpKind =
-    let name =
-        function
-        | SingleFidelity -> "gp"
-        | Ar1 -> "ar1"
-        | Nargp -> "nargp"
+    /// The models' names, with the aliases a person may type.
+    let names =
+        Names.table "GP model"
+            [ "gp", [ "sf"; "single-fidelity" ], SingleFidelity
+              "ar1", [ "co-kriging"; "cokriging" ], Ar1
+              "nargp", [], Nargp ]
 
-    let parse (s: string) =
-        match s.Trim().ToLowerInvariant() with
-        | "gp" | "sf" | "single-fidelity" -> SingleFidelity
-        | "ar1" | "co-kriging" | "cokriging" -> Ar1
-        | "nargp" -> Nargp
-        | other -> Errors.fail "unknown GP model '%s' (expected gp, ar1 or nargp)" other
+    let name (k: GpKind) = Names.name names k
+
+    /// A name typed by a person (blanks and case forgiven).
+    let parse (s: string) = Names.parseIgnoringCase names s
 
 /// Where each hyperparameter sits in a row θ[e].
 type Layout =
