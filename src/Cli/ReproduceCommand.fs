@@ -83,6 +83,9 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
         if p.Current <> "done" then
             eprintfn "[%d/%d runs done] elapsed %s, about %s left; started %s" p.Done p.Total (duration p.ElapsedSeconds) (duration p.RemainingSeconds) p.Current
     use cancel = new Threading.CancellationTokenSource()
+    // Pre-trained LF surrogates are kept beside the results, so other workers, later sittings and Slurm array
+    // tasks read them instead of training them again.
+    SurrogateCache.persistTo SurrogateCache.shared (SurrogateCache.directoryFor root preset)
     let execute =
         if jobs = 1 then Runner.inProcess
         else

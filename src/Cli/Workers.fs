@@ -37,6 +37,7 @@ let serve (root: string) (preset: string) (threads: int option) =
     // Ctrl-C reaches the whole process group; the parent decides what stops, and stops its workers itself.
     Console.CancelKeyPress.Add(fun e -> e.Cancel <- true)
     let runs = runsByKey root preset
+    SurrogateCache.persistTo SurrogateCache.shared (SurrogateCache.directoryFor root preset)
     let lines = new BlockingCollection<string>()
     let mutable busy = false
     // Stdin closing mid-unit means the parent is gone: stop at once rather than train for nobody.
