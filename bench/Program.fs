@@ -42,13 +42,13 @@ let private median (xs: float[]) =
 /// epochs, timed between two progress reports of the library's own training loop.
 let private timeRun precision (members: int) (steps: int) (warmup: int) (seed: int) =
     let marks = Collections.Generic.Dictionary<int, int64>()
-    let cfg =
-        { TrainConfig.defaults with
-            Schedule = { AdamEpochs = warmup + steps; LearningRate = 1e-3; LbfgsIterations = 0 }
+    let cfg = { TrainConfig.defaults with Schedule = { AdamEpochs = warmup + steps; LearningRate = 1e-3; LbfgsIterations = 0 } }
+    let hooks =
+        { RunHooks.defaults with
             LogEvery = warmup
             Report = Some(fun r -> if not (marks.ContainsKey r.Step) then marks[r.Step] <- Stopwatch.GetTimestamp()) }
     let seeds = Array.init members (fun e -> seed * 1000 + e)
-    let r = Fit.fit cfg (spec precision) k1.Domain (hfData ()) sources seeds
+    let r = Fit.fitWith hooks cfg (spec precision) k1.Domain (hfData ()) sources seeds
     let ticks = marks[warmup + steps] - marks[warmup]
     let ms = float ticks * 1000.0 / float Stopwatch.Frequency / float steps
     ms, r.Stages |> List.last |> fun s -> s.FinalLoss
@@ -88,11 +88,8 @@ let private vmHwmKb () =
 let private rss (out: string) (members: int) (epochs: int) =
     Native.init 1
     let clock = Stopwatch.StartNew()
-    let cfg =
-        { TrainConfig.defaults with
-            Schedule = { AdamEpochs = epochs; LearningRate = 1e-3; LbfgsIterations = 0 }
-            LogEvery = 1000 }
-    let r = Fit.fit cfg (spec Tensors.Float64) k1.Domain (hfData ()) sources (Array.init members id)
+    let cfg = { TrainConfig.defaults with Schedule = { AdamEpochs = epochs; LearningRate = 1e-3; LbfgsIterations = 0 } }
+    let r = Fit.fitWith { RunHooks.defaults with LogEvery = 1000 } cfg (spec Tensors.Float64) k1.Domain (hfData ()) sources (Array.init members id)
     let kb = vmHwmKb ()
     eprintfn "library rss: E=%d, %d epochs, float64: peak RSS %.1f MB, %.1f s, final loss %g"
         members epochs (float kb / 1024.0) clock.Elapsed.TotalSeconds (r.Stages |> List.last).FinalLoss

@@ -48,10 +48,7 @@ let execute (args: ParseResults<RunArgs>) =
     // Two tasks: the MF emulator, then its SF baseline.
     let r, mf, _ =
         LiveProgress.run (not json) (fun report ->
-            Experiment.run
-                { cfg with
-                    Train = { train with Report = ProgressReport.task "multi-fidelity" 1 2 report }
-                    SfTrain = { train with Report = ProgressReport.task "single-fidelity" 2 2 report } })
+            Experiment.runWith { RunHooks.defaults with Report = report } cfg)
     let encoders = Emulator.affineEncoders mf.Emulator
     let seconds = clock.Elapsed.TotalSeconds
     printfn "%s  %s  LF %s  encoding %s  strategy %s  N_H = %d (%d with boundary, %s design)  seed %d  %s"

@@ -110,17 +110,18 @@ let sources (p: Problem) (mode: LfMode) (seed: int) : SourceSpec list =
 /// Initialisation seeds of a repetition's networks: salt 0 for the MF emulator, 1 for the SF baseline.
 let memberSeeds (seed: int) (salt: int) = [| 1000 + 97 * seed + salt |]
 
-/// Train and score the MF emulator and its single-fidelity baseline.
-let run (cfg: SingleRun) : RunResult * FitResult * FitResult =
+/// Train and score the MF emulator and its single-fidelity baseline: two tasks, "multi-fidelity" then
+/// "single-fidelity", each reporting through `hooks`.
+let runWith (hooks: RunHooks) (cfg: SingleRun) : RunResult * FitResult * FitResult =
     let p = cfg.Problem
     let xh = hfPointsIn cfg.Design p cfg.NHf cfg.Seed
     let hf = { X = xh; Y = evaluate p.Hf xh }
     let xt = testPoints p
     let yt = evaluate p.Hf xt
     let score (m: Emulator) = Metrics.all p.NormSq (Emulator.predict m xt).Value yt
-    let mf = Fit.fit cfg.Train cfg.Spec p.Domain hf (sources p cfg.LfMode cfg.Seed) (memberSeeds cfg.Seed 0)
+    let mf = Fit.fitWith (RunHooks.task "multi-fidelity" 1 2 hooks) cfg.Train cfg.Spec p.Domain hf (sources p cfg.LfMode cfg.Seed) (memberSeeds cfg.Seed 0)
     let sfSpec = { cfg.Spec with Encoding = NoEncoding }
-    let sf = Fit.fit cfg.SfTrain sfSpec p.Domain hf [] (memberSeeds cfg.Seed 1)
+    let sf = Fit.fitWith (RunHooks.task "single-fidelity" 2 2 hooks) cfg.SfTrain sfSpec p.Domain hf [] (memberSeeds cfg.Seed 1)
     { Problem = p.Name
       Architecture = Block.name cfg.Spec.Correlation
       LfMode = LfMode.name cfg.LfMode
@@ -138,3 +139,6 @@ let run (cfg: SingleRun) : RunResult * FitResult * FitResult =
       SfSeconds = sf.Seconds },
     mf,
     sf
+
+/// `runWith` with the default hooks (RunHooks.defaults: no progress, no cancellation).
+let run (cfg: SingleRun) : RunResult * FitResult * FitResult = runWith RunHooks.defaults cfg

@@ -147,10 +147,11 @@ let private specOf (s: Structure) (blocks: BlockSettings) precision =
 /// Cross-validate every candidate, choose the best, refit it on all HF data (as `members` ensemble members).
 /// `fixedOptions` carries the training options the search does not vary (encoder penalty, KAN grid update); its
 /// schedules, penalties and member settings are replaced by the search's own. `blocks` sets SIREN's ω0 and the KAN
-/// grid of every candidate of those families.
+/// grid of every candidate of those families. `hooks` receive the progress of every task (the cross-validations,
+/// then the refit) and may cancel.
 let select (budget: SelectionBudget) (space: Space) (refit: Schedule) (fixedOptions: TrainConfig) (blocks: BlockSettings) (members: int) (seed: int) (precision: Tensors.Precision)
            (hfBox: Box) (hf: HfData) (sources: Workflow.Source list)
-           (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) =
+           (hooks: RunHooks) =
     let clock = Stopwatch.StartNew()
     let n = hf.X.Length
     if n < 3 then Errors.fail "model selection needs at least 3 HF points for cross-validation (got %d); choose a model yourself" n
@@ -168,7 +169,7 @@ let select (budget: SelectionBudget) (space: Space) (refit: Schedule) (fixedOpti
     let results =
         structs
         |> List.mapi (fun si s ->
-            cancel.ThrowIfCancellationRequested()
+            hooks.Cancel.ThrowIfCancellationRequested()
             let mask = Array.init cvMembers (fun e -> let f = e % k in Array.init n (fun j -> if foldOf[j] = f then 0.0 else 1.0))
             let schedule = { AdamEpochs = cvEpochs budget; LearningRate = fst combos[0]; LbfgsIterations = 0 }
             let cfg =
@@ -178,15 +179,14 @@ let select (budget: SelectionBudget) (space: Space) (refit: Schedule) (fixedOpti
                     Lambda = 0.0
                     MemberLearningRates = Some(Array.init cvMembers (fun e -> fst combos[e / k]))
                     MemberLambdas = Some(Array.init cvMembers (fun e -> snd combos[e / k]))
-                    MemberHfMask = Some mask
-                    LogEvery = 500
-                    Report =
-                        ProgressReport.task
-                            (sprintf "CV %d/%d: %s (%d of %d candidates, %d folds)" (si + 1) cvTasks s.Label combos.Length candidates k)
-                            (si + 1) tasks report
-                    Cancel = cancel }
+                    MemberHfMask = Some mask }
+            let cvHooks =
+                { hooks with LogEvery = 500 }
+                |> RunHooks.task
+                    (sprintf "CV %d/%d: %s (%d of %d candidates, %d folds)" (si + 1) cvTasks s.Label combos.Length candidates k)
+                    (si + 1) tasks
             let seeds = Array.init cvMembers (fun e -> seed * 7919 + 31 * (e / k) + 1)
-            let fit = Fit.fit cfg (specOf s blocks precision) hfBox hf s.Sources seeds
+            let fit = Fit.fitWith cvHooks cfg (specOf s blocks precision) hfBox hf s.Sources seeds
             let preds = Emulator.predictMembers fit.Emulator hf.X
             combos
             |> Array.mapi (fun c (lr, lam) ->
@@ -208,9 +208,9 @@ let select (budget: SelectionBudget) (space: Space) (refit: Schedule) (fixedOpti
     // The GP candidates, on the same folds; the best replaces the best network only by a margin (replacesNetwork).
     let gpTask i label =
         let index = structs.Length + i + 1
-        ProgressReport.task (sprintf "CV %d/%d: %s (1 of %d candidates, %d folds)" index cvTasks label candidates k) index tasks report
+        ProgressReport.task (sprintf "CV %d/%d: %s (1 of %d candidates, %d folds)" index cvTasks label candidates k) index tasks hooks.Report
     let gpResults =
-        Gp.GpCandidates.crossValidate { Gp.FitSettings.defaults with Seed = seed } space.GaussianProcesses hfBox hf sources k foldOf norm gpTask cancel
+        Gp.GpCandidates.crossValidate { Gp.FitSettings.defaults with Seed = seed } space.GaussianProcesses hfBox hf sources k foldOf norm gpTask hooks.Cancel
     let gpWinner =
         gpResults |> List.sortBy (fun (c, _) -> c.CvError) |> List.tryHead |> Option.filter (fun (c, _) -> Gp.GpCandidates.replacesNetwork k c neuralChosen)
     let chosen = match gpWinner with Some(c, _) -> c | None -> neuralChosen
@@ -221,14 +221,13 @@ let select (budget: SelectionBudget) (space: Space) (refit: Schedule) (fixedOpti
             Lambda = chosen.Lambda
             MemberLearningRates = None
             MemberLambdas = None
-            MemberHfMask = None
-            Report = ProgressReport.task ("refit: " + chosen.Structure) tasks tasks report
-            Cancel = cancel }
+            MemberHfMask = None }
+    let refitHooks = RunHooks.task ("refit: " + chosen.Structure) tasks tasks hooks
     // The refit may be a deep ensemble of the chosen configuration (one seed per member).
     let fit =
         match gpWinner with
-        | Some(_, refitGp) -> refitGp cfg.Report
-        | None -> Fit.fit cfg (specOf structure blocks precision) hfBox hf structure.Sources (Array.init (max 1 members) (fun e -> seed * 7919 + 13 * e))
+        | Some(_, refitGp) -> refitGp refitHooks.Report
+        | None -> Fit.fitWith refitHooks cfg (specOf structure blocks precision) hfBox hf structure.Sources (Array.init (max 1 members) (fun e -> seed * 7919 + 13 * e))
     let rep: SelectionReport =
         { Method = (if k = n then "leave-one-out" else sprintf "%d-fold" k)
           Folds = k

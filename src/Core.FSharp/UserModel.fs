@@ -49,7 +49,8 @@ let train (o: ModelOptions) (restrict: (Selection.Space -> Selection.Space) opti
         let box = Workflow.inputBox hf sources
         let fixedOptions = { TrainConfig.defaults with EncoderLambda = o.EncoderLambda; KanGridUpdate = o.KanGridUpdate }
         let fit, cfg, rep =
-            Selection.select o.Budget space refit fixedOptions o.Blocks o.Members o.Seed o.Precision box hf sources report cancel
+            Selection.select o.Budget space refit fixedOptions o.Blocks o.Members o.Seed o.Precision box hf sources
+                (RunHooks.reporting report cancel)
         { Emulator = fit.Emulator
           Fit = fit
           Metadata =

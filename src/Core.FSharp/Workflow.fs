@@ -43,8 +43,8 @@ let functionSource (name: string) (domain: Box) (f: float[] -> float) : SourceFu
             let shape = x.shape[0 .. x.shape.Length - 2]
             (Tensors.create ys shape x.dtype) }
 
-/// The training configuration of the options, reporting to `report`. Fit.fit checks it.
-let trainConfig (o: ModelOptions) (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) =
+/// The hyperparameters of the options. Fit.fit checks them.
+let trainConfig (o: ModelOptions) =
     let schedule = { AdamEpochs = o.AdamEpochs; LearningRate = o.LearningRate; LbfgsIterations = o.LbfgsIterations }
     { TrainConfig.defaults with
         Schedule = schedule
@@ -52,9 +52,7 @@ let trainConfig (o: ModelOptions) (report: (ProgressReport -> unit) option) (can
         Lambda = o.Lambda
         EncoderLambda = o.EncoderLambda
         KanGridUpdate = o.KanGridUpdate
-        Strategy = o.Strategy
-        Report = report
-        Cancel = cancel }
+        Strategy = o.Strategy }
 
 /// The HF input space: the union of the HF data's range and the ranges of LF data with the same inputs.
 let inputBox (hf: HfData) (sources: Source list) =
@@ -85,7 +83,7 @@ let trainFixed (o: ModelOptions) (hf: HfData) (hfInputNames: string[] option) (h
           (report: (ProgressReport -> unit) option) (cancel: System.Threading.CancellationToken) : Trained =
     Validate.options o
     if hf.X.Length = 0 then Errors.fail "HF data: no points"
-    let cfg = trainConfig o report cancel
+    let cfg = trainConfig o
     let sp = ModelOptions.spec o
     let specs =
         sources
@@ -94,7 +92,7 @@ let trainFixed (o: ModelOptions) (hf: HfData) (hfInputNames: string[] option) (h
             | FromFunction f -> Exact f)
     let box = inputBox hf sources
     let seeds = Array.init o.Members (fun e -> 1000 + 97 * o.Seed + 7 * e)
-    let fit = Fit.fit cfg sp box hf specs seeds
+    let fit = Fit.fitWith (RunHooks.reporting report cancel) cfg sp box hf specs seeds
     { Emulator = fit.Emulator
       Fit = fit
       Metadata = metadata hfInputNames hfOutputName sources o

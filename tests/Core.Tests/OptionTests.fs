@@ -102,7 +102,7 @@ let tests =
             Expect.equal TrainConfig.defaults.Schedule.LearningRate OptionSpec.learningRate.Default "schedule"
             Expect.equal TrainConfig.defaults.SurrogateSchedule TrainConfig.defaults.Schedule "the surrogates' schedule"
             Expect.equal (Assessment.Sweep.defaultBudget.AdamEpochs, Assessment.Sweep.defaultBudget.Depth) (d.AdamEpochs, d.Depth) "sweep budget"
-            let c = Workflow.trainConfig d None Threading.CancellationToken.None
+            let c = Workflow.trainConfig d
             let t = TrainConfig.defaults
             Expect.equal (c.Schedule, c.SurrogateSchedule, c.Lambda, c.EncoderLambda, c.Strategy, c.KanGridUpdate)
                 (t.Schedule, t.SurrogateSchedule, t.Lambda, t.EncoderLambda, t.Strategy, t.KanGridUpdate) "train config of the default options"

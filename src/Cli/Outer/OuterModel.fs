@@ -75,13 +75,12 @@ let private train (c: Choice) (p: Problem) (progress: bool) =
     let cfg =
         { TrainConfig.defaults with
             Schedule = schedule
-            SurrogateSchedule = schedule
-            Report = None }
+            SurrogateSchedule = schedule }
     let sources = Experiment.sources p c.Lf c.Seed
     // Encoding none needs sources on the HF inputs; otherwise the affine encoder maps between the spaces.
     let spec = if p.Sources |> List.exists (fun s -> s.Domain.Dim <> p.Domain.Dim) then { spec with Encoding = AffineEncoding } else spec
     let seeds = Array.init c.Members (fun e -> 1000 + 97 * c.Seed + 7 * e)
-    let fit = Emulators.Cli.LiveProgress.run progress (fun report -> Fit.fit { cfg with Report = report } spec p.Domain hf sources seeds)
+    let fit = Emulators.Cli.LiveProgress.run progress (fun report -> Fit.fitWith { RunHooks.defaults with Report = report } cfg spec p.Domain hf sources seeds)
     fit.Emulator, hf
 
 /// Resolve the choice; `progress` shows training progress (off under --json).

@@ -41,8 +41,10 @@ let private trainConfig (c: Sweep.RunConfig) =
     { TrainConfig.defaults with
         Schedule = { AdamEpochs = c.Budget.AdamEpochs; LearningRate = TrainConfig.defaults.Schedule.LearningRate; LbfgsIterations = c.Budget.LbfgsIterations }
         SurrogateSchedule = surrogateSchedule c.Budget
-        Strategy = (if c.Strategy = "end-to-end" then EndToEnd else PretrainFreeze)
-        LogEvery = 1000 }
+        Strategy = (if c.Strategy = "end-to-end" then EndToEnd else PretrainFreeze) }
+
+/// Runs report nothing while they train; their loss terms are logged every 1000 epochs.
+let private hooks = { RunHooks.defaults with LogEvery = 1000 }
 
 /// A configuration's identity without its repetition: the repetitions of one group share it.
 let groupKey (c: Sweep.RunConfig) = { c with Rep = 0 }.Key
@@ -83,7 +85,7 @@ let private repetition (cache: SurrogateCache.Cache) (c: Sweep.RunConfig) : Repe
                       AdamEpochs = cfg.SurrogateSchedule.AdamEpochs; LbfgsIterations = cfg.SurrogateSchedule.LbfgsIterations
                       LearningRate = cfg.SurrogateSchedule.LearningRate; Precision = spec.Precision }
                 SurrogateCache.getOrTrain cache key (fun () ->
-                    Surrogates.pretrainAlone cfg spec.Surrogate spec.Precision (Surrogates.seedOf seed i) src))
+                    Surrogates.pretrainAloneWith hooks cfg spec.Surrogate spec.Precision (Surrogates.seedOf seed i) src))
             |> Some
     { Config = c
       Problem = p
@@ -102,7 +104,7 @@ let private evaluateRound (c: Sweep.RunConfig) (reps: Repetition[]) (batches: Se
             MemberLearningRates = Some(members |> Array.map (fun (_, k) -> k.LearningRate))
             MemberLambdas = Some(members |> Array.map (fun (_, k) -> k.Lambda)) }
     let fit =
-        Fit.fitMembers cfg (specOf c) reps[0].Problem.Domain (members |> Array.map (fun (r, _) -> reps[r].Data))
+        Fit.fitMembersWith hooks cfg (specOf c) reps[0].Problem.Domain (members |> Array.map (fun (r, _) -> reps[r].Data))
             (members |> Array.map (fun (r, _) -> reps[r].Seed))
     let preds = Emulator.predictEach fit.Emulator (members |> Array.map (fun (r, _) -> reps[r].ValidationX))
     let scored = members |> Array.mapi (fun e (r, _) -> r, (Metrics.normalizedMse reps[r].Problem.NormSq preds[e].Value reps[r].ValidationY, (fit, e)))

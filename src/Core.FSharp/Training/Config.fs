@@ -43,6 +43,36 @@ module ProgressReport =
     let task (name: string) (index: int) (count: int) (report: (ProgressReport -> unit) option) =
         report |> Option.map (fun f -> fun (r: ProgressReport) -> f { r with Task = name; TaskIndex = index; Tasks = count })
 
+/// What a training run reports and obeys besides its hyperparameters: progress, cancellation and how often the
+/// loss terms are logged. No number of the trained model depends on them, so they travel apart from TrainConfig
+/// (which is saved, compared and searched over) and the hyperparameters carry no callbacks.
+type RunHooks =
+    { /// Record every loss term every this many Adam epochs (the history; the model's numbers do not depend on it).
+      LogEvery: int
+      Report: (ProgressReport -> unit) option
+      Cancel: CancellationToken }
+
+module RunHooks =
+    /// No progress reports, no cancellation, the loss logged every 100 Adam epochs.
+    let defaults =
+        { LogEvery = 100
+          Report = None
+          Cancel = CancellationToken.None }
+
+    /// The defaults, reporting to `report` and stopping when `cancel` is cancelled.
+    let reporting (report: (ProgressReport -> unit) option) (cancel: CancellationToken) =
+        { defaults with Report = report; Cancel = cancel }
+
+    /// Rename the stage of every report (ProgressReport.stage).
+    let stage (name: string) (index: int) (count: int) (hooks: RunHooks) =
+        { hooks with Report = ProgressReport.stage name index count hooks.Report }
+
+    /// Rename the task of every report (ProgressReport.task).
+    let task (name: string) (index: int) (count: int) (hooks: RunHooks) =
+        { hooks with Report = ProgressReport.task name index count hooks.Report }
+
+/// The hyperparameters of one training: what the trained numbers depend on (besides data, seeds and the
+/// emulator's structure). How a run reports and is cancelled is RunHooks.
 type TrainConfig =
     { /// Schedule of the HF stage (and of the whole model end to end).
       Schedule: Schedule
@@ -72,11 +102,7 @@ type TrainConfig =
       /// integer counts act as repeated points (a bootstrap resample). Member e's HF term is its weighted mean
       /// squared error, and its output standardization uses the weighted mean and standard deviation of y, so
       /// member e equals a model trained alone on its own subset. None: every member uses every point.
-      MemberHfMask: float[][] option
-      /// Record every loss term every this many Adam epochs.
-      LogEvery: int
-      Report: (ProgressReport -> unit) option
-      Cancel: CancellationToken }
+      MemberHfMask: float[][] option }
 
 /// Loss terms recorded at one step: per-term values averaged over ensemble members.
 type HistoryEntry =
@@ -136,7 +162,4 @@ module TrainConfig =
           KanGridUpdate = OptionSpec.kanGridUpdate.Default
           MemberLearningRates = None
           MemberLambdas = None
-          MemberHfMask = None
-          LogEvery = 100
-          Report = None
-          Cancel = System.Threading.CancellationToken.None }
+          MemberHfMask = None }

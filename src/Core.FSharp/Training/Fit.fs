@@ -186,16 +186,16 @@ type private Prepared =
       Pretrained: (HistoryEntry list * StageSummary) list }
 
 /// Pre-train each LF surrogate, freeze it, then train the encoders, F_l and F_nl on the HF term and penalty.
-let private pretrainAndFreeze (cfg: TrainConfig) (spec: EmulatorSpec) (seeds: int[]) (pr: Prepared) =
+let private pretrainAndFreeze (hooks: RunHooks) (cfg: TrainConfig) (spec: EmulatorSpec) (seeds: int[]) (pr: Prepared) =
     // Progress names each stage for the user: LF surrogate k of n, then the correlation stage.
     let stages = pr.Learned.Length + 1
-    let named name index = { cfg with Report = ProgressReport.stage name index stages cfg.Report }
+    let named name index = RunHooks.stage name index stages hooks
     let pre =
         if not pr.Pretrained.IsEmpty then pr.Pretrained
         else
             pr.Learned
             |> List.mapi (fun i src ->
-                Surrogates.pretrain (named (sprintf "LF surrogate %d of %d" (i + 1) pr.Learned.Length) (i + 1)) spec.Surrogate spec.Precision seeds i src)
+                Surrogates.pretrain (named (sprintf "LF surrogate %d of %d" (i + 1) pr.Learned.Length) (i + 1)) cfg spec.Surrogate spec.Precision seeds i src)
     let surrogateParams = pr.Learned |> List.collect (fun (sp, _, _, _) -> Params.tensors sp)
     // Frozen surrogates: no gradient is asked of them any more.
     for t in surrogateParams do t.requires_grad_(false) |> ignore
@@ -206,7 +206,7 @@ let private pretrainAndFreeze (cfg: TrainConfig) (spec: EmulatorSpec) (seeds: in
     m, pre @ [ main ]
 
 /// Train everything at once on the LF terms, the HF term and the penalty.
-let private endToEnd (cfg: TrainConfig) (spec: EmulatorSpec) (pr: Prepared) =
+let private endToEnd (hooks: RunHooks) (cfg: TrainConfig) (spec: EmulatorSpec) (pr: Prepared) =
     let m = regridCorrelation cfg pr.XH pr.Model
     let lfLoss =
         pr.Learned
@@ -214,7 +214,7 @@ let private endToEnd (cfg: TrainConfig) (spec: EmulatorSpec) (pr: Prepared) =
         |> List.fold (+) Loss.Zero
     let surrogateParams = pr.Learned |> List.collect (fun (sp, _, _, _) -> Params.tensors sp)
     let loss = lfLoss + hfTerm cfg pr.XH pr.YH m false + penalty cfg pr.Encoders m
-    m, pr.Pretrained @ [ Stage.runWith cfg "end-to-end" cfg.Schedule pr.LearningRates (surrogateParams @ correlationParams pr.Encoders m) loss ]
+    m, pr.Pretrained @ [ Stage.runWith hooks "end-to-end" cfg.Schedule pr.LearningRates (surrogateParams @ correlationParams pr.Encoders m) loss ]
 
 /// Train a multi-fidelity emulator (or, with no sources, the single-fidelity network), member e of the ensemble on
 /// its own data data[e] (HF points, LF sources, optionally pre-trained surrogates), with seeds[e]. Members train as
@@ -223,7 +223,8 @@ let private endToEnd (cfg: TrainConfig) (spec: EmulatorSpec) (pr: Prepared) =
 /// rate, penalty and HF subset (TrainConfig.MemberLearningRates, MemberLambdas, MemberHfMask). The emulator's
 /// source links carry member 0's LF standardization (learned sources: the standardization member 0's surrogate was
 /// trained in; a member's surrogate output enters F_nl in its own standardized units, so predictions do not use it).
-let fitMembers (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (data: MemberData[]) (seeds: int[]) : FitResult =
+/// `hooks` report the progress, log the loss terms and may cancel; the numbers do not depend on them.
+let fitMembersWith (hooks: RunHooks) (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (data: MemberData[]) (seeds: int[]) : FitResult =
     validate cfg spec hfBox data seeds
     let d0 = data[0]
     let clock = Stopwatch.StartNew()
@@ -248,19 +249,28 @@ let fitMembers (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (data: Membe
             | None -> [] }
     let m, stages =
         match cfg.Strategy with
-        | PretrainFreeze -> pretrainAndFreeze cfg spec seeds prepared
-        | EndToEnd -> endToEnd cfg spec prepared
+        | PretrainFreeze -> pretrainAndFreeze hooks cfg spec seeds prepared
+        | EndToEnd -> endToEnd hooks cfg spec prepared
     requireConverged cfg m (List.map snd stages)
     { Emulator = m
       History = stages |> List.collect fst
       Stages = stages |> List.map snd
       Seconds = clock.Elapsed.TotalSeconds }
 
+/// `fitMembersWith` with the default hooks (RunHooks.defaults: no progress, no cancellation).
+let fitMembers (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (data: MemberData[]) (seeds: int[]) : FitResult =
+    fitMembersWith RunHooks.defaults cfg spec hfBox data seeds
+
 /// Train a multi-fidelity emulator (or, with no sources, the single-fidelity network) on HF data and LF sources.
 /// `seeds` holds one seed per ensemble member; members train as one batched computation. Members may differ in
 /// learning rate, penalty and HF subset (TrainConfig.MemberLearningRates, MemberLambdas, MemberHfMask); with
 /// Adam alone, member e then ends where a lone model with its seed, learning rate, λ and subset ends, up to
 /// round-off; the L-BFGS polish runs all members in lockstep, each with its own line search (see Optim/Lbfgs.fs).
-let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sources: SourceSpec list) (seeds: int[]) : FitResult =
+/// `hooks` report the progress, log the loss terms and may cancel; the numbers do not depend on them.
+let fitWith (hooks: RunHooks) (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sources: SourceSpec list) (seeds: int[]) : FitResult =
     let shared = { Hf = hf; Sources = sources; Surrogates = None }
-    fitMembers cfg spec hfBox (Array.create seeds.Length shared) seeds
+    fitMembersWith hooks cfg spec hfBox (Array.create seeds.Length shared) seeds
+
+/// `fitWith` with the default hooks (RunHooks.defaults: no progress, no cancellation).
+let fit (cfg: TrainConfig) (spec: EmulatorSpec) (hfBox: Box) (hf: HfData) (sources: SourceSpec list) (seeds: int[]) : FitResult =
+    fitWith RunHooks.defaults cfg spec hfBox hf sources seeds

@@ -16,12 +16,12 @@ let private record (stage: string) (step: int) (terms: (string * Tensor) list) :
 /// every member runs its own L-BFGS in lockstep with the others (Lbfgs.minimizeMembers), so members stay independent
 /// there as well; L-BFGS amplifies round-off, though, so a member on an HF subset (whose weighted loss rounds
 /// differently from a lone model's) ends near, not at, its lone twin.
-let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRates: float[]) (trainable: Tensor list) (loss: Loss) =
+let runWith (hooks: RunHooks) (stage: string) (schedule: Schedule) (learningRates: float[]) (trainable: Tensor list) (loss: Loss) =
     let clock = Stopwatch.StartNew()
     let history = ResizeArray<HistoryEntry>()
     let steps = max 0 schedule.AdamEpochs + max 0 schedule.LbfgsIterations
     let report phase step value =
-        match cfg.Report with
+        match hooks.Report with
         | Some f ->
             f { Task = "fit"; TaskIndex = 1; Tasks = 1; Stage = stage; StageIndex = 1; Stages = 1
                 Phase = phase; Step = step; Steps = steps; Loss = value; Finished = (phase = "done") }
@@ -31,7 +31,7 @@ let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRat
     // Progress also goes out every couple of seconds between logged epochs (with the last logged loss), so a slow
     // stage (a large batched ensemble) never looks stalled; it changes no number.
     let sinceReport = Stopwatch.StartNew()
-    let logEvery = max 1 cfg.LogEvery
+    let logEvery = max 1 hooks.LogEvery
     if schedule.AdamEpochs > 0 then
         // Adam adds the L2 penalties' gradients itself; autograd sees only the data terms.
         let dataLoss, penalties =
@@ -42,7 +42,7 @@ let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRat
         let inputs = Array.ofList trainable
         try
             while epoch < schedule.AdamEpochs do
-                cfg.Cancel.ThrowIfCancellationRequested()
+                hooks.Cancel.ThrowIfCancellationRequested()
                 use _ = torch.NewDisposeScope()
                 let logged = (epoch + 1) % logEvery = 0 || epoch = 0 || epoch + 1 = schedule.AdamEpochs
                 if logged then
@@ -65,10 +65,10 @@ let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRat
             Adam.release adam
     if schedule.LbfgsIterations > 0 then report "L-BFGS" (max 0 schedule.AdamEpochs) last
     let outcome =
-        let r = Lbfgs.minimizeMembers (Lbfgs.settings schedule.LbfgsIterations) cfg.Cancel trainable (fun () -> Loss.perMember loss)
+        let r = Lbfgs.minimizeMembers (Lbfgs.settings schedule.LbfgsIterations) hooks.Cancel trainable (fun () -> Loss.perMember loss)
         {| Iterations = r.Members |> Array.map (fun o -> o.Iterations) |> Array.max
            Reason = r.Members |> Array.map (fun o -> o.Reason) |> Array.distinct |> String.concat "; " |}
-    cfg.Cancel.ThrowIfCancellationRequested()
+    hooks.Cancel.ThrowIfCancellationRequested()
     let final =
         use _ = torch.NewDisposeScope()
         use _ = torch.no_grad ()
@@ -86,5 +86,5 @@ let runWith (cfg: TrainConfig) (stage: string) (schedule: Schedule) (learningRat
       Seconds = clock.Elapsed.TotalSeconds }
 
 /// `runWith` with the schedule's learning rate for every one of `members` members.
-let run (cfg: TrainConfig) (stage: string) (schedule: Schedule) (members: int) (trainable: Tensor list) (loss: Loss) =
-    runWith cfg stage schedule (Array.create members schedule.LearningRate) trainable loss
+let run (hooks: RunHooks) (stage: string) (schedule: Schedule) (members: int) (trainable: Tensor list) (loss: Loss) =
+    runWith hooks stage schedule (Array.create members schedule.LearningRate) trainable loss

@@ -62,13 +62,13 @@ let lfTerm (block: BlockSpec) (p: Precision) (sp: Params) (inScale: Affine1) (na
 /// same data, one learning rate for all members), so members that share both, like the folds of one candidate in
 /// model selection, share one training run: one member per distinct (seed, data) trains, and its result is
 /// copied to the others.
-let pretrain (cfg: TrainConfig) (block: BlockSpec) (p: Precision) (seeds: int[]) (i: int)
+let pretrain (hooks: RunHooks) (cfg: TrainConfig) (block: BlockSpec) (p: Precision) (seeds: int[]) (i: int)
              (sp: Params, link: SourceLink, name: string, data: LfData[]) =
     let stage = sprintf "surrogate %d" i
     let keys = Array.init seeds.Length (fun e -> seeds[e], data |> Array.findIndex (fun d -> obj.ReferenceEquals(d, data[e]) || d = data[e]))
     let distinct = Array.distinct keys
     if distinct.Length = seeds.Length then
-        Stage.run cfg stage cfg.SurrogateSchedule seeds.Length (Params.tensors sp) (lfTerm block p sp link.InputScale name data)
+        Stage.run hooks stage cfg.SurrogateSchedule seeds.Length (Params.tensors sp) (lfTerm block p sp link.InputScale name data)
     else
         let firsts = distinct |> Array.map (fun k -> Array.findIndex ((=) k) keys)
         let groups = keys |> Array.map (fun k -> int64 (Array.findIndex ((=) k) distinct))
@@ -79,7 +79,7 @@ let pretrain (cfg: TrainConfig) (block: BlockSpec) (p: Precision) (seeds: int[])
                 let r = t.index_select(0L, idx).clone()
                 n, (if Params.isBuffer n then r else r.requires_grad_(true)).DetachFromDisposeScope())
         let term = lfTerm block p reduced link.InputScale name (firsts |> Array.map (fun e -> data[e]))
-        let result = Stage.run cfg stage cfg.SurrogateSchedule distinct.Length (Params.tensors reduced) term
+        let result = Stage.run hooks stage cfg.SurrogateSchedule distinct.Length (Params.tensors reduced) term
         use _ = torch.no_grad ()
         use idx = torch.tensor groups
         for (_, t), (_, r) in List.zip sp reduced do
@@ -94,7 +94,8 @@ let seedOf (seed: int) (index: int) = seed + 7919 * index
 /// Pre-train the surrogate of one learned source alone, as one member with the given seed, on the source's own
 /// LF data with cfg.SurrogateSchedule (and the KAN grid update if cfg asks for it). The result depends on nothing
 /// else, so it can be computed once and used by every fit that needs this surrogate (MemberData.Surrogates).
-let pretrainAlone (cfg: TrainConfig) (block: BlockSpec) (p: Precision) (seed: int) (source: SourceSpec) : TrainedSurrogate =
+/// `hooks` report its progress and may cancel it.
+let pretrainAloneWith (hooks: RunHooks) (cfg: TrainConfig) (block: BlockSpec) (p: Precision) (seed: int) (source: SourceSpec) : TrainedSurrogate =
     match source with
     | Exact f -> Errors.fail "LF source '%s' is exact: only learned sources have a surrogate to pre-train" f.Name
     | Learned(name, box, x, y) ->
@@ -108,9 +109,13 @@ let pretrainAlone (cfg: TrainConfig) (block: BlockSpec) (p: Precision) (seed: in
         let data = [| { X = x; Y = y; OutputScale = Affine1.standardize y } |]
         let sp0 = Block.init block (InitContext.create p [| seed |]) b.Dim 1
         let sp = if cfg.KanGridUpdate then Block.updateGrid block sp0 (inputTensor p 1 inScale x) else sp0
-        let history, stage = Stage.run cfg "surrogate" cfg.SurrogateSchedule 1 (Params.tensors sp) (lfTerm block p sp inScale name data)
+        let history, stage = Stage.run hooks "surrogate" cfg.SurrogateSchedule 1 (Params.tensors sp) (lfTerm block p sp inScale name data)
         for _, t in sp do t.requires_grad_(false) |> ignore
         { Source = name; Params = sp; OutputScale = data[0].OutputScale; History = history; Stage = stage }
+
+/// `pretrainAloneWith` with the default hooks (RunHooks.defaults: no progress, no cancellation).
+let pretrainAlone (cfg: TrainConfig) (block: BlockSpec) (p: Precision) (seed: int) (source: SourceSpec) : TrainedSurrogate =
+    pretrainAloneWith RunHooks.defaults cfg block p seed source
 
 /// The surrogate parameters of an ensemble whose member e starts from trained[e] (the same record for members
 /// that share a surrogate): fresh leaf tensors, [E, ...], copies of the trained values.
