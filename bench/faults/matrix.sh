@@ -7,7 +7,7 @@
 #             or a file system left wrong: a model lost, a device replaced, a temporary left behind).
 # Usage: bash bench/faults/matrix.sh   (after `dotnet build Emulators.sln -c Release`; root for the mount cases)
 # Prints one line per case and the totals: tried / clear / defects.
-# The same matrix in one process (seconds instead of a process start per case; cases in tests/Core.Tests/FaultMatrix.fs):
+# The same matrix in one process (seconds instead of a process start per case; cases in tests/Core.Tests/Cli/FaultMatrix.fs):
 #   dotnet tests/Core.Tests/bin/Release/net10.0/Core.Tests.dll --fault-matrix
 set -u
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"

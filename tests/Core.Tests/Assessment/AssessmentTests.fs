@@ -126,7 +126,7 @@ let tests =
             Expect.isLessThan after 0.1 "median best within about 0.3 decades of the optimal learning rate"
         }
         test "every experiment definition in paper-figures loads for both presets" {
-            let dir = Path.Combine(__SOURCE_DIRECTORY__, "..", "..", "paper-figures", "experiments")
+            let dir = Path.Combine(__SOURCE_DIRECTORY__, "..", "..", "..", "paper-figures", "experiments")
             for f in Sweep.discover dir do
                 for preset in [ "quick"; "paper" ] do
                     let e = Sweep.load f preset
