@@ -16,9 +16,6 @@ type Progress =
       /// measured on the work finished so far; NaN until something has finished.
       RemainingSeconds: float }
 
-/// The validation draw of a repetition (Scoring.validationPoints).
-let validationPoints p n rep = Scoring.validationPoints p n rep
-
 let private blockOf (c: Sweep.RunConfig) = Block.ofName c.Architecture c.Budget.Depth c.Budget.Width
 
 let private specOf (c: Sweep.RunConfig) : EmulatorSpec =
@@ -64,7 +61,7 @@ let private repetition (cache: SurrogateCache.Cache) (c: Sweep.RunConfig) : Repe
     let p = Problems.Catalogue.find c.Problem
     let xh = Experiment.hfPointsIn c.Design p c.Nh c.Rep
     let hf = { X = xh; Y = Experiment.evaluate p.Hf xh }
-    let xv = validationPoints p c.Nh c.Rep
+    let xv = Scoring.validationPoints p c.Nh c.Rep
     let seed = (Experiment.memberSeeds c.Rep (if c.Model = "sf" then 1 else 0))[0]
     let sources =
         match c.Model, c.Lf with

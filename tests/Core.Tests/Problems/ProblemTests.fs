@@ -387,12 +387,12 @@ let draws =
         test "validation points never coincide with the HF training points of the same repetition" {
             for rep in 0 .. 9 do
                 let hf = Experiment.hfPoints Forrester.k1 32 rep |> Set.ofArray
-                let v = Assessment.Runner.validationPoints Forrester.k1 32 rep |> Set.ofArray
+                let v = Assessment.Scoring.validationPoints Forrester.k1 32 rep |> Set.ofArray
                 Expect.isEmpty (Set.intersect hf v) (sprintf "rep %d: validation and HF points overlap" rep)
         }
         test "validation draws are not aliased with the 2^-m grid: K3's 8 validation points spread over the phase of sin²(8πx)" {
             for rep in 0 .. 3 do
-                let phases = Assessment.Runner.validationPoints MengKarniadakis.k3 8 rep |> Array.map (fun x -> (8.0 * x[0]) % 1.0)
+                let phases = Assessment.Scoring.validationPoints MengKarniadakis.k3 8 rep |> Array.map (fun x -> (8.0 * x[0]) % 1.0)
                 Expect.isGreaterThan (Array.max phases - Array.min phases) 0.5 (sprintf "rep %d: phases %A" rep phases)
         }
         test "scrambled HF designs: ten different sets, boundary points added, inside the domain" {
