@@ -75,13 +75,16 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
                 (if kept > 0 then sprintf " (the %d records of runs not selected here stay in %s)" kept path else "")
         | None -> ()
     let clock = Diagnostics.Stopwatch.StartNew()
+    // Progress lines come from the worker threads and the pool at once: one WriteLine per line (Console.Error is
+    // synchronized per call) so that no line is torn by another, as F#'s printf, which writes in pieces, would.
+    let status fmt = Printf.ksprintf (fun (line: string) -> Console.Error.WriteLine line) fmt
     let mutable resumed = false
     let report (p: Runner.Progress) =
         if p.Skipped > 0 && not resumed && p.Total > 0 then
             resumed <- true
-            eprintfn "resuming: %d runs already finished" p.Skipped
+            status "resuming: %d runs already finished" p.Skipped
         if p.Current <> "done" then
-            eprintfn "[%d/%d runs done] elapsed %s, about %s left; started %s" p.Done p.Total (duration p.ElapsedSeconds) (duration p.RemainingSeconds) p.Current
+            status "[%d/%d runs done] elapsed %s, about %s left; started %s" p.Done p.Total (duration p.ElapsedSeconds) (duration p.RemainingSeconds) p.Current
     use cancel = new Threading.CancellationTokenSource()
     // Pre-trained LF surrogates are kept beside the results, so other workers, later sittings and Slurm array
     // tasks read them instead of training them again.
@@ -92,9 +95,9 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
             // Ctrl-C stops the workers; every record received so far is already in the results file.
             Console.CancelKeyPress.Add(fun e ->
                 e.Cancel <- true
-                eprintfn "stopping the workers..."
+                status "stopping the workers..."
                 cancel.Cancel())
-            Workers.pool jobs (defaultArg (args.TryGetResult ReproduceArgs.Threads) Native.defaultThreads) root preset (eprintfn "%s")
+            Workers.pool jobs (defaultArg (args.TryGetResult ReproduceArgs.Threads) Native.defaultThreads) root preset (status "%s")
     let order = if args.Contains ReproduceArgs.Cheapest_First then Runner.CheapestFirst else Runner.LongestFirst
     let n = Runner.runAll order configs path shard execute report cancel.Token
     printfn "finished %d runs in %s" n (duration clock.Elapsed.TotalSeconds)
