@@ -177,9 +177,11 @@ type ReproduceArgs =
     | Fresh
     | Threads of int
     | Cheapest_First
+    | Piece_Size of members: int
     interface IArgParserTemplate with
         member a.Usage =
             match a with
+            | Piece_Size _ -> "at most this many members train as one batched ensemble (search rounds cut into pieces, each kept on disk until its configuration is done, so an interrupted run resumes midway; records do not change); default: whole rounds, cut only where a round is expected to take over two hours"
             | Cheapest_First -> "train the cheapest configurations first (most results soonest, for a run over several sittings); default: longest first (best balance of the workers)"
             | Preset _ -> "a preset of the experiment files: quick (minutes, reduced budgets) or paper (the paper's budgets; hours, shardable); default quick"
             | Only _ -> "run only the named experiment"
@@ -233,12 +235,14 @@ type WorkerArgs =
     | [<Mandatory>] Root of paper_figures_dir: string
     | [<Mandatory>] Preset of name: string
     | Threads of int
+    | Piece_Size of members: int
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Root _ -> "the paper-figures directory"
             | Preset _ -> "the preset whose runs it is sent"
             | Threads _ -> "libtorch threads (default 1)"
+            | Piece_Size _ -> "members per batched piece (see reproduce)"
 
 type Command =
     | [<CliPrefix(CliPrefix.None); SubCommand>] Problems of ParseResults<ProblemsArgs>

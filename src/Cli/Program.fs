@@ -40,7 +40,7 @@ let main argv =
         | Train a -> UserDataCommands.train a
         | Predict a -> UserDataCommands.predict a
         | Evaluate a -> UserDataCommands.evaluate a
-        | Worker a -> Workers.serve (a.GetResult WorkerArgs.Root) (a.GetResult WorkerArgs.Preset) (a.TryGetResult WorkerArgs.Threads)
+        | Worker a -> Workers.serve (a.GetResult WorkerArgs.Root) (a.GetResult WorkerArgs.Preset) (a.TryGetResult WorkerArgs.Threads) (a.TryGetResult WorkerArgs.Piece_Size)
         | Propagate a -> Emulators.Cli.Outer.PropagateCommand.execute a
         | Sensitivity a -> Emulators.Cli.Outer.SensitivityCommand.execute a
         | Optimize a -> Emulators.Cli.Outer.OptimizeCommand.execute a

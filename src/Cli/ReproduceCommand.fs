@@ -69,6 +69,10 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
     printfn "%d experiment(s), %d runs in all; results in %s" exps.Length configs.Length path
     if args.Contains ReproduceArgs.Fresh then
         let covered = Runner.inShard shard configs |> List.map (fun c -> c.Key) |> Set.ofList
+        // Pieces of unfinished configurations go too: a fresh run trains everything again.
+        let checkpoints = PieceCheckpoint.directoryFor root preset
+        for key in Runner.inShard shard configs |> List.map Runner.groupKey |> List.distinct do
+            PieceCheckpoint.clear (PieceCheckpoint.directoryOf checkpoints key)
         match Store.setAside path (fun r -> not (covered.Contains r.Key)) with
         | Some(aside, kept) ->
             printfn "--fresh: moved the previous results to %s%s" aside
@@ -89,15 +93,24 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
     // Pre-trained LF surrogates are kept beside the results, so other workers, later sittings and Slurm array
     // tasks read them instead of training them again.
     SurrogateCache.persistTo SurrogateCache.shared (SurrogateCache.directoryFor root preset)
+    let pieceSize = args.TryGetResult ReproduceArgs.Piece_Size
+    match pieceSize with
+    | Some n when n < 2 -> Errors.fail "--piece-size must be at least 2 (got %d): a batch of one member rounds differently from a batch of several" n
+    | _ -> ()
     let execute =
-        if jobs = 1 then Runner.inProcess
+        if jobs = 1 then
+            Runner.inProcessWith
+                { Runner.defaultExecution with
+                    Checkpoints = Some(PieceCheckpoint.directoryFor root preset)
+                    PieceSize = pieceSize
+                    OnPiece = fun p -> Runner.pieceLine "in progress" p |> Option.iter (status "%s") }
         else
             // Ctrl-C stops the workers; every record received so far is already in the results file.
             Console.CancelKeyPress.Add(fun e ->
                 e.Cancel <- true
                 status "stopping the workers..."
                 cancel.Cancel())
-            Workers.pool jobs (defaultArg (args.TryGetResult ReproduceArgs.Threads) Native.defaultThreads) root preset (status "%s")
+            Workers.pool jobs (defaultArg (args.TryGetResult ReproduceArgs.Threads) Native.defaultThreads) pieceSize root preset (status "%s")
     let order = if args.Contains ReproduceArgs.Cheapest_First then Runner.CheapestFirst else Runner.LongestFirst
     let n = Runner.runAll order configs path shard execute report cancel.Token
     printfn "finished %d runs in %s" n (duration clock.Elapsed.TotalSeconds)

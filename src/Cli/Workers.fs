@@ -1,7 +1,8 @@
 /// `reproduce --jobs N` as N worker processes of this same executable, each with one libtorch thread: a run's
 /// numbers never depend on what else shared its process. The parent holds the queue and is the only writer of the
 /// results file; a worker reads one unit per line on stdin (a JSON array of run keys) and answers on stdout with
-/// one `record <json>` line per run and a `done` line. Anything else a worker prints goes to its stderr.
+/// one `record <json>` line per run and a `done` line, and `progress <text>` lines on the way (pieces of a long
+/// configuration). Anything else a worker prints goes to its stderr.
 module Emulators.Cli.Workers
 
 open System
@@ -30,7 +31,7 @@ let private runsByKey (root: string) (preset: string) =
     |> dict
 
 /// The hidden `worker` command: train the units the parent sends until it closes stdin.
-let serve (root: string) (preset: string) (threads: int option) =
+let serve (root: string) (preset: string) (threads: int option) (pieceSize: int option) =
     Native.useThreads threads
     let protocol = new StreamWriter(Console.OpenStandardOutput(), UTF8Encoding false)
     Console.SetOut Console.Error
@@ -38,6 +39,7 @@ let serve (root: string) (preset: string) (threads: int option) =
     Console.CancelKeyPress.Add(fun e -> e.Cancel <- true)
     let runs = runsByKey root preset
     SurrogateCache.persistTo SurrogateCache.shared (SurrogateCache.directoryFor root preset)
+    let execution = { Runner.defaultExecution with Checkpoints = Some(PieceCheckpoint.directoryFor root preset); PieceSize = pieceSize }
     let lines = new BlockingCollection<string>()
     let mutable busy = false
     // Stdin closing mid-unit means the parent is gone: stop at once rather than train for nobody.
@@ -66,7 +68,13 @@ let serve (root: string) (preset: string) (threads: int option) =
                 | true, c -> c
                 | _ -> Errors.fail "worker: no run '%s' in the '%s' experiments of %s" k preset root)
             |> List.ofArray
-        let records = Runner.runGroup configs
+        let label = ({ Configs = configs; Cost = 0.0 }: Runner.WorkUnit).Label
+        let progress (p: Runner.PieceReport) =
+            Runner.pieceLine label p
+            |> Option.iter (fun line ->
+                protocol.WriteLine("progress " + line)
+                protocol.Flush())
+        let records = Runner.runGroupIn { execution with OnPiece = progress } configs
         Volatile.Write(&busy, false)
         for r in records do
             protocol.WriteLine("record " + RunRecord.toJson r)
@@ -80,12 +88,13 @@ type private Worker =
       /// The last lines of its stderr, for the report when it dies.
       Tail: ConcurrentQueue<string> }
 
-let private startWorker (index: int) (root: string) (preset: string) (threads: int) =
+let private startWorker (index: int) (root: string) (preset: string) (threads: int) (pieceSize: int option) =
     let exe, prefix = selfCommand ()
     let psi =
         ProcessStartInfo(exe, UseShellExecute = false, RedirectStandardInput = true, RedirectStandardOutput = true,
                          RedirectStandardError = true)
-    for a in prefix @ [ "worker"; "--root"; root; "--preset"; preset; "--threads"; string threads ] do
+    let piece = match pieceSize with Some n -> [ "--piece-size"; string n ] | None -> []
+    for a in prefix @ [ "worker"; "--root"; root; "--preset"; preset; "--threads"; string threads ] @ piece do
         psi.ArgumentList.Add a
     let p = Process.Start psi
     let tail = ConcurrentQueue<string>()
@@ -106,7 +115,7 @@ let private kill (w: Worker) =
 /// An executor with `jobs` worker processes. Each worker takes the next unit of the queue (longest first) when it
 /// is free. A worker that dies stops the whole run: the others are stopped, the records already received stay in
 /// the results file, and the error names the unit and shows the worker's stderr. Cancelling stops the workers.
-let pool (jobs: int) (threads: int) (root: string) (preset: string) (announce: string -> unit) : Runner.Executor =
+let pool (jobs: int) (threads: int) (pieceSize: int option) (root: string) (preset: string) (announce: string -> unit) : Runner.Executor =
     fun units events cancel ->
         let gate = obj ()
         let mutable next = 0
@@ -144,6 +153,9 @@ let pool (jobs: int) (threads: int) (root: string) (preset: string) (announce: s
             match w.Process.StandardOutput.ReadLine() with
             | null -> None
             | "done" -> Some(List.rev acc)
+            | line when line.StartsWith "progress " ->
+                announce (sprintf "worker %d: %s" w.Index (line.Substring 9))
+                answers w acc
             | line when line.StartsWith "record " ->
                 match RunRecord.tryParse (line.Substring 7) with
                 | Some r -> answers w (r :: acc)
@@ -165,7 +177,7 @@ let pool (jobs: int) (threads: int) (root: string) (preset: string) (announce: s
         use _registration = cancel.Register(fun () -> stopAll None)
         let threads =
             [ for i in 1 .. min jobs units.Length do
-                  let w = startWorker i root preset threads
+                  let w = startWorker i root preset threads pieceSize
                   lock gate (fun () -> workers.Add w)
                   announce (sprintf "worker %d: pid %d" i w.Process.Id)
                   let t = Thread((fun () -> work w), IsBackground = true)

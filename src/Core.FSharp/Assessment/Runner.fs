@@ -91,11 +91,22 @@ let private repetition (cache: SurrogateCache.Cache) (c: Sweep.RunConfig) : Repe
       ValidationX = xv
       ValidationY = Experiment.evaluate p.Hf xv }
 
-/// Train one search round of every repetition at once, as the members of one batched ensemble: member k of
-/// repetition r has r's data, seed and pre-trained surrogates (so the same start as every candidate of r) and
-/// candidate k's learning rate and λ. Each member is scored on its repetition's validation data.
-let private evaluateRound (c: Sweep.RunConfig) (reps: Repetition[]) (batches: Search.Candidate[][]) =
-    let members = [| for r in 0 .. reps.Length - 1 do for k in batches[r] -> r, k |]
+/// Split n members into pieces of at most `size` (balanced), none of one member unless n is 1: a batch of one
+/// rounds differently from a batch of several, while batches of two or more give every member the same bits
+/// whatever else shares the batch (tested), so how a round is cut into pieces does not change any record.
+let piecesOf (size: int) (n: int) : (int * int) list =
+    if n <= 0 then []
+    else
+        let k = max 1 (min ((n + (max 2 size) - 1) / max 2 size) (n / 2))
+        let small, extra = n / k, n % k
+        let lengths = List.init k (fun i -> if i < extra then small + 1 else small)
+        List.scan (+) 0 lengths |> List.pairwise |> List.map (fun (a, b) -> a, b - a)
+
+/// Train members as the members of one batched ensemble: member k has its repetition's data, seed and
+/// pre-trained surrogates (so the same start as every candidate of that repetition) and its candidate's learning
+/// rate and λ. Each member is scored on its repetition's validation data; each comes back with its own
+/// single-member emulator.
+let private trainPiece (c: Sweep.RunConfig) (reps: Repetition[]) (members: (int * Search.Candidate)[]) : (float * Emulator)[] =
     let cfg =
         { trainConfig c with
             MemberLearningRates = Some(members |> Array.map (fun (_, k) -> k.LearningRate))
@@ -104,12 +115,81 @@ let private evaluateRound (c: Sweep.RunConfig) (reps: Repetition[]) (batches: Se
         Fit.fitMembersWith hooks cfg (specOf c) reps[0].Problem.Domain (members |> Array.map (fun (r, _) -> reps[r].Data))
             (members |> Array.map (fun (r, _) -> reps[r].Seed))
     let preds = Emulator.predictEach fit.Emulator (members |> Array.map (fun (r, _) -> reps[r].ValidationX))
-    let scored = members |> Array.mapi (fun e (r, _) -> r, (Metrics.normalizedMse reps[r].Problem.NormSq preds[e].Value reps[r].ValidationY, (fit, e)))
-    Array.init reps.Length (fun r -> scored |> Array.filter (fun (q, _) -> q = r) |> Array.map snd)
+    members |> Array.mapi (fun e (r, _) ->
+        Metrics.normalizedMse reps[r].Problem.NormSq preds[e].Value reps[r].ValidationY, Emulator.memberOf fit.Emulator e)
+
+/// A piece of a group's stage finished: trained now, or read back from a checkpoint.
+type PieceReport =
+    { Stage: string
+      Index: int
+      Count: int
+      Members: int
+      Restored: bool
+      Seconds: float }
+
+/// How a group's work is carried out. None of it changes a record: a surrogate read back from the cache, a piece
+/// read back from a checkpoint and a round cut into pieces all give the bits of an uninterrupted run (tested).
+type Execution =
+    { Cache: SurrogateCache.Cache
+      /// At most this many members train as one batched ensemble (a search round is cut into pieces this size);
+      /// None: a size from the configuration's expected cost (pieceSizeFor).
+      PieceSize: int option
+      /// Where finished pieces are kept (PieceCheckpoint), so an interrupted configuration resumes midway.
+      Checkpoints: string option
+      /// Called after each piece (progress of a long configuration).
+      OnPiece: PieceReport -> unit }
+
+let defaultExecution = { Cache = SurrogateCache.shared; PieceSize = None; Checkpoints = None; OnPiece = ignore }
+
+/// The index of the first smallest error, non-finite errors counting as infinitely bad: the candidate the search
+/// keeps among these (Search.runEach keeps the first of equal errors).
+let private firstBest (errors: float[]) =
+    let finite e = if Double.IsNaN e || Double.IsInfinity e then infinity else e
+    errors |> Array.mapi (fun i e -> i, finite e) |> Array.fold (fun (bi, be) (i, e) -> if e < be then (i, e) else (bi, be)) (0, finite errors[0]) |> fst
+
+/// Train one stage of a group ("round r" of the search, or "others", the other repetitions with the chosen
+/// candidate): repetition r's members are batches[r], trained in pieces of at most `pieceSize` members (piecesOf),
+/// each one batched ensemble. A piece finished before (in `x.Checkpoints`) is read back instead of trained. Each
+/// member comes back with its validation error and, where kept, its single-member emulator: all of them for
+/// "others", the best of each piece for a search round (the search's choice is always the best of a piece).
+let private evaluateStage (x: Execution) (pieceSize: int) (stage: string) (c: Sweep.RunConfig) (reps: Repetition[]) (batches: Search.Candidate[][]) =
+    let members = [| for r in 0 .. reps.Length - 1 do for k in batches[r] -> r, k |]
+    let groupDir = x.Checkpoints |> Option.map (fun d -> PieceCheckpoint.directoryOf d (groupKey c))
+    let resolve name = reps[0].Data.Sources |> List.tryPick (function Exact f when f.Name = name -> Some f | _ -> None)
+    let keepAll = stage = "others"
+    let text (v: float) = v.ToString("R", Globalization.CultureInfo.InvariantCulture)
+    let cuts = piecesOf pieceSize members.Length
+    let piece index (start, length) =
+        let ms = members[start .. start + length - 1]
+        let identity =
+            sprintf "%s|%s|%s" (groupKey c) stage
+                (ms |> Array.map (fun (r, k) -> sprintf "rep %d lr %s lambda %s" reps[r].Config.Rep (text k.LearningRate) (text k.Lambda)) |> String.concat "; ")
+        let restored = groupDir |> Option.bind (fun d -> PieceCheckpoint.tryLoad d identity resolve)
+        let p: PieceCheckpoint.Piece =
+            match restored with
+            | Some p when p.Errors.Length = length -> p
+            | _ ->
+                let clock = Stopwatch.StartNew()
+                let trained = trainPiece c reps ms
+                let errors = Array.map fst trained
+                let keep = if keepAll then List.init length id else [ firstBest errors ]
+                let p: PieceCheckpoint.Piece =
+                    { Errors = errors; Kept = keep |> List.map (fun i -> i, snd trained[i]) |> Map.ofList; Seconds = clock.Elapsed.TotalSeconds }
+                groupDir |> Option.iter (fun d -> PieceCheckpoint.save d identity p)
+                p
+        x.OnPiece { Stage = stage; Index = index + 1; Count = cuts.Length; Members = length; Restored = restored.IsSome; Seconds = p.Seconds }
+        Array.init length (fun i -> p.Errors[i], p.Kept.TryFind i), (if restored.IsSome then p.Seconds else 0.0)
+    let pieces = cuts |> List.mapi piece
+    let scored = pieces |> List.map fst |> Array.concat |> Array.zip (Array.map fst members)
+    Array.init reps.Length (fun r -> scored |> Array.filter (fun (q, _) -> q = r) |> Array.map snd),
+    pieces |> List.sumBy snd
 
 /// The record of one repetition, from its search's outcome.
-let private recordOf (rep: Repetition) ((best: Search.Candidate, valErr, (fit: FitResult, memberIndex)), history: (Search.Candidate * float) list) (seconds: float) : RunRecord =
-    let chosen = Emulator.memberOf fit.Emulator memberIndex
+let private recordOf (rep: Repetition) ((best: Search.Candidate, valErr, chosen: Emulator option), history: (Search.Candidate * float) list) (seconds: float) : RunRecord =
+    let chosen =
+        match chosen with
+        | Some m -> m
+        | None -> Errors.fail "%s: the search kept no model of its chosen candidate (a checkpoint out of step with the search)" rep.Config.Key
     let choice: Scoring.Choice =
         { LearningRate = best.LearningRate; Lambda = best.Lambda; Candidates = history.Length; ValidationNormalizedMse = valErr }
     Scoring.record rep.Config rep.Problem rep.Data.Hf (fun x -> (Emulator.predict chosen x).Value) choice seconds
@@ -119,63 +199,6 @@ let private recordOf (rep: Repetition) ((best: Search.Candidate, valErr, (fit: F
 /// λ that every repetition then trains with. Tuning each repetition on its own would cost a full search per
 /// repetition (4× the trainings at the paper's 2 × 16 candidates) for hyperparameters the paper does not re-tune.
 let tuningRep = 0
-
-/// `runGroup` with a given surrogate cache.
-let runGroupWith (cache: SurrogateCache.Cache) (configs: Sweep.RunConfig list) : RunRecord list =
-    match configs with
-    | [] -> []
-    | first :: _ when Sweep.isGp first -> GpRuns.run configs
-    | first :: _ ->
-        let key = groupKey first
-        for c in configs do
-            if groupKey c <> key then
-                Errors.fail "a run group holds the repetitions of one configuration, but '%s' and '%s' differ in more than the repetition" first.Key c.Key
-        match configs |> List.countBy (fun c -> c.Rep) |> List.tryFind (fun (_, n) -> n > 1) with
-        | Some(r, _) -> Errors.fail "a run group has repetition %d twice (%s)" r first.Key
-        | None -> ()
-        let clock = Stopwatch.StartNew()
-        let reps = configs |> List.map (repetition cache) |> Array.ofList
-        // The search runs on the tuning repetition, in the group or not (a search is deterministic, so a group
-        // without it reruns the same search and gets the same hyperparameters).
-        let tuner =
-            match reps |> Array.tryFind (fun r -> r.Config.Rep = tuningRep) with
-            | Some r -> r
-            | None -> repetition cache { first with Rep = tuningRep }
-        let (best, tunerError, tunerFit), history =
-            Search.run (7919 * tuningRep + first.Nh) first.Budget.SearchCandidates first.Budget.SearchRounds
-                (fun batch -> (evaluateRound first [| tuner |] [| batch |])[0])
-        // The other repetitions train with the chosen candidate, as one ensemble (one member each), each scored on
-        // its own validation draw for the record.
-        let others = reps |> Array.filter (fun r -> r.Config.Rep <> tuningRep)
-        // A lone repetition trains twice over (two identical members): end to end, a batch of one rounds differently
-        // from a batch of several (last-bit differences, seen on K1 with learned LF), and a record must not depend
-        // on which repetitions shared its group.
-        let trained =
-            if others.Length = 0 then Map.empty
-            else
-                let batch = others |> Array.map (fun _ -> if others.Length = 1 then [| best; best |] else [| best |])
-                let results = evaluateRound first others batch
-                Array.map2 (fun (r: Repetition) (res: (float * (FitResult * int))[]) -> r.Config.Rep, res[0]) others results |> Map.ofArray
-        // each record's share of the group's time (the repetitions trained together)
-        let seconds = clock.Elapsed.TotalSeconds / float reps.Length
-        reps
-        |> Array.map (fun rep ->
-            let outcome =
-                if rep.Config.Rep = tuningRep then (best, tunerError, tunerFit)
-                else let err, fit = trained[rep.Config.Rep] in (best, err, fit)
-            recordOf rep (outcome, history) seconds)
-        |> List.ofArray
-
-/// The repetitions of one configuration (the same key but for the repetition), trained together: the search on
-/// the tuning repetition (tuningRep) trains each round's candidates as one batched ensemble, then the other
-/// repetitions train with the chosen candidate as one ensemble, each member on its own repetition's data. LF
-/// surrogates come pre-trained from the process's cache (SurrogateCache.shared). A repetition's record does not
-/// depend on which other repetitions share its group. Records come in the order of the configurations. GP
-/// baselines (Sweep.isGp) go to GpRuns.
-let runGroup (configs: Sweep.RunConfig list) : RunRecord list = runGroupWith SurrogateCache.shared configs
-
-/// One configuration, start to finish (a group of one).
-let runOne (c: Sweep.RunConfig) : RunRecord = runGroup [ c ] |> List.head
 
 /// Seconds per unit of expectedCost on this machine's workers (about 60 µs, the paper preset's first 492 records):
 /// only to put the GP runs, costed in seconds, on the networks' scale.
@@ -205,6 +228,86 @@ let expectedCost (c: Sweep.RunConfig) =
     if c.Rep = tuningRep then float (max 1 b.SearchRounds) * batch (max 1 b.SearchCandidates)
     else batch 3 / 3.0
 
+/// Members per piece of a search round (Execution.PieceSize): the whole round where it trains in about an hour or
+/// less, else pieces of about that (at least two members), so that an interrupted sitting loses at most one piece.
+let pieceSizeFor (c: Sweep.RunConfig) =
+    let n = max 1 c.Budget.SearchCandidates
+    let roundHours = expectedCost { c with Rep = tuningRep } / float (max 1 c.Budget.SearchRounds) * secondsPerCost / 3600.0
+    if roundHours <= 2.0 then n else max 2 (int (float n * 2.0 / roundHours))
+
+/// `runGroup` carried out as `x` says.
+let runGroupIn (x: Execution) (configs: Sweep.RunConfig list) : RunRecord list =
+    match configs with
+    | [] -> []
+    | first :: _ when Sweep.isGp first -> GpRuns.run configs
+    | first :: _ ->
+        let key = groupKey first
+        for c in configs do
+            if groupKey c <> key then
+                Errors.fail "a run group holds the repetitions of one configuration, but '%s' and '%s' differ in more than the repetition" first.Key c.Key
+        match configs |> List.countBy (fun c -> c.Rep) |> List.tryFind (fun (_, n) -> n > 1) with
+        | Some(r, _) -> Errors.fail "a run group has repetition %d twice (%s)" r first.Key
+        | None -> ()
+        let clock = Stopwatch.StartNew()
+        let pieceSize = defaultArg x.PieceSize (pieceSizeFor first)
+        let reps = configs |> List.map (repetition x.Cache) |> Array.ofList
+        // The search runs on the tuning repetition, in the group or not (a search is deterministic, so a group
+        // without it reruns the same search and gets the same hyperparameters).
+        let tuner =
+            match reps |> Array.tryFind (fun r -> r.Config.Rep = tuningRep) with
+            | Some r -> r
+            | None -> repetition x.Cache { first with Rep = tuningRep }
+        let mutable round = 0
+        let mutable restoredSeconds = 0.0
+        let (best, tunerError, tunerModel), history =
+            Search.run (7919 * tuningRep + first.Nh) first.Budget.SearchCandidates first.Budget.SearchRounds
+                (fun batch ->
+                    let scored, seconds = evaluateStage x pieceSize (sprintf "round %d" round) first [| tuner |] [| batch |]
+                    round <- round + 1
+                    restoredSeconds <- restoredSeconds + seconds
+                    scored[0])
+        // The other repetitions train with the chosen candidate, as one ensemble (one member each), each scored on
+        // its own validation draw for the record.
+        let others = reps |> Array.filter (fun r -> r.Config.Rep <> tuningRep)
+        // A lone repetition trains twice over (two identical members): end to end, a batch of one rounds differently
+        // from a batch of several (last-bit differences, seen on K1 with learned LF), and a record must not depend
+        // on which repetitions shared its group.
+        let trained =
+            if others.Length = 0 then Map.empty
+            else
+                let batch = others |> Array.map (fun _ -> if others.Length = 1 then [| best; best |] else [| best |])
+                let results, seconds = evaluateStage x pieceSize "others" first others batch
+                restoredSeconds <- restoredSeconds + seconds
+                Array.map2 (fun (r: Repetition) (res: (float * Emulator option)[]) -> r.Config.Rep, res[0]) others results |> Map.ofArray
+        // each record's share of the group's time (the repetitions trained together), pieces of earlier sittings
+        // included
+        let seconds = (clock.Elapsed.TotalSeconds + restoredSeconds) / float reps.Length
+        let records =
+            reps
+            |> Array.map (fun rep ->
+                let outcome =
+                    if rep.Config.Rep = tuningRep then (best, tunerError, tunerModel)
+                    else let err, model = trained[rep.Config.Rep] in (best, err, model)
+                recordOf rep (outcome, history) seconds)
+            |> List.ofArray
+        x.Checkpoints |> Option.iter (fun d -> PieceCheckpoint.clear (PieceCheckpoint.directoryOf d key))
+        records
+
+/// `runGroup` with a given surrogate cache.
+let runGroupWith (cache: SurrogateCache.Cache) (configs: Sweep.RunConfig list) : RunRecord list =
+    runGroupIn { defaultExecution with Cache = cache } configs
+
+/// The repetitions of one configuration (the same key but for the repetition), trained together: the search on
+/// the tuning repetition (tuningRep) trains each round's candidates as one batched ensemble, then the other
+/// repetitions train with the chosen candidate as one ensemble, each member on its own repetition's data. LF
+/// surrogates come pre-trained from the process's cache (SurrogateCache.shared). A repetition's record does not
+/// depend on which other repetitions share its group. Records come in the order of the configurations. GP
+/// baselines (Sweep.isGp) go to GpRuns.
+let runGroup (configs: Sweep.RunConfig list) : RunRecord list = runGroupWith SurrogateCache.shared configs
+
+/// One configuration, start to finish (a group of one).
+let runOne (c: Sweep.RunConfig) : RunRecord = runGroup [ c ] |> List.head
+
 /// One unit of work: the configurations that train together, with their summed expected cost.
 type WorkUnit =
     { Configs: Sweep.RunConfig list
@@ -225,12 +328,22 @@ type UnitEvents =
 type Executor = WorkUnit[] -> UnitEvents -> Threading.CancellationToken -> unit
 
 /// Every unit one after another in this process.
-let inProcess : Executor =
+let inProcessWith (x: Execution) : Executor =
     fun units events cancel ->
         for u in units do
             cancel.ThrowIfCancellationRequested()
             events.Started u
-            events.Finished u (runGroup u.Configs)
+            events.Finished u (runGroupIn x u.Configs)
+
+/// `inProcessWith defaultExecution`.
+let inProcess : Executor = inProcessWith defaultExecution
+
+/// A line on a piece of a stage cut into several (None for a stage trained whole: nothing worth saying).
+let pieceLine (label: string) (p: PieceReport) =
+    if p.Count <= 1 then None
+    else
+        Some(sprintf "%s: %s, piece %d of %d (%d members) %s" label p.Stage p.Index p.Count p.Members
+                 (if p.Restored then "read back from its checkpoint" else sprintf "trained in %.0f s" p.Seconds))
 
 /// The configurations of shard k of n (all without a shard). Groups are assigned whole, by their group key.
 let inShard (shard: (int * int) option) (configs: Sweep.RunConfig list) =

@@ -1,0 +1,100 @@
+/// Search rounds cut into pieces (Runner.piecesOf) and pieces kept on disk while a configuration is unfinished
+/// (PieceCheckpoint): neither may change a record.
+module PieceTests
+
+open System
+open System.IO
+open Expecto
+open Emulators.Core
+open Emulators.Core.Assessment
+
+let private budget = { Sweep.defaultBudget with AdamEpochs = 100; LbfgsIterations = 6; SearchCandidates = 6; SearchRounds = 2; Depth = 1; Width = 5 }
+
+let private config (arch: string) (encoding: string) (lf: string) (strategy: string) (rep: int) : Sweep.RunConfig =
+    { Experiment = "piece-test"; Problem = "K1"; Corrupted = -1; Architecture = arch; Model = "mf"; Encoding = encoding
+      Lf = lf; Strategy = strategy; Nh = 8; Rep = rep; Design = Experiment.SobolOffset; Budget = budget }
+
+/// A record without what depends on the clock.
+let private results (r: RunRecord) = { r with Seconds = 0.0; FinishedUtc = "" }
+
+let private group (c: int -> Sweep.RunConfig) = [ for r in 0 .. 2 -> c r ]
+
+let private run (x: Runner.Execution) configs = Runner.runGroupIn x configs |> List.map results
+
+let private tempDir () = Path.Combine(Path.GetTempPath(), "emulators-pieces-" + Guid.NewGuid().ToString("N"))
+
+exception private Interrupted
+
+[<Tests>]
+let tests =
+    testList "Pieces" [
+        test "a round is cut into balanced pieces of two or more members that cover it once" {
+            for n in 1 .. 40 do
+                for size in 1 .. 20 do
+                    let cuts = Runner.piecesOf size n
+                    Expect.equal (cuts |> List.sumBy snd) n (sprintf "n %d size %d: every member once" n size)
+                    Expect.equal (cuts |> List.map fst) (cuts |> List.scan (fun a (_, l) -> a + l) 0 |> List.take cuts.Length) "contiguous, in order"
+                    if n >= 2 then Expect.isTrue (cuts |> List.forall (fun (_, l) -> l >= 2)) (sprintf "n %d size %d: no piece of one member" n size)
+                    let lengths = cuts |> List.map snd
+                    Expect.isLessThanOrEqual (List.max lengths - List.min lengths) 1 "balanced"
+                    if n >= 4 && size >= 2 then
+                        Expect.isLessThanOrEqual (List.max lengths) (max size 3) (sprintf "n %d size %d: at most the size asked (3 when two would leave one)" n size)
+            Expect.isEmpty (Runner.piecesOf 4 0) "nothing to cut"
+        }
+        test "cutting the search rounds into pieces changes no record, bit for bit" {
+            for c in [ config "mlp" "none" "exact" "none"; config "kan" "affine" "learned" "end-to-end"; config "siren" "nonlinear" "learned" "freeze" ] do
+                let whole = run { Runner.defaultExecution with Cache = SurrogateCache.create (); PieceSize = Some 6 } (group c)
+                for size in [ 2; 3 ] do
+                    let cut = run { Runner.defaultExecution with Cache = SurrogateCache.create (); PieceSize = Some size } (group c)
+                    Expect.equal cut whole (sprintf "%s: pieces of %d and one batch of 6" (c 0).Key size)
+        }
+        test "a configuration interrupted midway resumes from its finished pieces and gives the records of an uninterrupted run" {
+            let c = config "mlp" "affine" "learned" "end-to-end"
+            let dir = tempDir ()
+            try
+                let cache = SurrogateCache.create ()
+                let uninterrupted = run { Runner.defaultExecution with Cache = cache; PieceSize = Some 2 } (group c)
+                let mutable trained = 0
+                let stopAfterThree (p: Runner.PieceReport) =
+                    if not p.Restored then trained <- trained + 1
+                    if trained = 3 then raise Interrupted
+                let x = { Runner.defaultExecution with Cache = cache; PieceSize = Some 2; Checkpoints = Some dir; OnPiece = stopAfterThree }
+                Expect.throwsT<Interrupted> (fun () -> run x (group c) |> ignore) "the first sitting stops after three pieces"
+                let groupDir = PieceCheckpoint.directoryOf dir (Runner.groupKey (c 0))
+                Expect.equal (Directory.GetDirectories groupDir).Length 3 "three finished pieces on disk"
+                let reports = Collections.Generic.List<Runner.PieceReport>()
+                let resumed = run { x with OnPiece = reports.Add } (group c)
+                Expect.equal resumed uninterrupted "the resumed records equal the uninterrupted ones, bit for bit"
+                Expect.equal (reports |> Seq.filter (fun p -> p.Restored) |> Seq.length) 3 "the three finished pieces are read back, not trained"
+                Expect.equal (reports |> Seq.map (fun p -> p.Stage) |> Seq.distinct |> List.ofSeq) [ "round 0"; "round 1"; "others" ] "every stage reported"
+                Expect.isFalse (Directory.Exists groupDir) "the pieces are forgotten once the records exist"
+            finally
+                if Directory.Exists dir then Directory.Delete(dir, true)
+        }
+        test "a damaged or foreign piece is trained again, not trusted" {
+            let c = config "mlp" "none" "exact" "none"
+            let dir = tempDir ()
+            try
+                let cache = SurrogateCache.create ()
+                let uninterrupted = run { Runner.defaultExecution with Cache = cache; PieceSize = Some 2 } (group c)
+                let mutable trained = 0
+                let stopAfterTwo (p: Runner.PieceReport) =
+                    if not p.Restored then trained <- trained + 1
+                    if trained = 2 then raise Interrupted
+                let x = { Runner.defaultExecution with Cache = cache; PieceSize = Some 2; Checkpoints = Some dir; OnPiece = stopAfterTwo }
+                Expect.throwsT<Interrupted> (fun () -> run x (group c) |> ignore) "the first sitting stops after two pieces"
+                let pieces = Directory.GetDirectories(PieceCheckpoint.directoryOf dir (Runner.groupKey (c 0)))
+                // one piece's index torn, the other's weights altered
+                File.WriteAllText(Path.Combine(pieces[0], "piece.json"), "{\"identity\": ")
+                let weights = Directory.GetFiles(pieces[1], "weights.bin", SearchOption.AllDirectories) |> Array.head
+                let bytes = File.ReadAllBytes weights
+                bytes[bytes.Length / 2] <- bytes[bytes.Length / 2] ^^^ 0xFFuy
+                File.WriteAllBytes(weights, bytes)
+                let reports = Collections.Generic.List<Runner.PieceReport>()
+                let resumed = run { x with OnPiece = reports.Add } (group c)
+                Expect.equal resumed uninterrupted "the records of an uninterrupted run"
+                Expect.isFalse (reports |> Seq.exists (fun p -> p.Restored)) "neither damaged piece was read back"
+            finally
+                if Directory.Exists dir then Directory.Delete(dir, true)
+        }
+    ]
