@@ -202,6 +202,25 @@ type FiguresArgs =
             | Results _ -> "results file (default paper-figures/results/<preset>.jsonl)"
             | Root _ -> "the paper-figures directory (default: found from the working directory)"
 
+type VerifyArgs =
+    | Preset of name: string
+    | Root of paper_figures_dir: string
+    | Count of int
+    | Seed of int
+    | Max_Seconds of float
+    | Key of run_key: string
+    | Fresh_Surrogates
+    interface IArgParserTemplate with
+        member a.Usage =
+            match a with
+            | Preset _ -> "quick or paper (default quick)"
+            | Root _ -> "the paper-figures directory (default: found from the working directory)"
+            | Count _ -> "how many finished records to rerun, drawn at random (default 2)"
+            | Seed _ -> "seed of the draw (default: a new one, printed, so that the draw can be repeated)"
+            | Max_Seconds _ -> "draw only among records that took at most this many seconds (default 600)"
+            | Key _ -> "rerun the record of this key instead of a random draw (repeatable)"
+            | Fresh_Surrogates -> "train the LF surrogates again instead of reading them from results/surrogates/<preset>/"
+
 type MergeArgs =
     | Preset of name: string
     | Root of paper_figures_dir: string
@@ -250,6 +269,7 @@ type Command =
     | [<CliPrefix(CliPrefix.None); SubCommand>] Reproduce of ParseResults<ReproduceArgs>
     | [<CliPrefix(CliPrefix.None); SubCommand>] Figures of ParseResults<FiguresArgs>
     | [<CliPrefix(CliPrefix.None); SubCommand>] Merge of ParseResults<MergeArgs>
+    | [<CliPrefix(CliPrefix.None); SubCommand>] Verify of ParseResults<VerifyArgs>
     | [<CliPrefix(CliPrefix.None); SubCommand>] Slurm of ParseResults<SlurmArgs>
     | [<CliPrefix(CliPrefix.None); SubCommand>] Export of ParseResults<ExportArgs>
     | [<CliPrefix(CliPrefix.None); SubCommand>] Train of ParseResults<TrainArgs>
@@ -268,6 +288,7 @@ type Command =
             | Reproduce _ -> "run the paper's assessment (resumable, shardable) and render every figure and table"
             | Figures _ -> "re-render the figures and tables from existing results (no training)"
             | Merge _ -> "join the results of shards into one file"
+            | Verify _ -> "rerun finished records of a preset (at random, or by key) and check that they reproduce bit for bit"
             | Slurm _ -> "write a Slurm job-array script that runs the assessment in shards"
             | Export _ -> "write a built-in problem's HF, LF and test data as CSV files"
             | Train _ -> "train an emulator on your own CSV data and save it"

@@ -35,6 +35,7 @@ let main argv =
         | Reproduce a -> ReproduceCommand.reproduce a
         | Figures a -> ReproduceCommand.figures a
         | Merge a -> ReproduceCommand.merge a
+        | Verify a -> VerifyCommand.execute a
         | Slurm a -> ReproduceCommand.slurm a
         | Export a -> ExportCommand.execute a
         | Train a -> UserDataCommands.train a

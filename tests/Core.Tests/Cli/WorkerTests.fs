@@ -130,7 +130,8 @@ let tests =
             let c = config 0 8 "mlp" "exact"
             let cost = Runner.expectedCost
             Expect.isGreaterThan (cost { c with Architecture = "kan" }) (cost c) "KAN costs more than MLP"
-            Expect.isGreaterThan (cost { c with Lf = "learned" }) (cost c) "learned LF trains surrogates"
+            Expect.isGreaterThan (cost { c with Lf = "learned"; Strategy = "end-to-end" }) (cost c) "learned LF end to end: the LF loss every step"
+            Expect.equal (cost { c with Lf = "learned"; Strategy = "freeze" }) (cost c) "learned LF frozen: the surrogates come pre-trained from the cache (measured: as exact LF)"
             Expect.isGreaterThan (cost { c with Nh = 32 }) (cost c) "more HF points"
             Expect.isGreaterThan (cost { c with Budget = { c.Budget with AdamEpochs = 2 * c.Budget.AdamEpochs } }) (cost c) "more epochs"
             Expect.isGreaterThan (cost { c with Problem = "K5" }) (cost c) "more input dimensions"
