@@ -25,6 +25,16 @@ let private tempDir () = Path.Combine(Path.GetTempPath(), "emulators-pieces-" + 
 
 exception private Interrupted
 
+/// A first sitting that stops after `n` trained pieces (in checkpoints `dir`), and the execution to resume it with.
+let private interruptedAfter (n: int) (c: int -> Sweep.RunConfig) (cache: SurrogateCache.Cache) (dir: string) =
+    let mutable trained = 0
+    let stop (p: Runner.PieceReport) =
+        if not p.Restored then trained <- trained + 1
+        if trained = n then raise Interrupted
+    let x = { Runner.defaultExecution with Cache = cache; PieceSize = Some 2; Checkpoints = Some dir; OnPiece = stop }
+    Expect.throwsT<Interrupted> (fun () -> run x (group c) |> ignore) (sprintf "the first sitting stops after %d pieces" n)
+    x
+
 [<Tests>]
 let tests =
     testList "Pieces" [
@@ -54,12 +64,7 @@ let tests =
             try
                 let cache = SurrogateCache.create ()
                 let uninterrupted = run { Runner.defaultExecution with Cache = cache; PieceSize = Some 2 } (group c)
-                let mutable trained = 0
-                let stopAfterThree (p: Runner.PieceReport) =
-                    if not p.Restored then trained <- trained + 1
-                    if trained = 3 then raise Interrupted
-                let x = { Runner.defaultExecution with Cache = cache; PieceSize = Some 2; Checkpoints = Some dir; OnPiece = stopAfterThree }
-                Expect.throwsT<Interrupted> (fun () -> run x (group c) |> ignore) "the first sitting stops after three pieces"
+                let x = interruptedAfter 3 c cache dir
                 let groupDir = PieceCheckpoint.directoryOf dir (Runner.groupKey (c 0))
                 Expect.equal (Directory.GetDirectories groupDir).Length 3 "three finished pieces on disk"
                 let reports = Collections.Generic.List<Runner.PieceReport>()
@@ -77,12 +82,7 @@ let tests =
             try
                 let cache = SurrogateCache.create ()
                 let uninterrupted = run { Runner.defaultExecution with Cache = cache; PieceSize = Some 2 } (group c)
-                let mutable trained = 0
-                let stopAfterTwo (p: Runner.PieceReport) =
-                    if not p.Restored then trained <- trained + 1
-                    if trained = 2 then raise Interrupted
-                let x = { Runner.defaultExecution with Cache = cache; PieceSize = Some 2; Checkpoints = Some dir; OnPiece = stopAfterTwo }
-                Expect.throwsT<Interrupted> (fun () -> run x (group c) |> ignore) "the first sitting stops after two pieces"
+                let x = interruptedAfter 2 c cache dir
                 let pieces = Directory.GetDirectories(PieceCheckpoint.directoryOf dir (Runner.groupKey (c 0)))
                 // one piece's index torn, the other's weights altered
                 File.WriteAllText(Path.Combine(pieces[0], "piece.json"), "{\"identity\": ")
