@@ -104,6 +104,9 @@ let private data (out: string) =
     let hf = hfData ()
     writeJson out {| x = hf.X |> Array.map (fun r -> r[0]); n = hf.X.Length |}
 
+let private mfNetwork arch encoding lf =
+    Assessment.RunModel.Network(arch, Assessment.NetworkModel.MultiFidelity { Encoding = encoding; Lf = lf })
+
 /// One paper-budget configuration of the assessment end to end through the library's runner: K1, MLP 3×16, exact LF,
 /// N_H = 8, `reps` repetitions, the paper preset's search (rounds × candidates, each Adam epochs + L-BFGS iterations).
 let private sweep (out: string) (reps: int) (epochs: int) (lbfgs: int) (candidates: int) (rounds: int) =
@@ -113,8 +116,8 @@ let private sweep (out: string) (reps: int) (epochs: int) (lbfgs: int) (candidat
             AdamEpochs = epochs; LbfgsIterations = lbfgs; SearchCandidates = candidates; SearchRounds = rounds }
     let configs : Assessment.Sweep.RunConfig list =
         [ for rep in 0 .. reps - 1 ->
-              { Experiment = "bench"; Problem = "K1"; Corrupted = -1; Architecture = "mlp"; Model = "mf"; Encoding = "none"
-                Lf = "exact"; Strategy = "none"; Nh = 8; Rep = rep; Design = Experiment.SobolOffset; Budget = budget } ]
+              { Experiment = "bench"; Problem = "K1"; Corrupted = -1; Model = mfNetwork Architecture.Mlp EncodingKind.None Assessment.NetworkLf.Exact
+                Nh = 8; Rep = rep; Design = Experiment.SobolOffset; Budget = budget } ]
     let clock = Stopwatch.StartNew()
     let records = Assessment.Runner.runGroup configs
     let seconds = clock.Elapsed.TotalSeconds
@@ -144,21 +147,24 @@ let private estimate (out: string) (root: string) =
     let exps = Assessment.Sweep.discover (Path.Combine(root, "experiments")) |> List.map (fun f -> Assessment.Sweep.load f "paper")
     let configs = exps |> List.collect Assessment.Sweep.expand
     let _, units = Assessment.Runner.pendingUnits configs (Path.Combine(Path.GetTempPath(), "emulators-estimate-none.jsonl")) None
-    let category (c: Assessment.Sweep.RunConfig) = c.Experiment, c.Architecture, c.Model, c.Lf
+    let category (c: Assessment.Sweep.RunConfig) =
+        c.Experiment, Assessment.RunModel.architectureName c.Model, Assessment.RunModel.modelName c.Model, Assessment.RunModel.lfName c.Model
+    let exact arch = mfNetwork arch EncodingKind.None Assessment.NetworkLf.Exact
+    let learned arch = mfNetwork arch EncodingKind.Nonlinear (Assessment.NetworkLf.Learned EndToEnd)
     let samples =
-        [ "accuracy-1d", "K1", "mlp", "mf", "none", "exact", "none"
-          "accuracy-1d", "K1", "kan", "mf", "none", "exact", "none"
-          "accuracy-1d", "K3", "mlp", "mf", "nonlinear", "learned", "end-to-end"
-          "accuracy-1d", "K3", "kan", "mf", "nonlinear", "learned", "end-to-end"
-          "accuracy-20d", "K5", "mlp", "mf", "none", "exact", "none"
-          "accuracy-20d", "K5", "kan", "mf", "none", "exact", "none" ]
+        [ "accuracy-1d", "K1", exact Architecture.Mlp
+          "accuracy-1d", "K1", exact Architecture.Kan
+          "accuracy-1d", "K3", learned Architecture.Mlp
+          "accuracy-1d", "K3", learned Architecture.Kan
+          "accuracy-20d", "K5", exact Architecture.Mlp
+          "accuracy-20d", "K5", exact Architecture.Kan ]
     let rates =
-        [ for (e, p, a, m, enc, lf, st) in samples do
+        [ for (e, p, m) in samples do
             let u =
                 units
                 |> Array.filter (fun u ->
                     let c = u.Configs.Head
-                    c.Experiment = e && c.Problem = p && c.Architecture = a && c.Model = m && c.Encoding = enc && c.Lf = lf && c.Strategy = st)
+                    c.Experiment = e && c.Problem = p && c.Model = m)
                 |> Array.minBy (fun u -> u.Configs.Head.Nh)
             let time adam lbfgs =
                 let scaled = u.Configs |> List.map (fun c -> { c with Budget = { c.Budget with AdamEpochs = adam; LbfgsIterations = lbfgs } })
@@ -170,8 +176,10 @@ let private estimate (out: string) (root: string) =
             let b = u.Configs.Head.Budget
             let seconds = float b.AdamEpochs * tAdam / 200.0 + float b.LbfgsIterations * max 0.0 (tBoth - tAdam) / 100.0
             let c = u.Configs.Head
+            let m = c.Model
             eprintfn "estimate: %s %s %s %s/%s/%s/%s N_H=%d: %.0f s at the paper's budgets (%.2f ms per Adam epoch, %.2f ms per L-BFGS iteration)"
-                c.Experiment c.Problem c.Architecture c.Model c.Encoding c.Lf c.Strategy c.Nh seconds (tAdam / 200.0 * 1e3) ((tBoth - tAdam) / 100.0 * 1e3)
+                c.Experiment c.Problem (Assessment.RunModel.architectureName m) (Assessment.RunModel.modelName m)
+                (Assessment.RunModel.encodingName m) (Assessment.RunModel.lfName m) (Assessment.RunModel.strategyName m) c.Nh seconds (tAdam / 200.0 * 1e3) ((tBoth - tAdam) / 100.0 * 1e3)
             category c, seconds / u.Cost ]
     let medianRate = rates |> List.map snd |> Array.ofList |> median
     let rateOf (c: Assessment.Sweep.RunConfig) =

@@ -15,17 +15,24 @@ open Emulators.Core.Gp
 let negLogLikelihood (g: GpEmulator) =
     g.Hf.NegLogLikelihood + (g.Sources |> List.sumBy (fun s -> match s.Gp with Some l -> l.NegLogLikelihood | None -> 0.0))
 
+/// A GP run's model and LF mode.
+let private gpOf (c: Sweep.RunConfig) =
+    match c.Model with
+    | RunModel.GaussianProcess(kind, lf) -> kind, lf
+    | RunModel.Network _ -> Errors.fail "GpRuns.run: '%s' is not a GP run" c.Key
+
 /// One repetition's GP, or its failure as a record with NaN errors (Aggregate counts it as failed).
 let private runOne (c: Sweep.RunConfig) : RunRecord =
     let clock = Stopwatch.StartNew()
     let p = Problems.Catalogue.find c.Problem
     let xh = Experiment.hfPointsIn c.Design p c.Nh c.Rep
     let hf = { X = xh; Y = Experiment.evaluate p.Hf xh }
-    let kind = Names.parse GpKind.names c.Model
+    let kind, lf = gpOf c
     let sources =
-        match kind, c.Lf with
+        match kind, lf with
         | SingleFidelity, _ -> []
-        | _, lf -> Experiment.sources p (Names.parse Experiment.LfMode.names lf) c.Rep
+        | _, Some mode -> Experiment.sources p mode c.Rep
+        | _, None -> Errors.fail "'%s': the %s GP needs an LF mode" c.Key (GpKind.name kind)
     let settings = { FitSettings.defaults with Seed = (Experiment.memberSeeds c.Rep 0)[0] }
     let fits =
         GpCandidates.kernels
@@ -55,7 +62,7 @@ let expectedSeconds (c: Sweep.RunConfig) =
     let n = float (c.Nh + 2)
     let hfPart = 5e-7 * n * n * n * (1.0 + float p.Domain.Dim / 20.0)
     let lfPart =
-        if c.Lf = "learned" then
+        if RunModel.lfMode c.Model = Some Experiment.LearnedLf then
             let m = float (min p.LfSize FitSettings.defaults.MaxLfPoints)
             1.7e-7 * m * m * m * float p.Sources.Length
         else 0.0
@@ -64,5 +71,5 @@ let expectedSeconds (c: Sweep.RunConfig) =
 /// The GP runs given, each on its own (GP fits do not batch across repetitions: their HF points differ), in order.
 let run (configs: Sweep.RunConfig list) : RunRecord list =
     for c in configs do
-        if not (Sweep.isGp c) then Errors.fail "GpRuns.run: '%s' is not a GP run" c.Key
+        gpOf c |> ignore
     configs |> List.map runOne

@@ -16,14 +16,21 @@ type Progress =
       /// measured on the work finished so far; NaN until something has finished.
       RemainingSeconds: float }
 
-let private blockOf (c: Sweep.RunConfig) = Block.ofName c.Architecture c.Budget.Depth c.Budget.Width
+/// A network run's architecture and model (the runner trains networks; GP baselines go to GpRuns).
+let private networkOf (c: Sweep.RunConfig) =
+    match c.Model with
+    | RunModel.Network(arch, model) -> arch, model
+    | RunModel.GaussianProcess _ -> Errors.fail "'%s' is a GP run, not a network's" c.Key
 
 let private specOf (c: Sweep.RunConfig) : EmulatorSpec =
-    let block = blockOf c
-    let options = { Workflow.defaultOptions with Architecture = c.Architecture }
+    let arch, model = networkOf c
+    let block = Block.ofArchitecture BlockSettings.defaults arch c.Budget.Depth c.Budget.Width
     { Correlation = block
       Surrogate = block
-      Encoding = (if c.Model = "sf" then NoEncoding else Workflow.encodingOf c.Encoding options)
+      Encoding =
+        (match model with
+         | NetworkModel.SingleFidelity -> NoEncoding
+         | NetworkModel.MultiFidelity mf -> Encoding.ofKind BlockSettings.defaults arch mf.Encoding)
       Precision = Tensors.Float64 }
 
 /// The learning rate of LF-surrogate pre-training in every run: the searched rate is the HF stage's (end to end,
@@ -38,7 +45,11 @@ let private trainConfig (c: Sweep.RunConfig) =
     { TrainConfig.defaults with
         Schedule = { AdamEpochs = c.Budget.AdamEpochs; LearningRate = TrainConfig.defaults.Schedule.LearningRate; LbfgsIterations = c.Budget.LbfgsIterations }
         SurrogateSchedule = surrogateSchedule c.Budget
-        Strategy = (if c.Strategy = "end-to-end" then EndToEnd else PretrainFreeze) }
+        // exact LF and the SF baseline train as pretrain-and-freeze (with no surrogate, nothing is frozen)
+        Strategy =
+            (match networkOf c with
+             | _, NetworkModel.MultiFidelity { Lf = NetworkLf.Learned s } -> s
+             | _ -> PretrainFreeze) }
 
 /// Runs report nothing while they train; their loss terms are logged every 1000 epochs.
 let private hooks = { RunHooks.defaults with LogEvery = 1000 }
@@ -62,12 +73,12 @@ let private repetition (cache: SurrogateCache.Cache) (c: Sweep.RunConfig) : Repe
     let xh = Experiment.hfPointsIn c.Design p c.Nh c.Rep
     let hf = { X = xh; Y = Experiment.evaluate p.Hf xh }
     let xv = Scoring.validationPoints p c.Nh c.Rep
-    let seed = (Experiment.memberSeeds c.Rep (if c.Model = "sf" then 1 else 0))[0]
+    let arch, model = networkOf c
+    let seed = (Experiment.memberSeeds c.Rep (if model = NetworkModel.SingleFidelity then 1 else 0))[0]
     let sources =
-        match c.Model, c.Lf with
-        | "sf", _ -> []
-        | _, "learned" -> Experiment.sources p Experiment.LearnedLf c.Rep
-        | _ -> Experiment.sources p Experiment.ExactLf c.Rep
+        match model with
+        | NetworkModel.SingleFidelity -> []
+        | NetworkModel.MultiFidelity mf -> Experiment.sources p (NetworkLf.mode mf.Lf) c.Rep
     let spec = specOf c
     let surrogates =
         let learned = sources |> List.indexed |> List.filter (fun (_, s) -> match s with Learned _ -> true | Exact _ -> false)
@@ -78,7 +89,7 @@ let private repetition (cache: SurrogateCache.Cache) (c: Sweep.RunConfig) : Repe
             |> List.map (fun (i, src) ->
                 let key: SurrogateCache.Key =
                     { Problem = c.Problem; Rep = c.Rep; Source = (match src with Learned(n, _, _, _) -> n | Exact f -> f.Name)
-                      Architecture = c.Architecture; Depth = c.Budget.Depth; Width = c.Budget.Width
+                      Architecture = arch; Depth = c.Budget.Depth; Width = c.Budget.Width
                       AdamEpochs = cfg.SurrogateSchedule.AdamEpochs; LbfgsIterations = cfg.SurrogateSchedule.LbfgsIterations
                       LearningRate = cfg.SurrogateSchedule.LearningRate; Precision = spec.Precision }
                 SurrogateCache.getOrTrain cache key (fun () ->
@@ -219,11 +230,15 @@ let expectedCost (c: Sweep.RunConfig) =
     if Sweep.isGp c then GpRuns.expectedSeconds c / secondsPerCost else
     let b = c.Budget
     let steps = float b.AdamEpochs + 3.0 * float b.LbfgsIterations
-    let arch = match c.Architecture with "kan" -> 6.0 | _ -> 1.0
+    let architecture, model = networkOf c
+    let arch = match architecture with Architecture.Kan -> 6.0 | _ -> 1.0
     let size = float (b.Depth * b.Width * b.Width) / 768.0
-    let mf = c.Model <> "sf"
-    let encoding = if not mf then 1.0 else (match c.Encoding with "affine" -> 1.4 | _ -> 1.0)
-    let lf = if mf && c.Lf = "learned" && c.Strategy = "end-to-end" then 5.0 else 1.0
+    let encoding, lf =
+        match model with
+        | NetworkModel.SingleFidelity -> 1.0, 1.0
+        | NetworkModel.MultiFidelity mf ->
+            (match mf.Encoding with EncodingKind.Affine -> 1.4 | _ -> 1.0),
+            (match mf.Lf with NetworkLf.Learned EndToEnd -> 5.0 | _ -> 1.0)
     let dim = (Problems.Catalogue.find c.Problem).Domain.Dim
     let perMember = arch * (0.25 + 0.75 * size) * encoding * lf * (1.0 + float c.Nh / 64.0) * (1.0 + float dim / 20.0)
     let batch (e: int) = steps * (15.0 + float e * perMember)
@@ -319,7 +334,9 @@ type WorkUnit =
     member u.Label =
         let c = u.Configs.Head
         let reps = if u.Configs.Length = 1 then sprintf "rep %d" c.Rep else sprintf "%d reps" u.Configs.Length
-        sprintf "%s %s %s %s/%s/%s N_H=%d %s" c.Experiment c.Problem c.Architecture c.Model c.Encoding c.Lf c.Nh reps
+        let m = c.Model
+        sprintf "%s %s %s %s/%s/%s N_H=%d %s" c.Experiment c.Problem (RunModel.architectureName m) (RunModel.modelName m)
+            (RunModel.encodingName m) (RunModel.lfName m) c.Nh reps
 
 /// What an executor reports back about the units it was given.
 type UnitEvents =

@@ -48,18 +48,17 @@ let record (c: Sweep.RunConfig) (p: Problem) (hf: HfData) (predict: float[][] ->
                   HfX = hf.X |> Array.map (fun r -> r[0])
                   HfY = hf.Y }
         else None
-    let sf = c.Model = "sf"
     { Key = c.Key
       Experiment = c.Experiment
       // Corrupted-sources runs are one family (CORR-n with n = Corrupted), plotted against n.
       Problem = (if c.Corrupted >= 0 then "CORR" else c.Problem)
-      Architecture = c.Architecture
+      Architecture = RunModel.architectureName c.Model
       Depth = c.Budget.Depth
       Width = c.Budget.Width
-      Model = c.Model
-      Encoding = (if sf then "none" else c.Encoding)
-      Lf = (if sf then "none" else c.Lf)
-      Strategy = (if sf then "none" else c.Strategy)
+      Model = RunModel.modelName c.Model
+      Encoding = RunModel.encodingName c.Model
+      Lf = RunModel.lfName c.Model
+      Strategy = RunModel.strategyName c.Model
       Nh = c.Nh
       NhTotal = hf.X.Length
       Rep = c.Rep

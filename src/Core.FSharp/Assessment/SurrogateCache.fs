@@ -15,7 +15,7 @@ type Key =
     { Problem: string
       Rep: int
       Source: string
-      Architecture: string
+      Architecture: Architecture
       Depth: int
       Width: int
       AdamEpochs: int
@@ -26,7 +26,7 @@ type Key =
 /// The key as text, every field spelled out (the learning rate to round-trip precision): what a surrogate file
 /// must have been trained for.
 let keyText (k: Key) =
-    sprintf "%s|rep %d|%s|%s %dx%d|adam %d|lbfgs %d|lr %s|%s" k.Problem k.Rep k.Source k.Architecture k.Depth k.Width
+    sprintf "%s|rep %d|%s|%s %dx%d|adam %d|lbfgs %d|lr %s|%s" k.Problem k.Rep k.Source (Names.name Architecture.names k.Architecture) k.Depth k.Width
         k.AdamEpochs k.LbfgsIterations (k.LearningRate.ToString("R", System.Globalization.CultureInfo.InvariantCulture))
         (Tensors.precisionName k.Precision)
 

@@ -40,34 +40,22 @@ type ExperimentSpec =
       /// problem, N_H, repetition and, for ar1 and nargp, LF mode) instead of networks. Empty: networks.
       GpModels: Gp.GpKind list }
 
-/// Which network a run trains.
-[<RequireQualifiedAccess>]
-type ModelKind =
-    | MultiFidelity
-    | SingleFidelity
-
-module ModelKind =
-    let names = Names.table "model" [ "mf", [], ModelKind.MultiFidelity; "sf", [], ModelKind.SingleFidelity ]
-
 /// One training run to do.
 type RunConfig =
     { Experiment: string
       Problem: string
       Corrupted: int
-      Architecture: string
-      Model: string
-      Encoding: string
-      Lf: string
-      Strategy: string
+      Model: RunModel
       Nh: int
       Rep: int
       Design: Experiment.HfDesign
       Budget: Budget }
-    /// Stable key of the run; the paper's HF design adds nothing to it, so keys of existing results stay valid.
+    /// Stable key of the run, its model spelled with the tables' canonical names (RunModel); the paper's HF design
+    /// adds nothing to it, so keys of existing results stay valid.
     member c.Key =
         sprintf "%s|%s|%d|%s|%dx%d|%s|%s|%s|%s|%d|%d|e%d-l%d-c%dx%d%s"
-            c.Experiment c.Problem c.Corrupted c.Architecture c.Budget.Depth c.Budget.Width c.Model c.Encoding c.Lf
-            c.Strategy c.Nh c.Rep c.Budget.AdamEpochs c.Budget.LbfgsIterations c.Budget.SearchCandidates c.Budget.SearchRounds
+            c.Experiment c.Problem c.Corrupted (RunModel.architectureName c.Model) c.Budget.Depth c.Budget.Width
+            (RunModel.modelName c.Model) (RunModel.encodingName c.Model) (RunModel.lfName c.Model) (RunModel.strategyName c.Model) c.Nh c.Rep c.Budget.AdamEpochs c.Budget.LbfgsIterations c.Budget.SearchCandidates c.Budget.SearchRounds
             (match c.Design with
              | Experiment.SobolOffset -> ""
              | d -> "|" + Experiment.HfDesign.name d)
@@ -220,12 +208,8 @@ let load (path: string) (preset: string) : ExperimentSpec =
 /// The budget fields of a GP run's key: a GP trains by its marginal likelihood, with no epochs, search or layers.
 let gpBudget = { AdamEpochs = 0; LbfgsIterations = 0; SearchCandidates = 0; SearchRounds = 0; Depth = 0; Width = 0 }
 
-/// The architecture field of a GP run (its model field names the GP: gp, ar1 or nargp).
-[<Literal>]
-let GpArchitecture = "gp"
-
 /// Whether a run is a Gaussian-process baseline.
-let isGp (c: RunConfig) = c.Architecture = GpArchitecture
+let isGp (c: RunConfig) = RunModel.isGp c.Model
 
 /// The GP runs of a GP experiment: per problem, N_H, repetition, model and (for the MF models) LF mode.
 let private expandGp (e: ExperimentSpec) (problems: (string * int) list) : RunConfig list =
@@ -234,36 +218,34 @@ let private expandGp (e: ExperimentSpec) (problems: (string * int) list) : RunCo
           for model in e.GpModels do
               for nh in nhs do
                   for rep in 0 .. e.Repetitions - 1 do
-                      let basis =
-                          { Experiment = e.Name; Problem = problem; Corrupted = corrupted; Architecture = GpArchitecture
-                            Model = Gp.GpKind.name model; Encoding = "none"; Lf = "none"; Strategy = "none"; Nh = nh; Rep = rep
+                      let run model =
+                          { Experiment = e.Name; Problem = problem; Corrupted = corrupted; Model = model; Nh = nh; Rep = rep
                             Design = e.Design; Budget = gpBudget }
-                      if model = Gp.SingleFidelity then yield basis
+                      if model = Gp.SingleFidelity then yield run (RunModel.GaussianProcess(model, None))
                       else
-                          for lf in e.LfModes -> { basis with Lf = Experiment.LfMode.name lf } ]
+                          for lf in e.LfModes -> run (RunModel.GaussianProcess(model, Some lf)) ]
 
-/// The network runs of an experiment. Strategy only matters for learned LF; the SF baseline ignores encoding and LF
-/// ("none").
+/// The network runs of an experiment. Strategy only matters for learned LF; the SF baseline has no encoder and no LF.
 let private expandNetworks (e: ExperimentSpec) (problems: (string * int) list) : RunConfig list =
-    let notApplicable = "none"
     [ for problem, corrupted in problems do
           let nhs = if e.Nh.IsEmpty then (Problems.Catalogue.find problem).HfSizes else e.Nh
           for arch in e.Architectures do
               for nh in nhs do
                   for rep in 0 .. e.Repetitions - 1 do
-                      let basis =
-                          { Experiment = e.Name; Problem = problem; Corrupted = corrupted; Architecture = Names.name Architecture.names arch
-                            Model = Names.name ModelKind.names ModelKind.MultiFidelity; Encoding = notApplicable; Lf = notApplicable
-                            Strategy = notApplicable; Nh = nh; Rep = rep; Design = e.Design; Budget = e.Budget }
+                      let run model =
+                          { Experiment = e.Name; Problem = problem; Corrupted = corrupted; Model = RunModel.Network(arch, model)
+                            Nh = nh; Rep = rep; Design = e.Design; Budget = e.Budget }
                       for enc in e.Encodings do
                           for lf in e.LfModes do
-                              let strategies =
-                                  if lf = Experiment.LearnedLf then e.Strategies |> List.map Strategy.name else [ notApplicable ]
-                              for s in strategies do
-                                  yield { basis with Encoding = Names.name EncodingKind.names enc; Lf = Experiment.LfMode.name lf; Strategy = s }
-                      if e.SingleFidelity then yield { basis with Model = Names.name ModelKind.names ModelKind.SingleFidelity } ]
+                              let lfs =
+                                  match lf with
+                                  | Experiment.LearnedLf -> e.Strategies |> List.map NetworkLf.Learned
+                                  | Experiment.ExactLf -> [ NetworkLf.Exact ]
+                              for l in lfs do
+                                  yield run (NetworkModel.MultiFidelity { Encoding = enc; Lf = l })
+                      if e.SingleFidelity then yield run NetworkModel.SingleFidelity ]
 
-/// Every run of an experiment, its names canonical (so the sweep runner and the records see only the tables' names).
+/// Every run of an experiment (one per key).
 let expand (e: ExperimentSpec) : RunConfig list =
     let problems =
         e.Problems

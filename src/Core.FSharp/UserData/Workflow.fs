@@ -4,17 +4,6 @@ module Emulators.Core.Workflow
 
 open Emulators.Core.Tensors
 
-/// How the assessment's sweep runner (Assessment/Runner.fs) reaches an encoding: its run configurations still hold
-/// the names of architecture and encoding (canonical names, each checked by Sweep.load through the tables).
-/// Everything else goes through ModelOptions and Encoding.ofKind.
-type Options = { Architecture: string; Blocks: BlockSettings }
-
-let defaultOptions = { Architecture = Names.name Architecture.names ModelOptions.defaults.Architecture; Blocks = BlockSettings.defaults }
-
-/// The encoding named `name` for the architecture named in `o` (the sweep runner's names; see Options).
-let encodingOf (name: string) (o: Options) =
-    Encoding.ofKind o.Blocks (Names.parse Architecture.names o.Architecture) (Names.parse EncodingKind.names name)
-
 /// A source given as data, with optional column names and input space.
 type DataSource =
     { Name: string

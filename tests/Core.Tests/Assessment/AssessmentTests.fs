@@ -60,7 +60,7 @@ let tests =
             let runs = Sweep.expand e
             // per (nh, rep): 2 encodings × (exact + 2 learned strategies) MF runs + 1 SF
             Expect.equal runs.Length (1 * 2 * (2 * 3 + 1)) "run count"
-            Expect.equal (runs |> List.filter (fun r -> r.Model = "sf")).Length 2 "SF per repetition"
+            Expect.equal (runs |> List.filter (fun r -> r.Model = RunModel.Network(Architecture.Mlp, NetworkModel.SingleFidelity))).Length 2 "SF per repetition"
             Expect.equal (runs |> List.distinctBy (fun r -> r.Key)).Length runs.Length "keys distinct"
             TestUtil.throwsUserError [ "no preset 'huge'" ] (fun () -> Sweep.load path "huge")
         }
@@ -103,8 +103,10 @@ let tests =
             File.WriteAllText(path, """{ "name": "t", "problems": ["k1"], "architectures": ["kan"], "encodings": ["linear"],
                 "lf": ["learnable"], "strategies": ["e2e"], "nh": [8], "repetitions": 1, "presets": { "quick": {} } }""")
             let runs = Sweep.expand (Sweep.load path "quick")
-            let mf = runs |> List.find (fun r -> r.Model = "mf")
-            Expect.equal (mf.Problem, mf.Architecture, mf.Encoding, mf.Lf, mf.Strategy) ("K1", "kan", "affine", "learned", "end-to-end") "aliases become names"
+            let mf = runs |> List.find (fun r -> RunModel.modelName r.Model = "mf")
+            Expect.equal (mf.Problem, mf.Model) ("K1", RunModels.mf Architecture.Kan EncodingKind.Affine (NetworkLf.Learned EndToEnd)) "aliases parsed"
+            let prefix = sprintf "t|K1|-1|kan|%dx%d|mf|affine|learned|end-to-end|8|0|" mf.Budget.Depth mf.Budget.Width
+            Expect.isTrue (mf.Key.StartsWith prefix) (sprintf "the key spells the canonical names (%s)" mf.Key)
         }
         test "the search improves on its first round and stays in the paper's space" {
             // validation error minimal at lr = 1e-4, λ = 1e-3

@@ -17,7 +17,7 @@ let private experimentFile (json: string) =
 let private gpRecord problem model lf nh e =
     record (fun r ->
         { r with
-            Experiment = "gp-baselines"; Problem = problem; Architecture = Sweep.GpArchitecture; Depth = 0; Width = 0
+            Experiment = "gp-baselines"; Problem = problem; Architecture = RunModel.GpArchitecture; Depth = 0; Width = 0
             Model = model; Lf = lf; Nh = nh; NormalizedMse = e; LearningRate = 0.0; Lambda = 0.0 })
 
 let private netRecord problem arch nh e =
@@ -34,7 +34,8 @@ let tests =
             // per problem: 3 catalogue N_H × 1 repetition × (gp + 2 MF models × 2 LF modes)
             Expect.equal runs.Length (2 * 3 * 1 * 5) "run count"
             Expect.isTrue (runs |> List.forall Sweep.isGp) "every run is a GP run"
-            Expect.equal (runs |> List.filter (fun r -> r.Model = "gp") |> List.map (fun r -> r.Lf) |> List.distinct) [ "none" ] "SF GP: no LF"
+            let sfGp = runs |> List.filter (fun r -> match r.Model with RunModel.GaussianProcess(Gp.SingleFidelity, _) -> true | _ -> false)
+            Expect.equal (sfGp.Length, sfGp |> List.map (fun r -> RunModel.lfMode r.Model) |> List.distinct) (2 * 3, [ None ]) "SF GP: no LF"
             Expect.equal (runs |> List.filter (fun r -> r.Problem = "2DU") |> List.map (fun r -> r.Nh) |> List.distinct) [ 16; 32; 64 ] "catalogue sizes"
             Expect.equal (runs |> List.distinctBy (fun r -> r.Key)).Length runs.Length "keys distinct"
         }

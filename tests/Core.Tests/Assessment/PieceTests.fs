@@ -10,9 +10,9 @@ open Emulators.Core.Assessment
 
 let private budget = { Sweep.defaultBudget with AdamEpochs = 100; LbfgsIterations = 6; SearchCandidates = 6; SearchRounds = 2; Depth = 1; Width = 5 }
 
-let private config (arch: string) (encoding: string) (lf: string) (strategy: string) (rep: int) : Sweep.RunConfig =
-    { Experiment = "piece-test"; Problem = "K1"; Corrupted = -1; Architecture = arch; Model = "mf"; Encoding = encoding
-      Lf = lf; Strategy = strategy; Nh = 8; Rep = rep; Design = Experiment.SobolOffset; Budget = budget }
+let private config (arch: Architecture) (encoding: EncodingKind) (lf: NetworkLf) (rep: int) : Sweep.RunConfig =
+    { Experiment = "piece-test"; Problem = "K1"; Corrupted = -1; Model = RunModels.mf arch encoding lf; Nh = 8; Rep = rep
+      Design = Experiment.SobolOffset; Budget = budget }
 
 /// A record without what depends on the clock.
 let private results (r: RunRecord) = { r with Seconds = 0.0; FinishedUtc = "" }
@@ -52,14 +52,14 @@ let tests =
             Expect.isEmpty (Runner.piecesOf 4 0) "nothing to cut"
         }
         test "cutting the search rounds into pieces changes no record, bit for bit" {
-            for c in [ config "mlp" "none" "exact" "none"; config "kan" "affine" "learned" "end-to-end"; config "siren" "nonlinear" "learned" "freeze" ] do
+            for c in [ config Architecture.Mlp EncodingKind.None NetworkLf.Exact; config Architecture.Kan EncodingKind.Affine (NetworkLf.Learned EndToEnd); config Architecture.Siren EncodingKind.Nonlinear (NetworkLf.Learned PretrainFreeze) ] do
                 let whole = run { Runner.defaultExecution with Cache = SurrogateCache.create (); PieceSize = Some 6 } (group c)
                 for size in [ 2; 3 ] do
                     let cut = run { Runner.defaultExecution with Cache = SurrogateCache.create (); PieceSize = Some size } (group c)
                     Expect.equal cut whole (sprintf "%s: pieces of %d and one batch of 6" (c 0).Key size)
         }
         test "a configuration interrupted midway resumes from its finished pieces and gives the records of an uninterrupted run" {
-            let c = config "mlp" "affine" "learned" "end-to-end"
+            let c = config Architecture.Mlp EncodingKind.Affine (NetworkLf.Learned EndToEnd)
             let dir = tempDir ()
             try
                 let cache = SurrogateCache.create ()
@@ -77,7 +77,7 @@ let tests =
                 if Directory.Exists dir then Directory.Delete(dir, true)
         }
         test "a damaged or foreign piece is trained again, not trusted" {
-            let c = config "mlp" "none" "exact" "none"
+            let c = config Architecture.Mlp EncodingKind.None NetworkLf.Exact
             let dir = tempDir ()
             try
                 let cache = SurrogateCache.create ()

@@ -8,9 +8,11 @@ open Emulators.Core.Assessment
 
 let private budget = { Sweep.defaultBudget with AdamEpochs = 120; LbfgsIterations = 8; SearchCandidates = 2; SearchRounds = 2; Depth = 1; Width = 6 }
 
-let private config (problem: string) (lf: string) (strategy: string) (rep: int) : Sweep.RunConfig =
-    { Experiment = "group-test"; Problem = problem; Corrupted = -1; Architecture = "mlp"; Model = "mf"; Encoding = "none"
-      Lf = lf; Strategy = strategy; Nh = 8; Rep = rep; Design = Experiment.SobolOffset; Budget = budget }
+let private configWith (encoding: EncodingKind) (problem: string) (lf: NetworkLf) (rep: int) : Sweep.RunConfig =
+    { Experiment = "group-test"; Problem = problem; Corrupted = -1; Model = RunModels.mf Architecture.Mlp encoding lf
+      Nh = 8; Rep = rep; Design = Experiment.SobolOffset; Budget = budget }
+
+let private config = configWith EncodingKind.None
 
 /// A record without what depends on the clock.
 let private results (r: RunRecord) = { r with Seconds = 0.0; FinishedUtc = "" }
@@ -30,16 +32,16 @@ let private spec = { Correlation = mlp; Surrogate = mlp; Encoding = NoEncoding; 
 let tests =
     testList "RunGroup" [
         test "a repetition's record from a group of four equals, bit for bit, its record from a group of one" {
-            for problem, lf, strategy in [ "K1", "exact", "none"; "K1", "learned", "end-to-end" ] do
-                let group = Runner.runGroupWith (SurrogateCache.create ()) [ for r in 0 .. 3 -> config problem lf strategy r ]
-                let alone = Runner.runGroupWith (SurrogateCache.create ()) [ config problem lf strategy 2 ]
+            for problem, lf in [ "K1", NetworkLf.Exact; "K1", NetworkLf.Learned EndToEnd ] do
+                let group = Runner.runGroupWith (SurrogateCache.create ()) [ for r in 0 .. 3 -> config problem lf r ]
+                let alone = Runner.runGroupWith (SurrogateCache.create ()) [ config problem lf 2 ]
                 Expect.equal (group |> List.map (fun r -> r.Rep)) [ 0; 1; 2; 3 ] "records in the order of the configurations"
-                Expect.equal (results group[2]) (results alone.Head) (sprintf "%s %s LF %s: rep 2 alone and in the group" problem lf strategy)
+                Expect.equal (results group[2]) (results alone.Head) (sprintf "%s %A LF: rep 2 alone and in the group" problem lf)
                 Expect.notEqual group[0].NormalizedMse group[1].NormalizedMse "repetitions train on their own data"
         }
         test "one search per configuration, on repetition 0: every repetition trains with the candidate it chose" {
-            let group = Runner.runGroupWith (SurrogateCache.create ()) [ for r in 0 .. 2 -> config "K1" "exact" "none" r ]
-            let tuner = Runner.runGroupWith (SurrogateCache.create ()) [ config "K1" "exact" "none" 0 ]
+            let group = Runner.runGroupWith (SurrogateCache.create ()) [ for r in 0 .. 2 -> config "K1" NetworkLf.Exact r ]
+            let tuner = Runner.runGroupWith (SurrogateCache.create ()) [ config "K1" NetworkLf.Exact 0 ]
             Expect.equal (results group[0]) (results tuner.Head) "repetition 0's record is its search's, with or without the others"
             let search = Search.run (7919 * Runner.tuningRep + 8) budget.SearchCandidates budget.SearchRounds (fun batch -> batch |> Array.map (fun _ -> 0.0, ()))
             for r in group do
@@ -49,18 +51,18 @@ let tests =
         }
         test "surrogates are pre-trained once per repetition and source and reused, exactly, by other strategies and encodings" {
             let cache = SurrogateCache.create ()
-            Runner.runGroupWith cache [ config "K1" "learned" "freeze" 0; config "K1" "learned" "freeze" 1 ] |> ignore
+            Runner.runGroupWith cache [ config "K1" (NetworkLf.Learned PretrainFreeze) 0; config "K1" (NetworkLf.Learned PretrainFreeze) 1 ] |> ignore
             Expect.equal (SurrogateCache.count cache) 2 "one surrogate per repetition (K1 has one source)"
-            let warm = Runner.runGroupWith cache [ { config "K1" "learned" "end-to-end" 1 with Encoding = "affine" } ]
+            let warm = Runner.runGroupWith cache [ configWith EncodingKind.Affine "K1" (NetworkLf.Learned EndToEnd) 1 ]
             Expect.equal (SurrogateCache.count cache) 2 "end to end with an encoder reuses them"
-            let cold = Runner.runGroupWith (SurrogateCache.create ()) [ { config "K1" "learned" "end-to-end" 1 with Encoding = "affine" } ]
+            let cold = Runner.runGroupWith (SurrogateCache.create ()) [ configWith EncodingKind.Affine "K1" (NetworkLf.Learned EndToEnd) 1 ]
             Expect.equal (results warm.Head) (results cold.Head) "a cached surrogate gives what a fresh one gives"
         }
         test "a group holds one configuration's repetitions only" {
             TestUtil.throwsUserError [ "differ in more than the repetition" ] (fun () ->
-                Runner.runGroup [ config "K1" "exact" "none" 0; { config "K1" "exact" "none" 1 with Nh = 16 } ])
+                Runner.runGroup [ config "K1" NetworkLf.Exact 0; { config "K1" NetworkLf.Exact 1 with Nh = 16 } ])
             TestUtil.throwsUserError [ "repetition 1 twice" ] (fun () ->
-                Runner.runGroup [ config "K1" "exact" "none" 1; config "K1" "exact" "none" 1 ])
+                Runner.runGroup [ config "K1" NetworkLf.Exact 1; config "K1" NetworkLf.Exact 1 ])
             Expect.isEmpty (Runner.runGroup []) "an empty group has no records"
         }
         test "searches in lockstep propose and choose what each proposes and chooses alone" {

@@ -10,9 +10,10 @@ open Emulators.Core.Assessment
 
 let private budget = { Sweep.defaultBudget with AdamEpochs = 60; LbfgsIterations = 4; SearchCandidates = 2; SearchRounds = 1; Depth = 1; Width = 6 }
 
-let private config (arch: string) (strategy: string) (rep: int) : Sweep.RunConfig =
-    { Experiment = "surrogate-file-test"; Problem = "K1"; Corrupted = -1; Architecture = arch; Model = "mf"; Encoding = "affine"
-      Lf = "learned"; Strategy = strategy; Nh = 8; Rep = rep; Design = Experiment.SobolOffset; Budget = budget }
+let private config (arch: Architecture) (strategy: Strategy) (rep: int) : Sweep.RunConfig =
+    { Experiment = "surrogate-file-test"; Problem = "K1"; Corrupted = -1
+      Model = RunModels.mf arch EncodingKind.Affine (NetworkLf.Learned strategy); Nh = 8; Rep = rep
+      Design = Experiment.SobolOffset; Budget = budget }
 
 let private results (r: RunRecord) = { r with Seconds = 0.0; FinishedUtc = "" }
 
@@ -57,14 +58,14 @@ let tests =
         }
         test "runs give the same records with surrogates trained, read from disk by a new cache, or kept in memory" {
             let dir = tempDir ()
-            let group = [ config "kan" "end-to-end" 0; config "kan" "end-to-end" 1 ]
+            let group = [ config Architecture.Kan EndToEnd 0; config Architecture.Kan EndToEnd 1 ]
             let cold = Runner.runGroupWith (SurrogateCache.onDisk dir) group
             Expect.equal (Directory.GetFiles(dir, "*.surrogate").Length) 2 "one file per repetition (K1 has one source)"
             // a new process's cache: reads them; a training function that throws proves nothing is trained again
             let reader = SurrogateCache.onDisk dir
             for c in group do
                 let key: SurrogateCache.Key =
-                    { Problem = "K1"; Rep = c.Rep; Source = "LF"; Architecture = "kan"; Depth = 1; Width = 6; AdamEpochs = 60
+                    { Problem = "K1"; Rep = c.Rep; Source = "LF"; Architecture = Architecture.Kan; Depth = 1; Width = 6; AdamEpochs = 60
                       LbfgsIterations = 4; LearningRate = Runner.surrogateLearningRate; Precision = Tensors.Float64 }
                 SurrogateCache.getOrTrain reader key (fun () -> failwith "trained again") |> ignore
             let warm = Runner.runGroupWith reader group

@@ -8,8 +8,8 @@ open Emulators.Core.Assessment
 let private budget = { Sweep.defaultBudget with AdamEpochs = 80; LbfgsIterations = 5; SearchCandidates = 2; SearchRounds = 1; Depth = 1; Width = 5 }
 
 let private config (nh: int) (rep: int) : Sweep.RunConfig =
-    { Experiment = "verify-test"; Problem = "K1"; Corrupted = -1; Architecture = "mlp"; Model = "mf"; Encoding = "none"
-      Lf = "exact"; Strategy = "none"; Nh = nh; Rep = rep; Design = Experiment.SobolOffset; Budget = budget }
+    { Experiment = "verify-test"; Problem = "K1"; Corrupted = -1; Model = RunModels.mf Architecture.Mlp EncodingKind.None NetworkLf.Exact
+      Nh = nh; Rep = rep; Design = Experiment.SobolOffset; Budget = budget }
 
 [<Tests>]
 let tests =
@@ -27,8 +27,8 @@ let tests =
         test "the draw is repeatable by its seed, without repeats, among known and affordable records only" {
             let configs = [ for nh in 8 .. 20 do for rep in 0 .. 3 -> config nh rep ]
             let record (c: Sweep.RunConfig) (seconds: float) : RunRecord =
-                { Key = c.Key; Experiment = c.Experiment; Problem = c.Problem; Architecture = c.Architecture; Depth = 1; Width = 5
-                  Model = c.Model; Encoding = c.Encoding; Lf = c.Lf; Strategy = c.Strategy; Nh = c.Nh; NhTotal = c.Nh + 2; Rep = c.Rep
+                { Key = c.Key; Experiment = c.Experiment; Problem = c.Problem; Architecture = "mlp"; Depth = 1; Width = 5
+                  Model = "mf"; Encoding = "none"; Lf = "exact"; Strategy = "none"; Nh = c.Nh; NhTotal = c.Nh + 2; Rep = c.Rep
                   Corrupted = -1; Design = "sobol"; NormalizedMse = 1e-3; Rmse = 1e-2; MaxError = 1e-1; LearningRate = 1e-3; Lambda = 0.0
                   SearchCandidates = 2; ValidationNormalizedMse = 1e-3; Seconds = seconds; LibraryVersion = "test"; FinishedUtc = ""
                   Example = None }

@@ -7,6 +7,7 @@ open System.Collections.Concurrent
 open System.Diagnostics
 open System.IO
 open Expecto
+open Emulators.Core
 open Emulators.Core.Assessment
 
 /// Six units (N_H 8/16/32 × MF/SF) of two repetitions each, a few seconds in all.
@@ -49,8 +50,8 @@ let private untimed (r: RunRecord) = RunRecord.toJson { r with Seconds = 0.0; Fi
 let private byKey (records: RunRecord list) = records |> List.map (fun r -> r.Key, untimed r) |> Map.ofList
 
 let private config rep nh arch lf : Sweep.RunConfig =
-    { Experiment = "e"; Problem = "K1"; Corrupted = -1; Architecture = arch; Model = "mf"; Encoding = "none"; Lf = lf
-      Strategy = "none"; Nh = nh; Rep = rep; Design = Emulators.Core.Experiment.SobolOffset; Budget = Sweep.defaultBudget }
+    { Experiment = "e"; Problem = "K1"; Corrupted = -1; Model = RunModels.mf arch EncodingKind.None lf; Nh = nh; Rep = rep
+      Design = Emulators.Core.Experiment.SobolOffset; Budget = Sweep.defaultBudget }
 
 [<Tests>]
 let tests =
@@ -106,8 +107,8 @@ let tests =
 
         test "units hold every repetition of a configuration, shards never split a unit, and shards cover every run once" {
             let configs =
-                [ for arch in [ "mlp"; "kan" ] do
-                      for lf in [ "exact"; "learned" ] do
+                [ for arch in [ Architecture.Mlp; Architecture.Kan ] do
+                      for lf in [ NetworkLf.Exact; NetworkLf.Learned PretrainFreeze ] do
                           for nh in [ 8; 16; 32 ] do
                               for rep in 0 .. 3 do
                                   yield config rep nh arch lf ]
@@ -127,11 +128,15 @@ let tests =
         }
 
         test "expected cost grows with the work a run does" {
-            let c = config 0 8 "mlp" "exact"
+            let c = config 0 8 Architecture.Mlp NetworkLf.Exact
             let cost = Runner.expectedCost
-            Expect.isGreaterThan (cost { c with Architecture = "kan" }) (cost c) "KAN costs more than MLP"
-            Expect.isGreaterThan (cost { c with Lf = "learned"; Strategy = "end-to-end" }) (cost c) "learned LF end to end: the LF loss every step"
-            Expect.equal (cost { c with Lf = "learned"; Strategy = "freeze" }) (cost c) "learned LF frozen: the surrogates come pre-trained from the cache (measured: as exact LF)"
+            Expect.isGreaterThan (cost (config 0 8 Architecture.Kan NetworkLf.Exact)) (cost c) "KAN costs more than MLP"
+            Expect.isGreaterThan (cost (config 0 8 Architecture.Mlp (NetworkLf.Learned EndToEnd))) (cost c)
+                "learned LF end to end trains on the LF points every step"
+            Expect.isGreaterThan (cost { c with Model = RunModels.mf Architecture.Mlp EncodingKind.Affine NetworkLf.Exact }) (cost c)
+                "an affine encoder"
+            Expect.equal (cost (config 0 8 Architecture.Mlp (NetworkLf.Learned PretrainFreeze))) (cost c)
+                "learned LF frozen: the surrogates come pre-trained from the cache (measured: as exact LF)"
             Expect.isGreaterThan (cost { c with Nh = 32 }) (cost c) "more HF points"
             Expect.isGreaterThan (cost { c with Budget = { c.Budget with AdamEpochs = 2 * c.Budget.AdamEpochs } }) (cost c) "more epochs"
             Expect.isGreaterThan (cost { c with Problem = "K5" }) (cost c) "more input dimensions"

@@ -23,9 +23,12 @@ let private recordsOf (root: string) =
             Experiment = c.Experiment
             Problem = (if c.Corrupted >= 0 then "CORR" else c.Problem)
             Corrupted = c.Corrupted
-            Model = c.Model
-            Lf = (if c.Model = "sf" then "none" else c.Lf)
-            NormalizedMse = (if c.Model = "sf" then 1e-1 else 1e-3 * float (c.Corrupted + 2)) })
+            Model = RunModel.modelName c.Model
+            Lf = RunModel.lfName c.Model
+            NormalizedMse =
+                (match c.Model with
+                 | RunModel.Network(_, NetworkModel.SingleFidelity) -> 1e-1
+                 | _ -> 1e-3 * float (c.Corrupted + 2)) })
 
 [<Tests>]
 let tests =

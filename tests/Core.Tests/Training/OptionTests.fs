@@ -67,7 +67,7 @@ let tests =
             roundTrip Tensors.Precision.names
             roundTrip SelectionMode.names
             roundTrip SelectionBudget.names
-            roundTrip Assessment.Sweep.ModelKind.names
+            roundTrip Assessment.ModelKind.names
             roundTrip Outer.McDesign.names
             roundTrip Outer.Optimize.Goal.names
             roundTrip Outer.Suggest.Criterion.names
