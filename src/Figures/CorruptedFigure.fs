@@ -20,7 +20,7 @@ let private sfReference (records: RunRecord list) (problem: string) (arch: strin
         records
         |> List.filter (fun r ->
             let k = keyOf r
-            k.Problem = problem && k.Model = "sf" && k.Architecture = arch && k.Nh = nh && corrupted k.Corrupted)
+            k.Problem = problem && isSingleFidelity k && k.Architecture = arch && k.Nh = nh && corrupted k.Corrupted)
     let rs = match pick (fun c -> c >= 0) with [] -> pick (fun c -> c < 0) | rs -> rs
     stats (rs |> List.map (fun r -> r.NormalizedMse))
 
@@ -38,11 +38,11 @@ let private level (m: PlotModel) (x0: float) (x1: float) (style: LineStyle) (s: 
     m.Series.Add line
 
 let private renderFor (outDir: string) (name: string) (problem: string) (records: RunRecord list) (gs: Group list) =
-    let mf = gs |> usable |> List.filter (fun g -> g.Key.Problem = problem && g.Key.Corrupted >= 0 && g.Key.Model = "mf")
+    let mf = gs |> usable |> List.filter (fun g -> g.Key.Problem = problem && g.Key.Corrupted >= 0 && isMultiFidelity g.Key)
     let nhs = mf |> List.map (fun g -> g.Key.Nh) |> List.distinct |> List.sort
     let counts = mf |> List.map (fun g -> g.Key.Corrupted) |> List.distinct |> List.sort
     let archs = mf |> List.map (fun g -> g.Key.Architecture) |> List.distinct |> List.sortBy (fun a -> archRank a, a)
-    let withStrategy = mf |> List.map (fun g -> g.Key.Strategy) |> List.filter ((<>) "none") |> List.distinct |> List.length > 1
+    let withStrategy = mf |> List.choose (fun g -> strategyOf g.Key) |> List.distinct |> List.length > 1
     let curveOf (k: GroupKey) = { k with Corrupted = 0; Nh = 0 }
     let curves = mf |> List.map (fun g -> curveOf g.Key) |> List.distinct |> List.sortBy configSortKey
     let styles = stylesFor curves
@@ -88,7 +88,7 @@ let private renderFor (outDir: string) (name: string) (problem: string) (records
 
 let render (outDir: string) (records: RunRecord list) (gs: Group list) : Result<Figure, string> list =
     let problems =
-        gs |> usable |> List.filter (fun g -> g.Key.Corrupted >= 0 && g.Key.Model = "mf") |> List.map (fun g -> g.Key.Problem) |> List.distinct |> List.sort
+        gs |> usable |> List.filter (fun g -> g.Key.Corrupted >= 0 && isMultiFidelity g.Key) |> List.map (fun g -> g.Key.Problem) |> List.distinct |> List.sort
     match problems with
     | [] -> [ Error "corrupted-sources: no MF records with corrupted LF sources" ]
     | [ p ] -> [ Ok(renderFor outDir "corrupted-sources" p records gs) ]

@@ -4,6 +4,8 @@
 module Emulators.Figures.ErrorFigure
 
 open System
+open Emulators.Core
+open Emulators.Core.Assessment
 open OxyPlot
 open OxyPlot.Axes
 open Emulators.Core.Assessment.Aggregate
@@ -21,12 +23,19 @@ type private Setup =
       Styles: Map<GroupKey, Style>
       Label: GroupKey -> string }
 
-/// One curve per configuration independent of architecture (the architecture is the panel or category).
-let private curveOf (k: GroupKey) = { curveKey k with Architecture = "" }
+/// One curve per configuration independent of architecture (the architecture is the panel or category): its key
+/// names none (blank text, and in the typed model the table's first architecture standing for every one).
+let private curveOf (k: GroupKey) =
+    let anyArchitecture = List.head (Names.values Architecture.names)
+    let run =
+        match k.Run with
+        | RunModel.Network(_, m) -> RunModel.Network(anyArchitecture, m)
+        | gp -> gp
+    { curveKey k with Architecture = ""; Run = run }
 
 let private setup (gs: Group list) =
-    let mf = gs |> List.filter (fun g -> g.Key.Model = "mf")
-    let withStrategy = mf |> List.map (fun g -> g.Key.Strategy) |> List.filter ((<>) "none") |> List.distinct |> List.length > 1
+    let mf = gs |> List.filter (fun g -> isMultiFidelity g.Key)
+    let withStrategy = mf |> List.choose (fun g -> strategyOf g.Key) |> List.distinct |> List.length > 1
     let withExperiment = mf |> List.map (fun g -> g.Key.Experiment) |> List.distinct |> List.length > 1
     let mfCurves = mf |> List.map (fun g -> curveOf g.Key) |> List.distinct |> List.sortBy configSortKey
     let networks = gs |> List.filter (fun g -> not (isGp g.Key))
@@ -35,7 +44,7 @@ let private setup (gs: Group list) =
       MfCurves = mfCurves
       GpCurves =
         gs |> List.filter (fun g -> isGp g.Key) |> List.map (fun g -> curveKey g.Key) |> List.distinct
-        |> List.sortBy (fun k -> (match k.Model with "ar1" -> 0 | "nargp" -> 1 | _ -> 2), k.Lf)
+        |> List.sortBy (fun k -> (match gpKind k with Some Gp.Ar1 -> 0 | Some Gp.Nargp -> 1 | _ -> 2), k.Lf)
       Styles = stylesFor mfCurves
       Label =
         fun k ->
@@ -44,7 +53,7 @@ let private setup (gs: Group list) =
 
 let private legendEntries (s: Setup) (anyCollapsed: bool) =
     (s.MfCurves |> List.map (fun k -> s.Label k, s.Styles[k]))
-    @ (if s.Groups |> List.exists (fun g -> g.Key.Model = "sf") then [ "SF baseline", sfStyle ] else [])
+    @ (if s.Groups |> List.exists (fun g -> isSingleFidelity g.Key) then [ "SF baseline", sfStyle ] else [])
     @ (s.GpCurves |> List.map (fun k -> gpLabel k, gpStyle k))
     @ (if anyCollapsed then [ CollapsedLabel, collapsedStyle ] else [])
 
@@ -60,7 +69,7 @@ let private caption (problem: string) (s: Setup) (lines: bool) =
          else sprintf "%s: normalized test MSE e per architecture at %s (a single N_H)." problem nhs)
         Caption.medianAndBand (if lines then "Lines" else "") (Caption.repetitions s.Groups)
         "One series per MF configuration (encoding, LF mode"
-        + (if s.MfCurves |> List.exists (fun k -> k.Strategy <> "none") then ", strategy)" else ")")
+        + (if s.MfCurves |> List.exists (fun k -> (strategyOf k).IsSome) then ", strategy)" else ")")
         + "; the single-fidelity (SF) baseline of the same architecture is black and dashed."
         + (if s.GpCurves.IsEmpty then ""
            else
@@ -85,9 +94,9 @@ let private linesFigure (outDir: string) (problem: string) (s: Setup) =
             for series in curve title style true pts do
                 m.Series.Add series
         for k in s.MfCurves do
-            let cg = mine |> List.filter (fun g -> g.Key.Model = "mf" && curveOf g.Key = k)
+            let cg = mine |> List.filter (fun g -> isMultiFidelity g.Key && curveOf g.Key = k)
             if not cg.IsEmpty then add (s.Label k) s.Styles[k] cg
-        let sf = mine |> List.filter (fun g -> g.Key.Model = "sf")
+        let sf = mine |> List.filter (fun g -> isSingleFidelity g.Key)
         for k in sf |> List.map (fun g -> curveKey g.Key) |> List.distinct do
             add "SF baseline" sfStyle (sf |> List.filter (fun g -> curveKey g.Key = k))
         for k in s.GpCurves do
@@ -116,8 +125,8 @@ let private pointsFigure (outDir: string) (problem: string) (s: Setup) =
                   for g in s.Groups do
                       if g.Key.Architecture = a && pick g then yield i, g.Stats.Median, g.Stats.Min, g.Stats.Max ]
     let items =
-        (s.MfCurves |> List.map (fun k -> item (s.Label k) s.Styles[k] (fun g -> g.Key.Model = "mf" && curveOf g.Key = k)))
-        @ [ item "SF baseline" sfStyle (fun g -> g.Key.Model = "sf") ]
+        (s.MfCurves |> List.map (fun k -> item (s.Label k) s.Styles[k] (fun g -> isMultiFidelity g.Key && curveOf g.Key = k)))
+        @ [ item "SF baseline" sfStyle (fun g -> isSingleFidelity g.Key) ]
         @ (s.GpCurves
            |> List.map (fun k ->
                Categorical.item (gpLabel k) (gpStyle k)
@@ -134,7 +143,7 @@ let private pointsFigure (outDir: string) (problem: string) (s: Setup) =
 /// The error figure of one problem (records outside the corrupted-sources experiment).
 let render (outDir: string) (problem: string) (gs: Group list) : Result<Figure, string> =
     let gs = gs |> usable |> List.filter (fun g -> g.Key.Problem = problem && g.Key.Corrupted < 0)
-    let mf = gs |> List.filter (fun g -> g.Key.Model = "mf")
+    let mf = gs |> List.filter (fun g -> isMultiFidelity g.Key)
     if mf.IsEmpty then Error(sprintf "error-vs-nh-%s: no MF results" problem)
     else
         let s = setup gs

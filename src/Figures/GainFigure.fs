@@ -6,6 +6,7 @@ module Emulators.Figures.GainFigure
 open System
 open OxyPlot
 open OxyPlot.Axes
+open Emulators.Core
 open Emulators.Core.Assessment
 open Emulators.Core.Assessment.Aggregate
 open Emulators.Figures.Plots
@@ -16,11 +17,11 @@ let GainAxisTitle = "MF gain, log10 (SF e / MF e)"
 
 let private archStyle (i: int) (arch: string) =
     let marker =
-        match arch with
-        | "mlp" -> MarkerType.Circle
-        | "siren" -> MarkerType.Square
-        | "kan" -> MarkerType.Triangle
-        | _ -> MarkerType.Diamond
+        match Names.tryParse Architecture.names arch with
+        | Some Architecture.Mlp -> MarkerType.Circle
+        | Some Architecture.Siren -> MarkerType.Square
+        | Some Architecture.Kan -> MarkerType.Triangle
+        | None -> MarkerType.Diamond
     { Colour = colour i; Marker = marker; Line = LineStyle.Solid }
 
 let private gainAxis (ps: Gain.Point list) =

@@ -6,6 +6,7 @@ open OxyPlot.Annotations
 open OxyPlot.Axes
 open OxyPlot.Legends
 open OxyPlot.Series
+open Emulators.Core
 open Emulators.Core.Assessment
 open Emulators.Figures.Plots
 
@@ -95,13 +96,13 @@ let legendWidth (labels: string seq) =
     let longest = if Seq.isEmpty labels then 10 else labels |> Seq.map String.length |> Seq.max
     int (float longest * 7.8) + 90
 
-/// Marker of an MF curve by its encoding.
-let markerFor (encoding: string) =
-    match encoding with
-    | "none" -> MarkerType.Circle
-    | "affine" | "linear" -> MarkerType.Square
-    | "nonlinear" -> MarkerType.Triangle
-    | _ -> MarkerType.Diamond
+/// Marker of an MF curve by its encoding (a circle, as for no encoder, where none applies).
+let markerFor (k: Aggregate.GroupKey) =
+    match Aggregate.encodingOf k with
+    | None
+    | Some EncodingKind.None -> MarkerType.Circle
+    | Some EncodingKind.Affine -> MarkerType.Square
+    | Some EncodingKind.Nonlinear -> MarkerType.Triangle
 
 /// The SF baseline: black, dashed, diamonds.
 let sfStyle = { Colour = OxyColors.Black; Marker = MarkerType.Diamond; Line = LineStyle.Dash }
@@ -110,17 +111,17 @@ let sfStyle = { Colour = OxyColors.Black; Marker = MarkerType.Diamond; Line = Li
 /// and dotted for learned LF, so that the GP curves read as a family apart from the networks' coloured lines.
 let gpStyle (k: Aggregate.GroupKey) =
     let colour, marker =
-        match k.Model with
-        | "ar1" -> OxyColor.FromRgb(0uy, 128uy, 128uy), MarkerType.Triangle
-        | "nargp" -> OxyColor.FromRgb(160uy, 82uy, 45uy), MarkerType.Square
+        match Aggregate.gpKind k with
+        | Some Gp.Ar1 -> OxyColor.FromRgb(0uy, 128uy, 128uy), MarkerType.Triangle
+        | Some Gp.Nargp -> OxyColor.FromRgb(160uy, 82uy, 45uy), MarkerType.Square
         | _ -> OxyColor.FromRgb(110uy, 110uy, 110uy), MarkerType.Cross
-    { Colour = colour; Marker = marker; Line = (if k.Lf = "learned" then LineStyle.Dot else LineStyle.DashDot) }
+    { Colour = colour; Marker = marker; Line = (if Aggregate.isLearnedLf k then LineStyle.Dot else LineStyle.DashDot) }
 
 /// Styles for curve keys: colour and dash by position in the sorted list, marker by encoding.
 let stylesFor (keys: Aggregate.GroupKey list) =
     keys
     |> List.sortBy Aggregate.configSortKey
-    |> List.mapi (fun i k -> k, { Colour = colour i; Marker = markerFor k.Encoding; Line = lineStyleFor i })
+    |> List.mapi (fun i k -> k, { Colour = colour i; Marker = markerFor k; Line = lineStyleFor i })
     |> Map.ofList
 
 let CollapsedLabel = sprintf "collapsed fit (median e ≥ %g)" Aggregate.CollapseThreshold

@@ -52,16 +52,16 @@ let private flatNote (r: RunRecord) =
 
 let render (outDir: string) (problem: string) (records: RunRecord list) (gs: Group list) : Result<Figure, string> =
     let withExample = records |> List.filter (fun r -> r.Problem = problem && r.Corrupted < 0 && hasExample r)
-    let mfEx = withExample |> List.filter (fun r -> (keyOf r).Model = "mf")
+    let mfEx = withExample |> List.filter (fun r -> isMultiFidelity (keyOf r))
     if mfEx.IsEmpty then Error(sprintf "prediction-%s: no MF example predictions" problem)
     else
         let nh = mfEx |> List.map (fun r -> r.Nh) |> List.min
         let atNh = withExample |> List.filter (fun r -> r.Nh = nh)
         let exampleKeys = atNh |> List.map keyOf |> Set.ofList
-        let candidates model = gs |> List.filter (fun g -> g.Key.Model = model && exampleKeys.Contains g.Key)
-        let mfBest = (best (candidates "mf")).Value
+        let candidates kind = gs |> List.filter (fun g -> kind g.Key && exampleKeys.Contains g.Key)
+        let mfBest = (best (candidates isMultiFidelity)).Value
         let sfBest =
-            let sf = candidates "sf"
+            let sf = candidates isSingleFidelity
             best (sf |> List.filter (fun g -> g.Key.Architecture = mfBest.Key.Architecture)) |> Option.orElse (best sf)
         let exampleOf (g: Group) = atNh |> List.filter (fun r -> keyOf r = g.Key) |> List.minBy (fun r -> r.Rep)
         let mfRec = exampleOf mfBest

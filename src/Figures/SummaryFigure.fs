@@ -20,7 +20,7 @@ let private CellWidth, CellHeight = 62, 26
 let private columnOf (k: GroupKey) = { k with Experiment = ""; Problem = ""; Nh = 0; Corrupted = 0 }
 
 let private columnLabel (withDesign: bool) (k: GroupKey) =
-    let lf = if k.Strategy = "none" then k.Lf else sprintf "%s/%s" k.Lf k.Strategy
+    let lf = if (strategyOf k).IsSome then sprintf "%s/%s" k.Lf k.Strategy else k.Lf
     let l = sprintf "%s · %s · %s" (k.Architecture.ToUpperInvariant()) k.Encoding lf
     if withDesign then sprintf "%s · %s" l k.Design else l
 

@@ -3,17 +3,21 @@
 module Emulators.Core.Assessment.Aggregate
 
 open System
+open Emulators.Core
 
 /// Everything that identifies a configuration except the repetition.
 type GroupKey =
     { Experiment: string
       Problem: string
       Architecture: string
-      /// "mf" or "sf".
+      /// The record's spellings of its model (mf, sf, or the GP's gp, ar1, nargp), encoding, LF mode and strategy:
+      /// the text of labels and tables. Decisions are taken on `Run`.
       Model: string
       Encoding: string
       Lf: string
       Strategy: string
+      /// The typed model, parsed once from the record's strings (RecordModel.ofRecord).
+      Run: RunModel
       Nh: int
       /// Number of corrupted LF sources, or -1 outside the corrupted-sources experiment.
       Corrupted: int
@@ -32,16 +36,26 @@ type Stats =
 type Group = { Key: GroupKey; Stats: Stats }
 
 let private norm (s: string) =
-    if String.IsNullOrWhiteSpace s then "none" else s.Trim().ToLowerInvariant()
+    if String.IsNullOrWhiteSpace s then RunModel.NotApplicable else s.Trim().ToLowerInvariant()
 
+/// The configuration of a record. Its model's names are grouped forgiving blanks and case ("MLP" pools with "mlp"),
+/// so the typed model is parsed from the names as grouped.
 let keyOf (r: RunRecord) : GroupKey =
+    let named =
+        { r with
+            Architecture = norm r.Architecture
+            Model = norm r.Model
+            Encoding = norm r.Encoding
+            Lf = norm r.Lf
+            Strategy = norm r.Strategy }
     { Experiment = (if String.IsNullOrWhiteSpace r.Experiment then "" else r.Experiment.Trim())
       Problem = (if String.IsNullOrWhiteSpace r.Problem then "" else r.Problem.Trim())
-      Architecture = norm r.Architecture
-      Model = norm r.Model
-      Encoding = norm r.Encoding
-      Lf = norm r.Lf
-      Strategy = norm r.Strategy
+      Architecture = named.Architecture
+      Model = named.Model
+      Encoding = named.Encoding
+      Lf = named.Lf
+      Strategy = named.Strategy
+      Run = RecordModel.ofRecord named
       Nh = r.Nh
       Corrupted = r.Corrupted
       Design = (if String.IsNullOrWhiteSpace r.Design then "sobol" else r.Design.Trim().ToLowerInvariant()) }
@@ -73,38 +87,83 @@ let stats (errors: float seq) : Stats =
           Count = ok.Length
           Failed = all.Length - ok.Length }
 
-/// Order architectures as the paper does (mlp, siren, kan), then any others alphabetically.
+/// Whether a configuration is the multi-fidelity emulator of a network.
+let isMultiFidelity (k: GroupKey) =
+    match k.Run with
+    | RunModel.Network(_, NetworkModel.MultiFidelity _) -> true
+    | _ -> false
+
+/// Whether a configuration is the single-fidelity baseline of a network.
+let isSingleFidelity (k: GroupKey) =
+    match k.Run with
+    | RunModel.Network(_, NetworkModel.SingleFidelity) -> true
+    | _ -> false
+
+/// Whether a configuration is a Gaussian-process baseline (its model names the GP: gp, ar1 or nargp).
+let isGp (k: GroupKey) = RunModel.isGp k.Run
+
+/// The encoder of an MF network configuration; None for the SF baselines and the GPs, which have none.
+let encodingOf (k: GroupKey) =
+    match k.Run with
+    | RunModel.Network(_, NetworkModel.MultiFidelity mf) -> Some mf.Encoding
+    | _ -> None
+
+/// Whether an MF network configuration has an encoder (affine or nonlinear).
+let isEncoded (k: GroupKey) =
+    match encodingOf k with
+    | Some EncodingKind.None
+    | None -> false
+    | Some _ -> true
+
+/// The training strategy of an MF network with learned LF; None where no strategy applies.
+let strategyOf (k: GroupKey) =
+    match k.Run with
+    | RunModel.Network(_, NetworkModel.MultiFidelity { Lf = NetworkLf.Learned s }) -> Some s
+    | _ -> None
+
+/// Whether the LF sources of a configuration are learned surrogates.
+let isLearnedLf (k: GroupKey) = RunModel.lfMode k.Run = Some Experiment.LearnedLf
+
+/// Order architectures as the paper does (mlp, siren, kan: the order of their names table), then any others
+/// (the GP baselines' architecture, the blank one of a curve drawn in every panel) alphabetically.
 let archRank (a: string) =
-    match a with
-    | "mlp" -> 0
-    | "siren" -> 1
-    | "kan" -> 2
-    | _ -> 3
+    match Names.values Architecture.names |> List.tryFindIndex (fun v -> Names.name Architecture.names v = a) with
+    | Some i -> i
+    | None -> 3
 
-let private encodingRank (e: string) =
-    match e with
-    | "none" -> 0
-    | "affine" | "linear" -> 1
-    | "nonlinear" -> 2
-    | _ -> 3
+let private encodingRank (k: GroupKey) =
+    match encodingOf k with
+    | None
+    | Some EncodingKind.None -> 0
+    | Some EncodingKind.Affine -> 1
+    | Some EncodingKind.Nonlinear -> 2
 
-let private lfRank (l: string) =
-    match l with
-    | "exact" -> 0
-    | "learned" | "learnable" -> 1
-    | _ -> 2
+let private lfRank (k: GroupKey) =
+    match RunModel.lfMode k.Run with
+    | Some Experiment.ExactLf -> 0
+    | Some Experiment.LearnedLf -> 1
+    | None -> 2
 
-let private strategyRank (s: string) =
-    match s with
-    | "none" -> 0
-    | "freeze" -> 1
-    | "end-to-end" -> 2
-    | _ -> 3
+let private strategyRank (k: GroupKey) =
+    match strategyOf k with
+    | None -> 0
+    | Some PretrainFreeze -> 1
+    | Some EndToEnd -> 2
 
 /// A stable sort key for configurations (used for colours and legend order).
 let configSortKey (k: GroupKey) =
-    (k.Experiment, (if k.Model = "mf" then 0 else 1), archRank k.Architecture, k.Architecture, encodingRank k.Encoding, k.Encoding,
-     lfRank k.Lf, k.Lf, strategyRank k.Strategy, k.Strategy)
+    (k.Experiment, (if isMultiFidelity k then 0 else 1), archRank k.Architecture, k.Architecture, encodingRank k, k.Encoding,
+     lfRank k, k.Lf, strategyRank k, k.Strategy)
+
+/// The key of the same configuration with another model, spelled through the names tables as records are.
+let withRun (run: RunModel) (k: GroupKey) =
+    { k with
+        Architecture = RunModel.architectureName run
+        Model = RunModel.modelName run
+        Encoding = RunModel.encodingName run
+        Lf = RunModel.lfName run
+        Strategy = RunModel.strategyName run
+        Run = run }
 
 /// Group records by configuration (see GroupKey) and compute the statistics of normalizedMse over repetitions.
 /// Groups come sorted by problem, configuration, corrupted count and N_H.
@@ -146,21 +205,24 @@ let problemOrder (label: string) =
     | Some i -> (i, corrupted, "")
     | None -> (names.Length, corrupted, label)
 
-/// Whether a configuration is a Gaussian-process baseline (its model names the GP: gp, ar1 or nargp).
-let isGp (k: GroupKey) = k.Architecture = "gp"
+/// The GP model of a GP baseline; None for the networks.
+let gpKind (k: GroupKey) =
+    match k.Run with
+    | RunModel.GaussianProcess(kind, _) -> Some kind
+    | RunModel.Network _ -> None
 
 /// Label of a GP baseline: "SF GP", "AR1 (GP), exact LF", "NARGP (GP), learned LF".
 let gpLabel (k: GroupKey) =
-    if k.Model = "gp" then "SF GP" else sprintf "%s (GP), %s LF" (k.Model.ToUpperInvariant()) k.Lf
+    if gpKind k = Some Gp.SingleFidelity then "SF GP" else sprintf "%s (GP), %s LF" (k.Model.ToUpperInvariant()) k.Lf
 
 /// Label of an MF configuration: "encoding, LF mode" plus the strategy when `withStrategy`.
 let configLabel (withStrategy: bool) (k: GroupKey) =
     if isGp k then gpLabel k
-    elif k.Model = "sf" then sprintf "SF %s" k.Architecture
+    elif isSingleFidelity k then sprintf "SF %s" k.Architecture
     else
-        let enc = if k.Encoding = "none" then "no enc." else k.Encoding + " enc."
+        let enc = if isEncoded k then k.Encoding + " enc." else "no enc."
         let baseLabel = sprintf "%s, %s LF" enc k.Lf
-        if withStrategy && k.Strategy <> "none" then sprintf "%s, %s" baseLabel k.Strategy else baseLabel
+        if withStrategy && (strategyOf k).IsSome then sprintf "%s, %s" baseLabel k.Strategy else baseLabel
 
 /// The identity of a configuration without N_H, repetition and corruption: what one curve of a figure shows.
 let curveKey (k: GroupKey) = { k with Nh = 0; Corrupted = 0 }

@@ -18,7 +18,7 @@ let rows (records: RunRecord list) : Row list =
     let gains = Gain.points records |> List.map (fun p -> p.Mf.Key, p) |> Map.ofList
     groups records
     |> usable
-    |> List.filter (fun g -> g.Key.Model = "mf")
+    |> List.filter (fun g -> isMultiFidelity g.Key)
     |> List.groupBy (fun g -> problemLabel g.Key, g.Key.Nh)
     |> List.map (fun ((label, nh), gs) ->
         let top = (best gs).Value

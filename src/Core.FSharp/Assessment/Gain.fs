@@ -17,24 +17,27 @@ type Point =
       OrdersMin: float
       OrdersMax: float }
 
-/// The key of the SF baseline of an MF configuration.
-let baselineKey (k: GroupKey) = { k with Model = "sf"; Encoding = "none"; Lf = "none"; Strategy = "none" }
+/// The key of the SF baseline of a network configuration (of its architecture); None for a GP, which has none.
+let baselineKey (k: GroupKey) =
+    match k.Run with
+    | RunModel.Network(arch, _) -> Some(withRun (RunModel.Network(arch, NetworkModel.SingleFidelity)) k)
+    | RunModel.GaussianProcess _ -> None
 
 let private positive (x: float) = isFiniteValue x && x > 0.0
 
 /// One point per MF configuration and N_H with a usable baseline (both medians finite and positive).
 let points (records: RunRecord list) : Point list =
     let gs = groups records |> usable
-    let sf = gs |> List.filter (fun g -> g.Key.Model = "sf") |> List.map (fun g -> g.Key, g) |> Map.ofList
+    let sf = gs |> List.filter (fun g -> isSingleFidelity g.Key) |> List.map (fun g -> g.Key, g) |> Map.ofList
     let errorsByRep =
         records
         |> List.groupBy keyOf
         |> List.map (fun (k, rs) -> k, rs |> List.map (fun r -> r.Rep, r.NormalizedMse) |> Map.ofList)
         |> Map.ofList
     gs
-    |> List.filter (fun g -> g.Key.Model = "mf" && positive g.Stats.Median)
+    |> List.filter (fun g -> isMultiFidelity g.Key && positive g.Stats.Median)
     |> List.choose (fun mf ->
-        match sf.TryFind(baselineKey mf.Key) with
+        match baselineKey mf.Key |> Option.bind sf.TryFind with
         | Some s when positive s.Stats.Median ->
             let mfReps, sfReps = errorsByRep[mf.Key], errorsByRep[s.Key]
             let paired =

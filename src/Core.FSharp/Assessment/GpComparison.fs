@@ -5,6 +5,7 @@
 module Emulators.Core.Assessment.GpComparison
 
 open System.Text
+open Emulators.Core
 open Emulators.Core.Assessment.Aggregate
 
 type Row =
@@ -32,11 +33,11 @@ let rows (gs: Group list) : Row list =
     |> List.map (fun g -> g.Key.Problem, g.Key.Nh)
     |> List.distinct
     |> List.choose (fun key ->
-        at key (fun k -> not (isGp k) && k.Model = "mf")
+        at key isMultiFidelity
         |> Option.map (fun net ->
             { Problem = fst key; Nh = snd key; Network = net
-              Gp = at key (fun k -> isGp k && k.Model <> "gp")
-              SfGp = at key (fun k -> isGp k && k.Model = "gp") }))
+              Gp = at key (fun k -> isGp k && gpKind k <> Some Gp.SingleFidelity)
+              SfGp = at key (fun k -> gpKind k = Some Gp.SingleFidelity) }))
     |> List.sortBy (fun r -> problemOrder r.Problem, r.Nh)
 
 let private range (s: Stats) = sprintf "%s [%s, %s]" (sci s.Median) (sci s.Min) (sci s.Max)

@@ -89,7 +89,7 @@ let rows (gs: Group list) : Row list =
     |> List.sort
     |> List.choose (fun problem ->
         let mine = gs |> List.filter (fun g -> g.Key.Problem = problem)
-        let mf = mine |> List.filter (fun g -> g.Key.Model = "mf")
+        let mf = mine |> List.filter (fun g -> isMultiFidelity g.Key)
         if mf.IsEmpty then None
         else
             let nh = mf |> List.map (fun g -> g.Key.Nh) |> List.min
@@ -97,15 +97,15 @@ let rows (gs: Group list) : Row list =
             let top = (best atNh).Value
             let arch = top.Key.Architecture
             let sameArch = atNh |> List.filter (fun g -> g.Key.Architecture = arch)
-            let encoded = sameArch |> List.filter (fun g -> g.Key.Encoding <> "none") |> bestMedian
-            let unencoded = sameArch |> List.filter (fun g -> g.Key.Encoding = "none") |> bestMedian
+            let encoded = sameArch |> List.filter (fun g -> isEncoded g.Key) |> bestMedian
+            let unencoded = sameArch |> List.filter (fun g -> not (isEncoded g.Key)) |> bestMedian
             let effect =
                 match encoded, unencoded with
                 | Some e, Some u -> encodingEffect e u
                 | _ -> NotAssessed
             let sf =
                 mine
-                |> List.filter (fun g -> g.Key.Model = "sf" && g.Key.Nh = nh && g.Key.Architecture = arch)
+                |> List.filter (fun g -> isSingleFidelity g.Key && g.Key.Nh = nh && g.Key.Architecture = arch)
                 |> bestMedian
             let mfErr = top.Stats.Median
             let gain = sf |> Option.bind (fun s -> if mfErr > 0.0 then Some(s / mfErr) else None)
