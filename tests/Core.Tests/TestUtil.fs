@@ -43,3 +43,11 @@ let gradientError (ps: Params) (f: unit -> Tensors.Tensor) (probes: int) (seed: 
             let err = abs (fd - ad) / max 1e-6 (max (abs fd) (abs ad))
             worst <- max worst err
     worst
+
+/// The repository's paper-figures directory (experiments and committed results).
+let paperFigures = System.IO.Path.Combine(__SOURCE_DIRECTORY__, "..", "..", "paper-figures")
+
+/// Every run the committed experiment files expand to for a preset.
+let presetRuns (preset: string) =
+    Emulators.Core.Assessment.Sweep.discover (System.IO.Path.Combine(paperFigures, "experiments"))
+    |> List.collect (fun f -> Emulators.Core.Assessment.Sweep.expand (Emulators.Core.Assessment.Sweep.load f preset))

@@ -5,11 +5,10 @@ open System.IO
 open Expecto
 open Emulators.Core.Assessment
 
-let private paperFigures = Path.Combine(__SOURCE_DIRECTORY__, "..", "..", "..", "paper-figures")
+let private paperFigures = TestUtil.paperFigures
 
 let private modelsByKey (preset: string) =
-    Sweep.discover (Path.Combine(paperFigures, "experiments"))
-    |> List.collect (fun f -> Sweep.expand (Sweep.load f preset))
+    TestUtil.presetRuns preset
     |> List.map (fun c -> c.Key, c.Model)
     |> Map.ofList
 
