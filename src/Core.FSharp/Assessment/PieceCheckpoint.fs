@@ -35,22 +35,24 @@ let directoryFor (root: string) (preset: string) = Path.Combine(root, "results",
 let private roundTrip (v: float) = v.ToString("R", Globalization.CultureInfo.InvariantCulture)
 
 /// Write a finished piece. `identity` spells out everything the piece was trained for (configuration, round,
-/// members and their candidates); the models go first, the piece's index last (a temporary file renamed over it),
-/// so a piece whose index exists is complete.
+/// members and their candidates). The piece is written whole into a temporary sibling directory, which then takes
+/// its place in one rename: a run killed while saving leaves at most a temporary directory (never read; removed
+/// with its configuration's pieces), and a piece's directory, once there, is complete.
 let save (groupDir: string) (identity: string) (piece: Piece) =
     let dir = Path.Combine(groupDir, hashOf identity)
-    Directory.CreateDirectory dir |> ignore
+    let temp = sprintf "%s.%s.tmp" dir (Guid.NewGuid().ToString("N"))
+    Directory.CreateDirectory temp |> ignore
     for KeyValue(i, m) in piece.Kept do
-        ModelFile.save (Path.Combine(dir, sprintf "member-%d" i)) ModelFile.emptyMetadata m |> ignore
+        ModelFile.save (Path.Combine(temp, sprintf "member-%d" i)) ModelFile.emptyMetadata m |> ignore
     let o = JsonObject()
     o["identity"] <- JsonValue.Create identity
     o["errors"] <- JsonArray(piece.Errors |> Array.map (fun e -> JsonValue.Create(roundTrip e) :> JsonNode))
     o["seconds"] <- JsonValue.Create(roundTrip piece.Seconds)
     o["kept"] <- JsonArray(piece.Kept |> Map.keys |> Seq.map (fun i -> JsonValue.Create i :> JsonNode) |> Array.ofSeq)
-    let path = Path.Combine(dir, pieceFile)
-    let temp = sprintf "%s.%s.tmp" path (Guid.NewGuid().ToString("N"))
-    File.WriteAllText(temp, o.ToJsonString())
-    File.Move(temp, path, true)
+    File.WriteAllText(Path.Combine(temp, pieceFile), o.ToJsonString())
+    // an earlier copy of the same piece (trained again because it did not read back) gives way to this one
+    if Directory.Exists dir then Directory.Delete(dir, true)
+    Directory.Move(temp, dir)
 
 /// The piece trained for `identity`, if it is complete and reads back; None otherwise (absent, torn, tampered,
 /// or trained for something else), and the piece is trained again.

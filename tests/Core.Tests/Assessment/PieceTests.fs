@@ -76,7 +76,7 @@ let tests =
             finally
                 if Directory.Exists dir then Directory.Delete(dir, true)
         }
-        test "a damaged or foreign piece is trained again, not trusted" {
+        test "a damaged piece, or one a kill cut short, is trained again, not trusted" {
             let c = config Architecture.Mlp EncodingKind.None NetworkLf.Exact
             let dir = tempDir ()
             try
@@ -84,8 +84,11 @@ let tests =
                 let uninterrupted = run { Runner.defaultExecution with Cache = cache; PieceSize = Some 2 } (group c)
                 let x = interruptedAfter 2 c cache dir
                 let pieces = Directory.GetDirectories(PieceCheckpoint.directoryOf dir (Runner.groupKey (c 0)))
-                // one piece's index torn, the other's weights altered
-                File.WriteAllText(Path.Combine(pieces[0], "piece.json"), "{\"identity\": ")
+                // one piece as a kill in the middle of its save left it (no index, a member without model.json),
+                // the other's weights altered, and a stray temporary directory beside them
+                File.Delete(Path.Combine(pieces[0], "piece.json"))
+                for m in Directory.GetDirectories(pieces[0]) do File.Delete(Path.Combine(m, "model.json"))
+                Directory.CreateDirectory(pieces[0] + ".0123.tmp") |> ignore
                 let weights = Directory.GetFiles(pieces[1], "weights.bin", SearchOption.AllDirectories) |> Array.head
                 let bytes = File.ReadAllBytes weights
                 bytes[bytes.Length / 2] <- bytes[bytes.Length / 2] ^^^ 0xFFuy
@@ -94,6 +97,7 @@ let tests =
                 let resumed = run { x with OnPiece = reports.Add } (group c)
                 Expect.equal resumed uninterrupted "the records of an uninterrupted run"
                 Expect.isFalse (reports |> Seq.exists (fun p -> p.Restored)) "neither damaged piece was read back"
+                Expect.isFalse (Directory.Exists(PieceCheckpoint.directoryOf dir (Runner.groupKey (c 0)))) "all of it gone once the records exist"
             finally
                 if Directory.Exists dir then Directory.Delete(dir, true)
         }
