@@ -115,9 +115,9 @@ let piecesOf (size: int) (n: int) : (int * int) list =
 
 /// Train members as the members of one batched ensemble: member k has its repetition's data, seed and
 /// pre-trained surrogates (so the same start as every candidate of that repetition) and its candidate's learning
-/// rate and λ. Each member is scored on its repetition's validation data; each comes back with its own
-/// single-member emulator.
-let private trainPiece (c: Sweep.RunConfig) (reps: Repetition[]) (members: (int * Search.Candidate)[]) : (float * Emulator)[] =
+/// rate and λ. Each member is scored on its repetition's validation data. Returns the errors and a way to take
+/// out a member as its own single-member emulator (only the members kept are taken out).
+let private trainPiece (c: Sweep.RunConfig) (reps: Repetition[]) (members: (int * Search.Candidate)[]) : float[] * (int -> Emulator) =
     let cfg =
         { trainConfig c with
             MemberLearningRates = Some(members |> Array.map (fun (_, k) -> k.LearningRate))
@@ -126,8 +126,8 @@ let private trainPiece (c: Sweep.RunConfig) (reps: Repetition[]) (members: (int 
         Fit.fitMembersWith hooks cfg (specOf c) reps[0].Problem.Domain (members |> Array.map (fun (r, _) -> reps[r].Data))
             (members |> Array.map (fun (r, _) -> reps[r].Seed))
     let preds = Emulator.predictEach fit.Emulator (members |> Array.map (fun (r, _) -> reps[r].ValidationX))
-    members |> Array.mapi (fun e (r, _) ->
-        Metrics.normalizedMse reps[r].Problem.NormSq preds[e].Value reps[r].ValidationY, Emulator.memberOf fit.Emulator e)
+    members |> Array.mapi (fun e (r, _) -> Metrics.normalizedMse reps[r].Problem.NormSq preds[e].Value reps[r].ValidationY),
+    Emulator.memberOf fit.Emulator
 
 /// A piece of a group's stage finished: trained now, or read back from a checkpoint.
 type PieceReport =
@@ -155,8 +155,7 @@ let defaultExecution = { Cache = SurrogateCache.shared; PieceSize = None; Checkp
 /// The index of the first smallest error, non-finite errors counting as infinitely bad: the candidate the search
 /// keeps among these (Search.runEach keeps the first of equal errors).
 let private firstBest (errors: float[]) =
-    let finite e = if Double.IsNaN e || Double.IsInfinity e then infinity else e
-    errors |> Array.mapi (fun i e -> i, finite e) |> Array.fold (fun (bi, be) (i, e) -> if e < be then (i, e) else (bi, be)) (0, finite errors[0]) |> fst
+    errors |> Array.mapi (fun i e -> i, Search.comparable e) |> Array.fold (fun (bi, be) (i, e) -> if e < be then (i, e) else (bi, be)) (0, Search.comparable errors[0]) |> fst
 
 /// Train one stage of a group ("round r" of the search, or "others", the other repetitions with the chosen
 /// candidate): repetition r's members are batches[r], trained in pieces of at most `pieceSize` members (piecesOf),
@@ -181,11 +180,10 @@ let private evaluateStage (x: Execution) (pieceSize: int) (stage: string) (c: Sw
             | Some p when p.Errors.Length = length -> p
             | _ ->
                 let clock = Stopwatch.StartNew()
-                let trained = trainPiece c reps ms
-                let errors = Array.map fst trained
+                let errors, memberOf = trainPiece c reps ms
                 let keep = if keepAll then List.init length id else [ firstBest errors ]
                 let p: PieceCheckpoint.Piece =
-                    { Errors = errors; Kept = keep |> List.map (fun i -> i, snd trained[i]) |> Map.ofList; Seconds = clock.Elapsed.TotalSeconds }
+                    { Errors = errors; Kept = keep |> List.map (fun i -> i, memberOf i) |> Map.ofList; Seconds = clock.Elapsed.TotalSeconds }
                 groupDir |> Option.iter (fun d -> PieceCheckpoint.save d identity p)
                 p
         x.OnPiece { Stage = stage; Index = index + 1; Count = cuts.Length; Members = length; Restored = restored.IsSome; Seconds = p.Seconds }

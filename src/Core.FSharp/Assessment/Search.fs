@@ -66,6 +66,9 @@ let private nextRound (rng: System.Random) (n: int) (history: (Candidate * float
             interleave (lists |> List.map (fun l -> match l with [] -> [] | _ :: t -> t)) (List.rev taken @ acc) (k - taken.Length)
     interleave perCentre [] n |> Array.ofList
 
+/// An error as the search compares it: non-finite errors count as infinitely bad.
+let comparable (err: float) = if System.Double.IsNaN err || System.Double.IsInfinity err then infinity else err
+
 /// Run one search per seed, `rounds` rounds of `n` candidates each, the searches in lockstep: round r of every
 /// search is proposed, then all of them are evaluated by one call of `evaluate` (one batch of candidates per
 /// search, in the order of the seeds; a batch may be empty when a search has nothing new to propose), so a
@@ -89,7 +92,7 @@ let runEach (seeds: int list) (n: int) (rounds: int) (evaluate: Candidate[][] ->
                 if results[k].Length <> batches[k].Length then
                     Emulators.Core.Errors.fail "search: %d results for %d candidates" results[k].Length batches[k].Length
                 for c, (err, product) in Array.zip batches[k] results[k] do
-                    let e = if System.Double.IsNaN err || System.Double.IsInfinity err then infinity else err
+                    let e = comparable err
                     history[k] <- history[k] @ [ c, e ]
                     match best[k] with
                     | Some(_, be, _) when be <= e -> ()
