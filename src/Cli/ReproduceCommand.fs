@@ -83,7 +83,20 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
     // synchronized per call) so that no line is torn by another, as F#'s printf, which writes in pieces, would.
     let status fmt = Printf.ksprintf (fun (line: string) -> Console.Error.WriteLine line) fmt
     let mutable resumed = false
+    // The sittings log: a line at the start, at every progress report and every few minutes in between, so that the
+    // wall time of a run spread over sittings is measured (Sittings.fs).
+    let sittingsLog = Sittings.pathFor path
+    let started = DateTime.UtcNow
+    let mutable trained = 0
+    let sittingsGate = obj ()
+    let mark () =
+        lock sittingsGate (fun () ->
+            Sittings.append sittingsLog { Started = started; At = DateTime.UtcNow; Runs = trained; Jobs = jobs } (status "warning: %s"))
+    mark ()
+    use _heartbeat = new Threading.Timer((fun _ -> mark ()), null, TimeSpan.FromMinutes 5.0, TimeSpan.FromMinutes 5.0)
     let report (p: Runner.Progress) =
+        trained <- p.Done
+        mark ()
         if p.Skipped > 0 && not resumed && p.Total > 0 then
             resumed <- true
             status "resuming: %d runs already finished" p.Skipped
@@ -114,6 +127,10 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
     let order = if args.Contains ReproduceArgs.Cheapest_First then Runner.CheapestFirst else Runner.LongestFirst
     let n = Runner.runAll order configs path shard execute report cancel.Token
     printfn "finished %d runs in %s" n (duration clock.Elapsed.TotalSeconds)
+    let all = Sittings.sittings (Sittings.read sittingsLog)
+    if all.Length > 1 then
+        printfn "%d sittings on %s so far: %s of wall time (%s)" all.Length (Path.GetFileName path)
+            (duration (Sittings.totalWallSeconds all)) (Path.GetFileName sittingsLog)
     if n = 0 then
         printfn "nothing to train: every selected run is already in %s. To rerun from scratch: %s" path
             (suggest "reproduce" options + " --fresh")
@@ -144,7 +161,7 @@ let merge (args: ParseResults<MergeArgs>) =
     let root = findRoot (args.TryGetResult MergeArgs.Root)
     let preset = args.GetResult(MergeArgs.Preset, defaultValue = "paper")
     let dir = Path.Combine(root, "results")
-    let shards = if Directory.Exists dir then Directory.GetFiles(dir, preset + ".shard-*.jsonl") |> Array.sort |> List.ofArray else []
+    let shards = Store.shardFiles dir preset
     if shards.IsEmpty then Errors.fail "no shard files %s.shard-*.jsonl in %s" preset dir
     let out = resultsFile root preset None
     let existing = if File.Exists out then [ out ] else []

@@ -53,6 +53,16 @@ let setAside (path: string) (keep: RunRecord -> bool) =
             if not kept.IsEmpty then File.WriteAllLines(path, kept |> List.map RunRecord.toJson)
             Some(aside, kept.Length))
 
+/// The shard results files of a preset in a results folder (`<preset>.shard-k-of-n.jsonl`), sorted; not their
+/// sittings logs (`….sittings.jsonl`), which match the same pattern but hold no records.
+let shardFiles (dir: string) (preset: string) =
+    if not (Directory.Exists dir) then []
+    else
+        Directory.GetFiles(dir, preset + ".shard-*.jsonl")
+        |> Array.filter (fun f -> not (f.EndsWith(".sittings.jsonl", System.StringComparison.Ordinal)))
+        |> Array.sort
+        |> List.ofArray
+
 /// Join shard files into one: every distinct key once, in a stable order.
 let merge (inputs: string list) (output: string) =
     let all = inputs |> List.collect read |> List.distinctBy (fun r -> r.Key) |> List.sortBy (fun r -> r.Experiment, r.Key)

@@ -77,6 +77,13 @@ let tests =
                 let same = after |> List.find (fun a -> a.Key = r.Key)
                 Expect.equal same.FinishedUtc r.FinishedUtc (sprintf "%s was not redone" r.Key)
             Expect.isTrue (File.Exists(Path.Combine(root, "quick", "ledger.md"))) "figures and ledger rendered at the end"
+            // The sittings log measured both sittings: the killed one up to its last line, the rerun to its end.
+            let sittings = Sittings.sittings (Sittings.read (Sittings.pathFor results))
+            Expect.equal sittings.Length 2 "one sitting killed, one run to the end"
+            Expect.equal (List.last sittings).Runs (24 - before.Length) "the rerun trained what was left"
+            for s in sittings do
+                Expect.isGreaterThanOrEqual s.WallSeconds 0.0 "a sitting's last line is not before its start"
+            Expect.stringContains stdout.Result "2 sittings on quick.jsonl so far" "the rerun reports the time of every sitting"
         }
         test "a configuration killed mid-search resumes from its finished pieces: the same records as a run never killed" {
             let root = Path.Combine(Path.GetTempPath(), "emulators-pieces-" + Guid.NewGuid().ToString("N"))

@@ -1,0 +1,58 @@
+/// The sittings log: lines grouped into sittings, wall time summed, unreadable lines skipped, never taken for results.
+module SittingsTests
+
+open System
+open System.IO
+open Expecto
+open Emulators.Core.Assessment
+
+let private at (minutes: float) = DateTime(2026, 12, 2, 4, 0, 0, DateTimeKind.Utc).AddMinutes minutes
+
+[<Tests>]
+let tests =
+    testList "Sittings" [
+        test "the log sits beside its results file" {
+            let p = Sittings.pathFor (Path.Combine("some", "results", "paper.jsonl"))
+            Expect.equal (Path.GetFileName p) "paper.sittings.jsonl" "preset name kept, .sittings.jsonl added"
+            Expect.equal (Path.GetFileName(Path.GetDirectoryName p)) "results" "same folder"
+        }
+        test "lines group into sittings by start; a sitting lasts from its start to its last line" {
+            let path = Path.Combine(Path.GetTempPath(), "emulators-sittings-" + Guid.NewGuid().ToString("N") + ".jsonl")
+            let ignoreWarning (_: string) = ()
+            let mark s a r = Sittings.append path { Started = at s; At = at a; Runs = r; Jobs = 2 } ignoreWarning
+            mark 0.0 0.0 0
+            mark 0.0 30.0 12
+            mark 0.0 75.0 40
+            // a line torn by a kill, then the next sitting
+            File.AppendAllText(path, "{\"started\": \"2026-12")
+            File.AppendAllText(path, "\n")
+            mark 300.0 300.0 0
+            mark 300.0 345.0 8
+            let ss = Sittings.sittings (Sittings.read path)
+            Expect.equal ss.Length 2 "two starts"
+            Expect.equal (ss |> List.map (fun s -> s.WallSeconds)) [ 75.0 * 60.0; 45.0 * 60.0 ] "start to last line"
+            Expect.equal (ss |> List.map (fun s -> s.Runs)) [ 40; 8 ] "runs trained in each"
+            Expect.equal (Sittings.totalWallSeconds ss) (120.0 * 60.0) "the gap between sittings is not counted"
+            File.Delete path
+        }
+        test "a log that cannot be written warns instead of stopping the sitting" {
+            // its folder's name is taken by a file
+            let file = Path.Combine(Path.GetTempPath(), "emulators-sittings-file-" + Guid.NewGuid().ToString("N"))
+            File.WriteAllText(file, "")
+            let mutable warned = ""
+            Sittings.append (Path.Combine(file, "results", "paper.sittings.jsonl")) { Started = at 0.0; At = at 0.0; Runs = 0; Jobs = 1 } (fun w -> warned <- w)
+            Expect.stringContains warned "could not write the sittings log" "the warning names the log"
+            File.Delete file
+        }
+        test "a shard's sittings log is not taken for a shard of results" {
+            let dir = Path.Combine(Path.GetTempPath(), "emulators-shards-" + Guid.NewGuid().ToString("N"))
+            Directory.CreateDirectory dir |> ignore
+            for f in [ "paper.shard-2-of-2.jsonl"; "paper.shard-1-of-2.jsonl"; "paper.shard-1-of-2.sittings.jsonl"; "quick.shard-1-of-2.jsonl" ] do
+                File.WriteAllText(Path.Combine(dir, f), "")
+            Expect.equal (Store.shardFiles dir "paper" |> List.map Path.GetFileName) [ "paper.shard-1-of-2.jsonl"; "paper.shard-2-of-2.jsonl" ] "results shards of the preset only"
+            Directory.Delete(dir, true)
+        }
+        test "no log: no sittings" {
+            Expect.isEmpty (Sittings.read (Path.Combine(Path.GetTempPath(), "emulators-no-log-" + Guid.NewGuid().ToString("N")))) "nothing to read"
+        }
+    ]
