@@ -26,25 +26,10 @@ type Args =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Model _ -> Usage.model
-            | Problem _ -> Usage.problem
-            | Exact -> Usage.exact
-            | Nh _ -> Usage.nh
-            | Members _ -> Usage.members
-            | Arch _ -> Usage.arch
-            | Lf _ -> Usage.lf
-            | Epochs _ -> Usage.epochs
-            | Lbfgs _ -> Usage.lbfgs
             | Goal _ -> Emulators.Cli.Read.namedHelp "goal" Optimize.Goal.names Optimize.Minimize
             | Starts _ -> "L-BFGS-B runs from the best spread-out scan points (default 8)"
             | Scan _ -> "scrambled Sobol' points scanned for the starts (default 1024)"
-            | Seed _ -> Usage.seed
-            | Threads _ -> Usage.threads
-            | Json -> Usage.json
-
-let choice (a: ParseResults<Args>) : Choice =
-    choose (a.TryGetResult Model) (a.TryGetResult Problem) (a.Contains Exact) (a.TryGetResult Nh) (a.TryGetResult Members)
-        (a.TryGetResult Arch) (a.TryGetResult Lf) (a.TryGetResult Epochs) (a.TryGetResult Lbfgs) (a.TryGetResult Seed)
+            | _ -> sharedUsage a
 
 let execute (a: ParseResults<Args>) =
     Native.init (a.GetResult(Threads, defaultValue = 1))
@@ -56,7 +41,7 @@ let execute (a: ParseResults<Args>) =
             ScanPoints = a.GetResult(Scan, defaultValue = Optimize.defaults.ScanPoints)
             Seed = a.GetResult(Seed, defaultValue = 0) }
     Optimize.validate settings
-    let r0 = resolve (choice a) (not json)
+    let r0 = resolve (choiceOf a) (not json)
     let r = Optimize.run settings None r0.Predictor
     let truth = r0.Problem |> Option.map (fun p -> (Experiment.evaluate p.Hf [| r.X |])[0])
     let xText = Array.map2 (fun n v -> sprintf "%s = %s" n (fmt v)) r0.InputNames r.X |> String.concat ", "

@@ -64,6 +64,38 @@ module Usage =
     let threads = "libtorch threads (default 1)"
     let json = "print one JSON object on the last line"
 
+/// The name of an Argu case (every outer command's `Args` names the options of `Choice` alike: Argu unions cannot
+/// share cases, so each command declares them and takes their help and their reading from here, by name).
+let private caseName (case: obj) =
+    (fst (Reflection.FSharpValue.GetUnionFields(case, case.GetType()))).Name
+
+/// The usage line of an option the outer commands share, by its Argu case.
+let sharedUsage (case: obj) =
+    match caseName case with
+    | "Model" -> Usage.model
+    | "Problem" -> Usage.problem
+    | "Exact" -> Usage.exact
+    | "Nh" -> Usage.nh
+    | "Members" -> Usage.members
+    | "Arch" -> Usage.arch
+    | "Lf" -> Usage.lf
+    | "Epochs" -> Usage.epochs
+    | "Lbfgs" -> Usage.lbfgs
+    | "Seed" -> Usage.seed
+    | "Threads" -> Usage.threads
+    | "Json" -> Usage.json
+    | other -> failwithf "the option case %s has no usage line" other
+
+/// The choice from a command's parse results: the options of `Choice` it was given, read by case name (the last
+/// occurrence wins, as Argu's TryGetResult does); a command without a case (suggest has no --exact) reads it as absent.
+let choiceOf (a: Argu.ParseResults<'T>) : Choice =
+    let given = a.GetAllResults() |> List.map (fun r -> caseName (box r), Reflection.FSharpValue.GetUnionFields(box r, typeof<'T>) |> snd)
+    let value (name: string) : 'v option =
+        given |> List.tryFindBack (fun (n, _) -> n = name) |> Option.map (fun (_, fields) -> unbox<'v> fields[0])
+    let flag (name: string) = given |> List.exists (fun (n, _) -> n = name)
+    choose (value "Model") (value "Problem") (flag "Exact") (value "Nh") (value "Members") (value "Arch") (value "Lf")
+        (value "Epochs") (value "Lbfgs") (value "Seed")
+
 let private train (c: Choice) (p: Problem) (progress: bool) =
     // Fit checks the schedule; the members are counted out here first
     if c.Members < 1 then Errors.fail "--members must be at least 1 (got %d)" c.Members

@@ -4,9 +4,6 @@ module Emulators.Cli.Outer.PropagateCommand
 
 open System
 open Argu
-open OxyPlot
-open OxyPlot.Axes
-open OxyPlot.Series
 open Emulators.Core
 open Emulators.Core.Outer
 open Emulators.Cli.Outer.OuterModel
@@ -34,29 +31,14 @@ type Args =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Model _ -> Usage.model
-            | Problem _ -> Usage.problem
-            | Exact -> Usage.exact
-            | Nh _ -> Usage.nh
-            | Members _ -> Usage.members
-            | Arch _ -> Usage.arch
-            | Lf _ -> Usage.lf
-            | Epochs _ -> Usage.epochs
-            | Lbfgs _ -> Usage.lbfgs
             | Dist _ -> "an input's distribution as NAME=uniform(lo,hi), normal(mean,sd), truncnormal(mean,sd,lo,hi) or lognormal(mu,sigma) (repeatable; inputs not named stay uniform over the training box)"
             | Spec _ -> "JSON file of input distributions: {\"x1\": {\"type\": \"normal\", \"mean\": 0.5, \"sd\": 0.1}, \"x2\": \"uniform(0,2)\"}"
             | Samples _ -> "Monte Carlo points in total (default 16384)"
             | Replicates _ -> "independently randomized replicates, whose spread is the Monte Carlo error (default 16)"
             | Design _ -> Emulators.Cli.Read.namedHelp "Monte Carlo design (Owen-scrambled Sobol' or Latin hypercube)" McDesign.names SobolMc
             | Quantiles _ -> "comma-separated output quantiles (default 0.05,0.5,0.95)"
-            | Seed _ -> Usage.seed
             | Plot _ -> "write a histogram of the output to this PNG (and an SVG next to it)"
-            | Threads _ -> Usage.threads
-            | Json -> Usage.json
-
-let choice (a: ParseResults<Args>) : Choice =
-    choose (a.TryGetResult Model) (a.TryGetResult Problem) (a.Contains Exact) (a.TryGetResult Nh) (a.TryGetResult Members)
-        (a.TryGetResult Arch) (a.TryGetResult Lf) (a.TryGetResult Epochs) (a.TryGetResult Lbfgs) (a.TryGetResult Seed)
+            | _ -> sharedUsage a
 
 let private parseQuantiles (s: string) =
     s.Split(',')
@@ -65,37 +47,6 @@ let private parseQuantiles (s: string) =
         | true, v -> v
         | _ -> Errors.fail "--quantiles: '%s' is not a number" (t.Trim()))
     |> List.ofArray
-
-let private histogram (r: Propagation.Result) (output: string) =
-    let m = Emulators.Figures.Plots.newModel (sprintf "output distribution: %s, %d samples" r.Predictor r.Samples)
-    let ys = r.Outputs
-    let lo, hi = Array.min ys, Array.max ys
-    let bins = 60
-    let w = (if hi > lo then hi - lo else 1.0) / float bins
-    let counts = Array.zeroCreate<int> bins
-    for y in ys do
-        counts[min (bins - 1) (int ((y - lo) / w))] <- counts[min (bins - 1) (int ((y - lo) / w))] + 1
-    let bars = RectangleBarSeries(FillColor = OxyColor.FromAColor(160uy, Emulators.Figures.Plots.colour 0), StrokeThickness = 0.0, Title = "density")
-    let density = counts |> Array.map (fun c -> float c / (float ys.Length * w))
-    for i in 0 .. bins - 1 do
-        bars.Items.Add(RectangleBarItem(lo + float i * w, 0.0, lo + float (i + 1) * w, density[i]))
-    m.Series.Add bars
-    let top = Array.max density * 1.05
-    let vline (x: float) (title: string) (colour: OxyColor) (style: LineStyle) =
-        let l = LineSeries(Title = title, Color = colour, LineStyle = style, StrokeThickness = 2.0)
-        l.Points.Add(DataPoint(x, 0.0))
-        l.Points.Add(DataPoint(x, top))
-        m.Series.Add l
-    vline r.Mean.Value "mean" (Emulators.Figures.Plots.colour 3) LineStyle.Solid
-    // The combined interval of the mean: Monte Carlo and emulator uncertainty together.
-    vline r.Mean.Combined.Lower "mean, combined interval" (Emulators.Figures.Plots.colour 3) LineStyle.Dot
-    vline r.Mean.Combined.Upper "" (Emulators.Figures.Plots.colour 3) LineStyle.Dot
-    for i, (q, e) in List.indexed r.Quantiles do
-        vline e.Value (if i = 0 then "quantiles " + (r.Quantiles |> List.map (fst >> fmt) |> String.concat ", ") else "") (Emulators.Figures.Plots.colour 2) LineStyle.Dash
-    m.Axes.Add(LinearAxis(Position = AxisPosition.Bottom, Title = output))
-    m.Axes.Add(LinearAxis(Position = AxisPosition.Left, Title = "density", Minimum = 0.0, Maximum = top))
-    m.Legends.Add(Legends.Legend(LegendPosition = Legends.LegendPosition.TopRight, LegendBackground = OxyColors.White, LegendBorder = OxyColors.Gray))
-    m
 
 let private estimateJson (e: Propagation.Estimate) =
     dict [ "value", box e.Value
@@ -114,7 +65,7 @@ let execute (a: ParseResults<Args>) =
             Quantiles = (match a.TryGetResult Quantiles with Some q -> parseQuantiles q | None -> Propagation.defaults.Quantiles)
             Seed = a.GetResult(Seed, defaultValue = 0) }
     Propagation.validate settings
-    let r0 = resolve (choice a) (not json)
+    let r0 = resolve (choiceOf a) (not json)
     let space = inputSpace r0 (a.GetResults Dist) (a.TryGetResult Spec)
     let r = Propagation.run settings space r0.Predictor
     printfn "%s, %d %s samples in %d replicates" r.Predictor r.Samples (McDesign.name r.Design) r.Replicates
@@ -132,7 +83,7 @@ let execute (a: ParseResults<Args>) =
     for q, e in r.Quantiles do row (sprintf "q%g" q) e
     match a.TryGetResult Plot with
     | Some path ->
-        let files = savePlot path 900 600 (histogram r r0.OutputName)
+        let files = savePlot path 900 600 (Emulators.Figures.PropagationFigure.histogram r r0.OutputName)
         printfn "wrote %s" (String.concat ", " files)
     | None -> ()
     if json then

@@ -3,9 +3,6 @@
 module Emulators.Cli.Outer.SensitivityCommand
 
 open Argu
-open OxyPlot
-open OxyPlot.Axes
-open OxyPlot.Series
 open Emulators.Core
 open Emulators.Core.Outer
 open Emulators.Cli.Outer.OuterModel
@@ -31,57 +28,12 @@ type Args =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Model _ -> Usage.model
-            | Problem _ -> Usage.problem
-            | Exact -> Usage.exact
-            | Nh _ -> Usage.nh
-            | Members _ -> Usage.members
-            | Arch _ -> Usage.arch
-            | Lf _ -> Usage.lf
-            | Epochs _ -> Usage.epochs
-            | Lbfgs _ -> Usage.lbfgs
             | Dist _ -> "an input's distribution as NAME=uniform(lo,hi), normal(mean,sd), truncnormal(mean,sd,lo,hi) or lognormal(mu,sigma) (repeatable; inputs not named stay uniform over the training box)"
             | Spec _ -> "JSON file of input distributions (as for `emulators propagate`)"
             | Samples _ -> "Saltelli base samples n; the model runs at n (d + 2) points (default 16384)"
             | Bootstrap _ -> "bootstrap resamples of the base rows (default 300)"
-            | Seed _ -> Usage.seed
             | Plot _ -> "write a bar chart of the indices to this PNG (and an SVG next to it)"
-            | Threads _ -> Usage.threads
-            | Json -> Usage.json
-
-let choice (a: ParseResults<Args>) : Choice =
-    choose (a.TryGetResult Model) (a.TryGetResult Problem) (a.Contains Exact) (a.TryGetResult Nh) (a.TryGetResult Members)
-        (a.TryGetResult Arch) (a.TryGetResult Lf) (a.TryGetResult Epochs) (a.TryGetResult Lbfgs) (a.TryGetResult Seed)
-
-/// Bars of S_i and S_Ti per input with whiskers: the bootstrap interval (thick) and the across-member one (thin).
-let private barChart (r: Sensitivity.Result) (names: string[]) =
-    let m = Emulators.Figures.Plots.newModel (sprintf "Sobol' indices: %s" r.Predictor)
-    let d = names.Length
-    let series (title: string) (colour: OxyColor) (offset: float) (idx: Sensitivity.Index[]) =
-        let bars = RectangleBarSeries(Title = title, FillColor = colour, StrokeThickness = 0.0)
-        for i in 0 .. d - 1 do
-            bars.Items.Add(RectangleBarItem(float i + offset - 0.16, 0.0, float i + offset + 0.16, idx[i].Value))
-        m.Series.Add bars
-        for i in 0 .. d - 1 do
-            let x = float i + offset
-            let whisker (lo: float) (hi: float) (thickness: float) =
-                let l = LineSeries(Color = OxyColors.Black, StrokeThickness = thickness)
-                l.Points.Add(DataPoint(x, lo))
-                l.Points.Add(DataPoint(x, hi))
-                m.Series.Add l
-            whisker idx[i].Bootstrap.Lower idx[i].Bootstrap.Upper 3.0
-            match idx[i].Emulator with
-            | Some e -> whisker e.Lower e.Upper 1.0
-            | None -> ()
-    series "first order S_i" (Emulators.Figures.Plots.colour 0) -0.18 r.FirstOrder
-    series "total S_Ti" (Emulators.Figures.Plots.colour 1) 0.18 r.Total
-    // Input i sits at x = i, labelled with its name.
-    m.Axes.Add(LinearAxis(Position = AxisPosition.Bottom, Minimum = -0.6, Maximum = float d - 0.4, MajorStep = 1.0, MinorStep = 1.0,
-                          LabelFormatter = (fun v -> let i = int (round v) in if i >= 0 && i < d && abs (v - float i) < 1e-9 then names[i] else ""),
-                          Title = "input (thick whisker: bootstrap interval; thin: across members)"))
-    m.Axes.Add(LinearAxis(Position = AxisPosition.Left, Title = "index", Minimum = min 0.0 (r.FirstOrder |> Array.map (fun i -> i.Bootstrap.Lower) |> Array.min), Maximum = 1.0))
-    m.Legends.Add(Legends.Legend(LegendPosition = Legends.LegendPosition.TopRight, LegendBackground = OxyColors.White, LegendBorder = OxyColors.Gray))
-    m
+            | _ -> sharedUsage a
 
 let private indexJson (i: Sensitivity.Index) =
     dict [ "value", box i.Value
@@ -98,7 +50,7 @@ let execute (a: ParseResults<Args>) =
             Bootstrap = a.GetResult(Bootstrap, defaultValue = Sensitivity.defaults.Bootstrap)
             Seed = a.GetResult(Seed, defaultValue = 0) }
     Sensitivity.validate settings
-    let r0 = resolve (choice a) (not json)
+    let r0 = resolve (choiceOf a) (not json)
     let space = inputSpace r0 (a.GetResults Dist) (a.TryGetResult Spec)
     let r = Sensitivity.run settings space r0.Predictor
     printfn "%s: Sobol' indices from %d model runs (n = %d), output variance %s" r.Predictor r.Evaluations r.BaseSamples (fmt r.Variance)
@@ -110,7 +62,7 @@ let execute (a: ParseResults<Args>) =
         printfn "%-10s %9.4f %24s %24s %9.4f %24s %24s" r0.InputNames[j] f.Value (intervalText f.Bootstrap) (emu f) t.Value (intervalText t.Bootstrap) (emu t)
     match a.TryGetResult Plot with
     | Some path ->
-        let files = savePlot path 900 600 (barChart r r0.InputNames)
+        let files = savePlot path 900 600 (Emulators.Figures.SobolFigure.barChart r r0.InputNames)
         printfn "wrote %s" (String.concat ", " files)
     | None -> ()
     if json then

@@ -27,14 +27,6 @@ type Args =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Model _ -> Usage.model
-            | Problem _ -> Usage.problem
-            | Nh _ -> Usage.nh
-            | Members _ -> Usage.members
-            | Arch _ -> Usage.arch
-            | Lf _ -> Usage.lf
-            | Epochs _ -> Usage.epochs
-            | Lbfgs _ -> Usage.lbfgs
             | Count _ -> "number of points K (default 4)"
             | Criterion _ ->
                 Emulators.Cli.Read.namedHelp "largest predictive spread (for accuracy) or largest expected improvement (for optimization)"
@@ -42,14 +34,8 @@ type Args =
             | Goal _ -> Emulators.Cli.Read.namedHelp "with ei, the goal" Optimize.Goal.names Optimize.Minimize
             | Data _ -> "CSV of the HF runs done so far (the model's input columns, and its output for ei): new points keep away from them"
             | Candidates _ -> "scrambled Sobol' candidate points (default 4096)"
-            | Seed _ -> Usage.seed
             | Out _ -> "CSV to write the suggested inputs to (with the predicted mean and std)"
-            | Threads _ -> Usage.threads
-            | Json -> Usage.json
-
-let choice (a: ParseResults<Args>) : Choice =
-    choose (a.TryGetResult Model) (a.TryGetResult Problem) (false) (a.TryGetResult Nh) (a.TryGetResult Members)
-        (a.TryGetResult Arch) (a.TryGetResult Lf) (a.TryGetResult Epochs) (a.TryGetResult Lbfgs) (a.TryGetResult Seed)
+            | _ -> sharedUsage a
 
 let execute (a: ParseResults<Args>) =
     Native.init (a.GetResult(Threads, defaultValue = 1))
@@ -62,7 +48,7 @@ let execute (a: ParseResults<Args>) =
             Candidates = a.GetResult(Candidates, defaultValue = Suggest.defaults.Candidates)
             Seed = a.GetResult(Seed, defaultValue = 0) }
     Suggest.validate settings
-    let r0 = resolve (choice a) (not json)
+    let r0 = resolve (choiceOf a) (not json)
     let existing, existingY =
         match a.TryGetResult Data with
         | Some path ->

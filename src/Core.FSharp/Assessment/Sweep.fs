@@ -211,39 +211,39 @@ let gpBudget = { AdamEpochs = 0; LbfgsIterations = 0; SearchCandidates = 0; Sear
 /// Whether a run is a Gaussian-process baseline.
 let isGp (c: RunConfig) = RunModel.isGp c.Model
 
-/// The GP runs of a GP experiment: per problem, N_H, repetition, model and (for the MF models) LF mode.
-let private expandGp (e: ExperimentSpec) (problems: (string * int) list) : RunConfig list =
+/// The runs of an experiment, cell by cell: per problem, family (a GP model or an architecture), N_H and
+/// repetition, `runsOf family run` gives the cell's runs, where `run model budget` is the cell's configuration.
+let private cells (e: ExperimentSpec) (problems: (string * int) list) (families: 'f list)
+                  (runsOf: 'f -> (RunModel -> Budget -> RunConfig) -> RunConfig list) : RunConfig list =
     [ for problem, corrupted in problems do
           let nhs = if e.Nh.IsEmpty then (Problems.Catalogue.find problem).HfSizes else e.Nh
-          for model in e.GpModels do
+          for family in families do
               for nh in nhs do
                   for rep in 0 .. e.Repetitions - 1 do
-                      let run model =
+                      let run model budget =
                           { Experiment = e.Name; Problem = problem; Corrupted = corrupted; Model = model; Nh = nh; Rep = rep
-                            Design = e.Design; Budget = gpBudget }
-                      if model = Gp.SingleFidelity then yield run (RunModel.GaussianProcess(model, None))
-                      else
-                          for lf in e.LfModes -> run (RunModel.GaussianProcess(model, Some lf)) ]
+                            Design = e.Design; Budget = budget }
+                      yield! runsOf family run ]
+
+/// The GP runs of a GP experiment: per problem, N_H, repetition, model and (for the MF models) LF mode.
+let private expandGp (e: ExperimentSpec) (problems: (string * int) list) : RunConfig list =
+    cells e problems e.GpModels (fun model run ->
+        if model = Gp.SingleFidelity then [ run (RunModel.GaussianProcess(model, None)) gpBudget ]
+        else [ for lf in e.LfModes -> run (RunModel.GaussianProcess(model, Some lf)) gpBudget ])
 
 /// The network runs of an experiment. Strategy only matters for learned LF; the SF baseline has no encoder and no LF.
 let private expandNetworks (e: ExperimentSpec) (problems: (string * int) list) : RunConfig list =
-    [ for problem, corrupted in problems do
-          let nhs = if e.Nh.IsEmpty then (Problems.Catalogue.find problem).HfSizes else e.Nh
-          for arch in e.Architectures do
-              for nh in nhs do
-                  for rep in 0 .. e.Repetitions - 1 do
-                      let run model =
-                          { Experiment = e.Name; Problem = problem; Corrupted = corrupted; Model = RunModel.Network(arch, model)
-                            Nh = nh; Rep = rep; Design = e.Design; Budget = e.Budget }
-                      for enc in e.Encodings do
-                          for lf in e.LfModes do
-                              let lfs =
-                                  match lf with
-                                  | Experiment.LearnedLf -> e.Strategies |> List.map NetworkLf.Learned
-                                  | Experiment.ExactLf -> [ NetworkLf.Exact ]
-                              for l in lfs do
-                                  yield run (NetworkModel.MultiFidelity { Encoding = enc; Lf = l })
-                      if e.SingleFidelity then yield run NetworkModel.SingleFidelity ]
+    cells e problems e.Architectures (fun arch run ->
+        let network model = run (RunModel.Network(arch, model)) e.Budget
+        [ for enc in e.Encodings do
+              for lf in e.LfModes do
+                  let lfs =
+                      match lf with
+                      | Experiment.LearnedLf -> e.Strategies |> List.map NetworkLf.Learned
+                      | Experiment.ExactLf -> [ NetworkLf.Exact ]
+                  for l in lfs do
+                      yield network (NetworkModel.MultiFidelity { Encoding = enc; Lf = l })
+          if e.SingleFidelity then yield network NetworkModel.SingleFidelity ])
 
 /// Every run of an experiment (one per key).
 let expand (e: ExperimentSpec) : RunConfig list =

@@ -130,22 +130,16 @@ let gjgSources: SourceFunction list =
       source "noise" (pureNoise 9009 gjgHfStd) ]
 
 let gjg9: Problem =
-    { Name = "GJG9"
-      Summary = "1-D MFNets-style ensemble: y_H = f2 + cos(3 pi x) with 9 LF sources (2 clean, 2 shifted, 3 noisy, 2 unrelated)"
-      Domain = Box.unit 1
-      Hf = gjgHf
-      Sources = gjgSources
-      NormSq = 1.246824132812427
-      HfSizes = [ 8; 16; 32 ]
-      LfSize = 200
-      TestGridPerDim = Some 1000
-      TestMonteCarlo = 0
-      Provenance =
-        "paper: case name, encoding helped (Table 5), many possibly corrupted LF sources; inferred: GJG = MFNets "
-        + "authors, 9 = number of LF sources; spec default: y_H = f2 + cos(3 pi x), sources f1 = cos(3 pi x + 0.1) and "
-        + "f2 = exp(-(x-0.5)^2/0.5); project: the 7 corrupted sources (shifts +0.05/-0.15, seeded Fourier noise at "
-        + "10/30/50% of std, a seeded smooth function decorrelated from y_H, pure noise), N_H in {8,16,32} + 2 boundary points, "
-        + "N_L = 200, 1000-point test grid, norm by 25-digit quadrature" }
+    Problem.oneD "GJG9"
+        "1-D MFNets-style ensemble: y_H = f2 + cos(3 pi x) with 9 LF sources (2 clean, 2 shifted, 3 noisy, 2 unrelated)"
+        gjgHf
+        gjgSources
+        1.246824132812427
+        ("paper: case name, encoding helped (Table 5), many possibly corrupted LF sources; inferred: GJG = MFNets "
+         + "authors, 9 = number of LF sources; spec default: y_H = f2 + cos(3 pi x), sources f1 = cos(3 pi x + 0.1) and "
+         + "f2 = exp(-(x-0.5)^2/0.5); project: the 7 corrupted sources (shifts +0.05/-0.15, seeded Fourier noise at "
+         + "10/30/50% of std, a seeded smooth function decorrelated from y_H, pure noise), N_H in {8,16,32} + 2 boundary points, "
+         + "N_L = 200, 1000-point test grid, norm by 25-digit quadrature")
 
 // ---------------------------------------------------------------------------------------------------------------
 // CORR-n: one clean LF source plus n corrupted ones

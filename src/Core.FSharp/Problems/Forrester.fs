@@ -18,16 +18,10 @@ let hf: Model =
 let lf: Model = fun x -> hf x *. 0.5 .+ (x0 x -. 0.5) *. 10.0 -. 5.0
 
 let k1: Problem =
-    { Name = "K1"
-      Summary = "1-D Forrester pair, continuous, exactly linear correlation y_H = 2 y_L - 20x + 20"
-      Domain = Box.unit 1
-      Hf = hf
-      Sources = [ { Name = "LF"; Domain = Box.unit 1; Eval = lf; Differentiable = true } ]
-      NormSq = 20.06311632137109
-      HfSizes = [ 8; 16; 32 ]
-      LfSize = 200
-      TestGridPerDim = Some 1000
-      TestMonteCarlo = 0
-      Provenance =
-        "paper: functions (eq. 4), domain, N_H in {8,16,32} + 2 boundary points, norm 20.0631; "
-        + "project: N_L = 200 Sobol' LF points, 1000-point test grid" }
+    Problem.oneD "K1"
+        "1-D Forrester pair, continuous, exactly linear correlation y_H = 2 y_L - 20x + 20"
+        hf
+        [ { Name = "LF"; Domain = Box.unit 1; Eval = lf; Differentiable = true } ]
+        20.06311632137109
+        ("paper: functions (eq. 4), domain, N_H in {8,16,32} + 2 boundary points, norm 20.0631; "
+         + "project: N_L = 200 Sobol' LF points, 1000-point test grid")

@@ -47,17 +47,12 @@ let k2Hf: Model =
         k2Lf x *. 2.0 - s *. 20.0 +. 20.0 .+ jump s *. 4.0
 
 let k2: Problem =
-    { Name = "K2"
-      Summary = "1-D discontinuous pair (jump at x = 0.5), piecewise linear correlation"
-      Domain = Box.unit 1
-      Hf = k2Hf
-      Sources = [ source "LF" (Box.unit 1) k2Lf ]
-      NormSq = 78.55530409708406
-      HfSizes = [ 8; 16; 32 ]
-      LfSize = 200
-      TestGridPerDim = Some 1000
-      TestMonteCarlo = 0
-      Provenance = oneDProvenance "discontinuity named in the abstract/TL;DR" }
+    Problem.oneD "K2"
+        "1-D discontinuous pair (jump at x = 0.5), piecewise linear correlation"
+        k2Hf
+        [ source "LF" (Box.unit 1) k2Lf ]
+        78.55530409708406
+        (oneDProvenance "discontinuity named in the abstract/TL;DR")
 
 // ---------------------------------------------------------------------------------------------------------------
 // K3: continuous, nonlinear correlation
@@ -69,17 +64,12 @@ let k3Lf: Model = fun x -> torch.sin (x0 x *. (8.0 * System.Math.PI))
 let k3Hf: Model = fun x -> (x0 x -. sqrt 2.0) * square (k3Lf x)
 
 let k3: Problem =
-    { Name = "K3"
-      Summary = "1-D oscillatory pair with a nonlinear correlation y_H = (x - sqrt 2) y_L^2"
-      Domain = Box.unit 1
-      Hf = k3Hf
-      Sources = [ source "LF" (Box.unit 1) k3Lf ]
-      NormSq = 0.3442988648535867
-      HfSizes = [ 8; 16; 32 ]
-      LfSize = 200
-      TestGridPerDim = Some 1000
-      TestMonteCarlo = 0
-      Provenance = oneDProvenance "encoding helped" }
+    Problem.oneD "K3"
+        "1-D oscillatory pair with a nonlinear correlation y_H = (x - sqrt 2) y_L^2"
+        k3Hf
+        [ source "LF" (Box.unit 1) k3Lf ]
+        0.3442988648535867
+        (oneDProvenance "encoding helped")
 
 // ---------------------------------------------------------------------------------------------------------------
 // K4: phase-shifted oscillations
@@ -94,17 +84,12 @@ let k4Hf: Model =
         square s .+ square (torch.sin (s *. (8.0 * System.Math.PI) +. System.Math.PI / 10.0))
 
 let k4: Problem =
-    { Name = "K4"
-      Summary = "1-D phase-shifted oscillations, y_H = x^2 + y_L(x + 1/80)^2"
-      Domain = Box.unit 1
-      Hf = k4Hf
-      Sources = [ source "LF" (Box.unit 1) k4Lf ]
-      NormSq = 0.8959993222902188
-      HfSizes = [ 8; 16; 32 ]
-      LfSize = 200
-      TestGridPerDim = Some 1000
-      TestMonteCarlo = 0
-      Provenance = oneDProvenance "phase shifts named in the TL;DR; encoding helped" }
+    Problem.oneD "K4"
+        "1-D phase-shifted oscillations, y_H = x^2 + y_L(x + 1/80)^2"
+        k4Hf
+        [ source "LF" (Box.unit 1) k4Lf ]
+        0.8959993222902188
+        (oneDProvenance "phase shifts named in the TL;DR; encoding helped")
 
 // ---------------------------------------------------------------------------------------------------------------
 // K5: 20-dimensional

@@ -32,3 +32,20 @@ type Problem =
       TestMonteCarlo: int
       /// Which facts come from the paper and which are this project's choices.
       Provenance: string }
+
+[<RequireQualifiedAccess>]
+module Problem =
+    /// A problem on [0, 1] sampled as the paper's 1-D cases are: N_H ∈ {8, 16, 32} Sobol' points (before the two
+    /// boundary points), N_L = 200 LF points per source and a 1000-point test grid.
+    let oneD (name: string) (summary: string) (hf: Model) (sources: SourceFunction list) (normSq: float) (provenance: string) : Problem =
+        { Name = name
+          Summary = summary
+          Domain = Box.unit 1
+          Hf = hf
+          Sources = sources
+          NormSq = normSq
+          HfSizes = [ 8; 16; 32 ]
+          LfSize = 200
+          TestGridPerDim = Some 1000
+          TestMonteCarlo = 0
+          Provenance = provenance }

@@ -44,15 +44,8 @@ let private hashDir (dir: string) =
 let private noTmp (dir: string) =
     Directory.GetFileSystemEntries dir |> Array.forall (fun p -> not ((Path.GetFileName p).Contains ".tmp-" || (Path.GetFileName p).Contains ".old-"))
 
-let private reseal (model: string) (edit: JsonObject -> unit) =
-    let path = Path.Combine(model, "model.json")
-    let root = JsonNode.Parse(File.ReadAllText path) :?> JsonObject
-    edit root
-    let zero = String('0', 64)
-    root["metadataSha256"] <- JsonValue.Create zero
-    let text = root.ToJsonString(Text.Json.JsonSerializerOptions(WriteIndented = true)).Replace("\"1e999\"", "1e999")
-    let hash = Convert.ToHexString(SHA256.HashData(Text.Encoding.UTF8.GetBytes text)).ToLowerInvariant()
-    File.WriteAllText(path, text.Replace(sprintf "\"metadataSha256\": \"%s\"" zero, sprintf "\"metadataSha256\": \"%s\"" hash))
+/// The model-file re-sealing of the fault tests.
+let private reseal = FaultTests.reseal
 
 let private copyDir (src: string) (dst: string) =
     if Directory.Exists dst then Directory.Delete(dst, true)

@@ -62,7 +62,7 @@ let private expectFailure (code: int) (fragments: string list) (args: string lis
 
 /// Re-seal model.json after an edit, as a deliberate editor could: the metadata checksum made valid again, so
 /// only the structural checks stand between the edit and libtorch.
-let private reseal (model: string) (edit: JsonObject -> unit) =
+let reseal (model: string) (edit: JsonObject -> unit) =
     let path = Path.Combine(model, "model.json")
     let root = JsonNode.Parse(File.ReadAllText path) :?> JsonObject
     edit root

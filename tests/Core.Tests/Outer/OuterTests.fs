@@ -294,6 +294,25 @@ let tests =
                 Expect.equal code 0 "predict --help"
                 Expect.stringContains out "--gradient" "predict documents --gradient"
             }
+            test "the four commands read the shared model options alike, by name; the last occurrence wins" {
+                let argv = [| "--problem"; "K1"; "--nh"; "8"; "--nh"; "16"; "--members"; "3"; "--arch"; "kan"; "--lf"; "learned"
+                              "--epochs"; "7"; "--lbfgs"; "5"; "--seed"; "11" |]
+                let parse (p: Argu.ArgumentParser<'T>) extra = p.ParseCommandLine(Array.append argv extra)
+                let read = Emulators.Cli.Outer.OuterModel.choiceOf
+                let expected: Emulators.Cli.Outer.OuterModel.Choice =
+                    { Model = None; Problem = Some "K1"; Exact = false; Nh = Some 16; Members = 3; Arch = Architecture.Kan
+                      Lf = Experiment.LearnedLf; Epochs = 7; Lbfgs = 5; Seed = 11 }
+                let propagate = read (parse (Argu.ArgumentParser.Create<Emulators.Cli.Outer.PropagateCommand.Args>()) [||])
+                let sensitivity = read (parse (Argu.ArgumentParser.Create<Emulators.Cli.Outer.SensitivityCommand.Args>()) [| "--exact" |])
+                let optimize = read (parse (Argu.ArgumentParser.Create<Emulators.Cli.Outer.OptimizeCommand.Args>()) [||])
+                let suggest = read (parse (Argu.ArgumentParser.Create<Emulators.Cli.Outer.SuggestCommand.Args>()) [||])
+                Expect.equal propagate expected "propagate"
+                Expect.equal sensitivity { expected with Exact = true } "sensitivity with --exact"
+                Expect.equal optimize expected "optimize"
+                Expect.equal suggest expected "suggest (it has no --exact)"
+                let defaults = read ((Argu.ArgumentParser.Create<Emulators.Cli.Outer.OptimizeCommand.Args>()).ParseCommandLine [| "--problem"; "K2" |])
+                Expect.equal (defaults.Nh, defaults.Arch, defaults.Lf, defaults.Seed) (None, OptionSpec.architecture.Default, Experiment.ExactLf, OptionSpec.seed.Default) "defaults"
+            }
             test "propagate and optimize on K1's exact HF: quadrature mean, the true minimiser, one JSON line" {
                 let json (out: string) = System.Text.Json.Nodes.JsonNode.Parse((out.Trim().Split('\n') |> Array.last))
                 let code, out, err = CliTests.run [ "propagate"; "--problem"; "K1"; "--exact"; "--json" ]
