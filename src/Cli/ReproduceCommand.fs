@@ -50,6 +50,22 @@ let private suggest (command: string) (options: (string * string option) list) =
     let given = options |> List.choose (fun (flag, v) -> v |> Option.map (fun v -> sprintf " %s %s" flag (quote v)))
     "emulators " + command + String.concat "" given
 
+/// `reproduce --status`: where the preset stands, from its results file and sittings log; trains nothing.
+let private printStatus (configs: Sweep.RunConfig list) (path: string) (jobs: int) =
+    let s = PresetStatus.ofResults configs path
+    let hours (seconds: float) = if Double.IsNaN seconds then "?" else sprintf "%.1f h" (seconds / 3600.0)
+    printfn "%s: %d of %d runs done" (Path.GetFileName path) s.Done s.Total
+    for e in s.Experiments do
+        printfn "  %-20s %5d / %d" e.Experiment e.Done e.Total
+    printfn "worker time the records carry: %s" (hours s.WorkerSeconds)
+    let log = Path.GetFileName(Sittings.pathFor path)
+    match s.Sittings with
+    | [] -> printfn "wall time: no sitting logged in %s yet" log
+    | ss -> printfn "wall time measured over %d logged sitting(s): %s (%s)" ss.Length (duration s.WallSeconds) log
+    if s.Done < s.Total then
+        printfn "left: %d runs, about %s of worker time at the finished network runs' pace (about %s with %d workers)"
+            (s.Total - s.Done) (hours s.RemainingWorkerSeconds) (hours (s.RemainingWorkerSeconds / float jobs)) jobs
+
 let reproduce (args: ParseResults<ReproduceArgs>) =
     // One libtorch thread per run; runs go in parallel worker processes (--jobs) instead, which suits tiny networks
     // far better and keeps every run alone in its process.
@@ -67,6 +83,7 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
     let path = resultsFile root preset shard
     let options = [ "--preset", Some preset; "--only", only; "--shard", shardText; "--root", givenRoot ]
     printfn "%d experiment(s), %d runs in all; results in %s" exps.Length configs.Length path
+    if args.Contains ReproduceArgs.Status then (printStatus configs path jobs; 0) else
     if args.Contains ReproduceArgs.Fresh then
         let covered = Runner.inShard shard configs |> List.map (fun c -> c.Key) |> Set.ofList
         // Pieces of unfinished configurations go too: a fresh run trains everything again.

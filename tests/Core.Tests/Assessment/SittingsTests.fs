@@ -55,4 +55,29 @@ let tests =
         test "no log: no sittings" {
             Expect.isEmpty (Sittings.read (Path.Combine(Path.GetTempPath(), "emulators-no-log-" + Guid.NewGuid().ToString("N")))) "nothing to read"
         }
+        test "the status of a preset: records counted against its runs (others ignored), worker time summed, the rest priced" {
+            let dir = Path.Combine(Path.GetTempPath(), "emulators-status-" + Guid.NewGuid().ToString("N"))
+            Directory.CreateDirectory dir |> ignore
+            let path = Path.Combine(dir, "quick.jsonl")
+            let runs = TestUtil.presetRuns "quick"
+            let empty = PresetStatus.ofResults runs path
+            Expect.equal (empty.Done, empty.Total) (0, runs.Length) "nothing done yet"
+            Expect.isTrue (Double.IsNaN empty.RemainingWorkerSeconds) "no pace without a finished network run"
+            Expect.isEmpty empty.Sittings "no log yet"
+            // ten committed quick records (networks among them) and one record of another preset
+            let quick = File.ReadAllLines(Path.Combine(TestUtil.paperFigures, "results", "quick.jsonl")) |> Array.filter (fun l -> l.Trim() <> "")
+            let networks = quick |> Array.filter (fun l -> not (l.Contains "\"architecture\":\"gp\"")) |> Array.truncate 10
+            let other = File.ReadAllLines(Path.Combine(TestUtil.paperFigures, "results", "paper.jsonl")) |> Array.head
+            File.WriteAllLines(path, Array.append networks [| other |])
+            Sittings.append (Sittings.pathFor path) { Started = at 0.0; At = at 0.0; Runs = 0; Jobs = 1 } ignore
+            Sittings.append (Sittings.pathFor path) { Started = at 0.0; At = at 90.0; Runs = 10; Jobs = 1 } ignore
+            let s = PresetStatus.ofResults runs path
+            Expect.equal (s.Done, s.Total) (10, runs.Length) "the ten quick records, not the paper one"
+            Expect.equal (s.Experiments |> List.sumBy (fun e -> e.Done)) 10 "per experiment"
+            Expect.equal (s.Experiments |> List.sumBy (fun e -> e.Total)) runs.Length "every run in one experiment"
+            let seconds = networks |> Array.choose RunRecord.tryParse |> Array.sumBy (fun r -> r.Seconds)
+            Expect.floatClose Accuracy.veryHigh s.WorkerSeconds seconds "worker time = the records' seconds"
+            Expect.floatClose Accuracy.veryHigh s.WallSeconds 5400.0 "one sitting of 90 minutes"
+            Expect.isTrue (s.RemainingWorkerSeconds > 0.0 && not (Double.IsInfinity s.RemainingWorkerSeconds)) "the rest priced at the pace seen"
+        }
     ]
