@@ -83,7 +83,7 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
     let path = resultsFile root preset shard
     let options = [ "--preset", Some preset; "--only", only; "--shard", shardText; "--root", givenRoot ]
     printfn "%d experiment(s), %d runs in all; results in %s" exps.Length configs.Length path
-    if args.Contains ReproduceArgs.Status then (printStatus configs path jobs; 0) else
+    if args.Contains ReproduceArgs.Status then (printStatus (Runner.inShard shard configs) path jobs; 0) else
     if args.Contains ReproduceArgs.Fresh then
         let covered = Runner.inShard shard configs |> List.map (fun c -> c.Key) |> Set.ofList
         // Pieces of unfinished configurations go too: a fresh run trains everything again.

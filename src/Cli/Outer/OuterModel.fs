@@ -64,14 +64,15 @@ module Usage =
     let threads = "libtorch threads (default 1)"
     let json = "print one JSON object on the last line"
 
-/// The name of an Argu case (every outer command's `Args` names the options of `Choice` alike: Argu unions cannot
+/// An Argu case's name and fields (every outer command's `Args` names the options of `Choice` alike: Argu unions cannot
 /// share cases, so each command declares them and takes their help and their reading from here, by name).
-let private caseName (case: obj) =
-    (fst (Reflection.FSharpValue.GetUnionFields(case, case.GetType()))).Name
+let private caseOf (case: obj) =
+    let info, fields = Reflection.FSharpValue.GetUnionFields(case, case.GetType())
+    info.Name, fields
 
 /// The usage line of an option the outer commands share, by its Argu case.
 let sharedUsage (case: obj) =
-    match caseName case with
+    match fst (caseOf case) with
     | "Model" -> Usage.model
     | "Problem" -> Usage.problem
     | "Exact" -> Usage.exact
@@ -89,7 +90,7 @@ let sharedUsage (case: obj) =
 /// The choice from a command's parse results: the options of `Choice` it was given, read by case name (the last
 /// occurrence wins, as Argu's TryGetResult does); a command without a case (suggest has no --exact) reads it as absent.
 let choiceOf (a: Argu.ParseResults<'T>) : Choice =
-    let given = a.GetAllResults() |> List.map (fun r -> caseName (box r), Reflection.FSharpValue.GetUnionFields(box r, typeof<'T>) |> snd)
+    let given = a.GetAllResults() |> List.map (box >> caseOf)
     let value (name: string) : 'v option =
         given |> List.tryFindBack (fun (n, _) -> n = name) |> Option.map (fun (_, fields) -> unbox<'v> fields[0])
     let flag (name: string) = given |> List.exists (fun (n, _) -> n = name)

@@ -1,8 +1,8 @@
 /// The sittings log beside a results file (`<preset>.sittings.jsonl`): when each `reproduce` sitting started, how
 /// far it got and with how many workers, so that the wall time of a preset run spread over several sittings is a
-/// measured number, not one pieced together from the records. A sitting appends a line when it starts and one each
-/// time it reports progress (a unit started or finished); a sitting cut off without warning loses at most the time
-/// since its last line.
+/// measured number, not one pieced together from the records. A sitting appends a line when it starts, each
+/// time it reports progress (a unit started or finished) and every 5 minutes in between; a sitting cut off
+/// without warning loses at most the time since its last line.
 module Emulators.Core.Assessment.Sittings
 
 open System
