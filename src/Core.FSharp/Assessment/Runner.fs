@@ -104,13 +104,26 @@ let private repetition (cache: SurrogateCache.Cache) (c: Sweep.RunConfig) : Repe
 
 /// Split n members into pieces of at most `size` (balanced), none of one member unless n is 1: a batch of one
 /// rounds differently from a batch of several, while batches of two or more give every member the same bits
-/// whatever else shares the batch (tested), so how a round is cut into pieces does not change any record.
+/// whatever else shares the batch (tested), so how a round is cut into pieces does not change any record. For a
+/// KAN that holds for batches of a multiple of its row multiple only (Fit.rowMultiple): `piecesIn`.
 let piecesOf (size: int) (n: int) : (int * int) list =
     if n <= 0 then []
     else
         let k = max 1 (min ((n + (max 2 size) - 1) / max 2 size) (n / 2))
         let small, extra = n / k, n % k
         let lengths = List.init k (fun i -> if i < extra then small + 1 else small)
+        List.scan (+) 0 lengths |> List.pairwise |> List.map (fun (a, b) -> a, b - a)
+
+/// `piecesOf`, in pieces of a multiple of `multiple` members where n is such a multiple (blocks of `multiple`
+/// members cut as evenly as `piecesOf` cuts members), so that every piece gives each member the bits of the whole
+/// batch (Fit.rowMultiple). A round of another size is not free of the row effect to begin with: cut as `piecesOf`.
+let piecesIn (multiple: int) (size: int) (n: int) : (int * int) list =
+    if multiple <= 1 || n <= 0 || n % multiple <> 0 then piecesOf size n
+    else
+        let blocks = n / multiple
+        let k = max 1 (min ((blocks * multiple + size - 1) / max 1 size) blocks)
+        let small, extra = blocks / k, blocks % k
+        let lengths = List.init k (fun i -> multiple * (if i < extra then small + 1 else small))
         List.scan (+) 0 lengths |> List.pairwise |> List.map (fun (a, b) -> a, b - a)
 
 /// Train members as the members of one batched ensemble: member k has its repetition's data, seed and
@@ -168,7 +181,7 @@ let private evaluateStage (x: Execution) (pieceSize: int) (stage: string) (c: Sw
     let resolve name = reps[0].Data.Sources |> List.tryPick (function Exact f when f.Name = name -> Some f | _ -> None)
     let keepAll = stage = "others"
     let text (v: float) = v.ToString("R", Globalization.CultureInfo.InvariantCulture)
-    let cuts = piecesOf pieceSize members.Length
+    let cuts = piecesIn (Fit.rowMultipleFor (trainConfig c) (specOf c) reps[0].Data) pieceSize members.Length
     let piece index (start, length) =
         let ms = members[start .. start + length - 1]
         let identity =
@@ -287,8 +300,9 @@ let runGroupIn (x: Execution) (configs: Sweep.RunConfig list) : RunRecord list =
         // its own validation draw for the record.
         let others = reps |> Array.filter (fun r -> r.Config.Rep <> tuningRep)
         // A lone repetition trains twice over (two identical members): end to end, a batch of one rounds differently
-        // from a batch of several (last-bit differences, seen on K1 with learned LF), and a record must not depend
-        // on which repetitions shared its group.
+        // from a batch of several (last-bit differences, seen on K1 with learned LF), and a record should not depend
+        // on which repetitions shared its group. (A KAN's can still, by its row, where the batch is not a multiple
+        // of Fit.rowMultiple: Verify reruns a record with its whole group.)
         let trained =
             if others.Length = 0 then Map.empty
             else

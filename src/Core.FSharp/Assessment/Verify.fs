@@ -43,11 +43,13 @@ type Outcome =
       /// Fields that differ, timing fields aside; empty: reproduced bit for bit.
       Differences: string list }
 
-/// Train the configuration of `r` again, alone (a record does not depend on what shared its group: tested), as
-/// `x` says, and compare.
+/// Train the configuration of `r` again with the repetitions it was trained with (its whole group, as `reproduce`
+/// trains it), as `x` says, and compare. Alone it could differ: the other repetitions train as one batch, and a
+/// KAN member's last bits can depend on its row in a batch that is not a multiple of Fit.rowMultiple.
 let rerun (x: Runner.Execution) (configs: Sweep.RunConfig list) (r: RunRecord) : Outcome =
     match configs |> List.tryFind (fun c -> c.Key = r.Key) with
     | None -> Emulators.Core.Errors.fail "no run of the experiments has the key '%s'" r.Key
     | Some c ->
-        let again = Runner.runGroupIn x [ c ] |> List.head
+        let group = configs |> List.filter (fun o -> Runner.groupKey o = Runner.groupKey c)
+        let again = Runner.runGroupIn x group |> List.find (fun a -> a.Key = r.Key)
         { Recorded = r; Rerun = again; Differences = differences r again }

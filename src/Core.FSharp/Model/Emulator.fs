@@ -234,6 +234,27 @@ module Emulator =
             MemberOutputScales = None
             Members = 1 }
 
+    /// Members `members` (in that order) as an ensemble of their own: fresh leaf tensors holding copies of their
+    /// rows, trainable where the ensemble's are (what L-BFGS trains once the other members have stopped).
+    let selectMembers (members: int[]) (m: Emulator) : Emulator =
+        for e in members do
+            if e < 0 || e >= m.Members then Errors.fail "member %d does not exist (the ensemble has %d)" e m.Members
+        use _ = torch.no_grad ()
+        use idx = torch.tensor (members |> Array.map int64)
+        let select (p: Params) : Params =
+            p |> List.map (fun (n, t) ->
+                let r = t.index_select(0L, idx)
+                n, (if t.requires_grad then r.requires_grad_(true) else r).DetachFromDisposeScope())
+        { m with
+            Sources =
+                m.Sources
+                |> List.map (fun s -> { s with Surrogate = Option.map select s.Surrogate; Encoder = Option.map select s.Encoder })
+            Linear = Option.map select m.Linear
+            Nonlinear = select m.Nonlinear
+            OutputScale = outputScale m members[0]
+            MemberOutputScales = m.MemberOutputScales |> Option.map (fun scales -> members |> Array.map (fun e -> scales[e]))
+            Members = members.Length }
+
     /// Prediction of the first (or only) member.
     let predict (m: Emulator) (x: float[][]) : Prediction = (predictMembers m x)[0]
 

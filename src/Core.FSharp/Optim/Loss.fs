@@ -66,16 +66,23 @@ module Loss =
             { term name (fun () -> sumOfSquares weights * lam) with
                 Penalties = [ name, { Weights = weights; Lambdas = Array.copy lambdas } ] }
 
-    /// λ Σ (w − w₀)² per member, where w₀ are the weights' values now: a pull back towards a starting point (the
-    /// encoders' identity or projection start) rather than towards zero. Autograd differentiates it like any term.
-    let anchored (name: string) (lambda: float) (weights: Tensor list) =
+    /// λ Σ (w − w₀)² per member towards given anchors w₀ (each like its weight tensor): a pull back towards a
+    /// starting point (the encoders' identity or projection start) rather than towards zero. Autograd
+    /// differentiates it like any term.
+    let anchoredTo (name: string) (lambda: float) (weights: Tensor list) (anchors: Tensor list) =
         if lambda = 0.0 || weights.IsEmpty then Loss.Zero
         else
-            let anchors =
-                use _ = torch.no_grad ()
-                weights |> List.map (fun w -> w.detach().clone().DetachFromDisposeScope())
             term name (fun () ->
                 Tensors.mulBy lambda (sumOfSquares (List.map2 (fun (w: Tensor) (a: Tensor) -> w - a) weights anchors)))
+
+    /// Detached copies of the weights' values now: the anchors of `anchoredTo` that pull towards where they start.
+    let anchorsOf (weights: Tensor list) =
+        use _ = torch.no_grad ()
+        weights |> List.map (fun w -> w.detach().clone().DetachFromDisposeScope())
+
+    /// `anchoredTo` the weights' values now.
+    let anchored (name: string) (lambda: float) (weights: Tensor list) =
+        if lambda = 0.0 || weights.IsEmpty then Loss.Zero else anchoredTo name lambda weights (anchorsOf weights)
 
     /// The scalar to minimise (sum over terms and members) and each term's per-member values.
     let evaluate (loss: Loss) : Tensor * (string * Tensor) list =

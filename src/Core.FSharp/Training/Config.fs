@@ -50,14 +50,22 @@ type RunHooks =
     { /// Record every loss term every this many Adam epochs (the history; the model's numbers do not depend on it).
       LogEvery: int
       Report: (ProgressReport -> unit) option
-      Cancel: CancellationToken }
+      Cancel: CancellationToken
+      /// Let L-BFGS drop stopped members from its batch where the stage can be rebuilt over a subset (the default):
+      /// the same numbers, faster. Off only to check that claim.
+      CompactLbfgs: bool
+      /// Called with every L-BFGS polish's outcome (each member's iterations, evaluations and stop; the batched work
+      /// it took), for diagnostics.
+      OnLbfgs: (Lbfgs.Result -> unit) option }
 
 module RunHooks =
     /// No progress reports, no cancellation, the loss logged every 100 Adam epochs.
     let defaults =
         { LogEvery = 100
           Report = None
-          Cancel = CancellationToken.None }
+          Cancel = CancellationToken.None
+          CompactLbfgs = true
+          OnLbfgs = None }
 
     /// The defaults, reporting to `report` and stopping when `cancel` is cancelled.
     let reporting (report: (ProgressReport -> unit) option) (cancel: CancellationToken) =
@@ -163,3 +171,12 @@ module TrainConfig =
           MemberLearningRates = None
           MemberLambdas = None
           MemberHfMask = None }
+
+    /// The configuration of members `members` of an ensemble (in that order) as an ensemble of their own: their
+    /// learning rates, penalties and HF subsets.
+    let selectMembers (members: int[]) (cfg: TrainConfig) =
+        let pick (a: 'a[]) = members |> Array.map (fun e -> a[e])
+        { cfg with
+            MemberLearningRates = Option.map pick cfg.MemberLearningRates
+            MemberLambdas = Option.map pick cfg.MemberLambdas
+            MemberHfMask = Option.map pick cfg.MemberHfMask }

@@ -156,14 +156,14 @@ let private hfTerm (cfg: TrainConfig) (xH: Tensor) (yH: Tensor) (m: Emulator) (f
 
 let private encoderParams (m: Emulator) = m.Sources |> List.collect (fun s -> match s.Encoder with Some ep -> Params.tensors ep | None -> [])
 
-/// F_nl's L2 penalty (one λ, or one per member) and the encoders' pull towards their start.
-let private penalty (cfg: TrainConfig) (encoders: Tensor list) (m: Emulator) =
+/// F_nl's L2 penalty (one λ, or one per member) and the encoders' pull towards their start (`anchors`).
+let private penalty (cfg: TrainConfig) (encoders: Tensor list) (anchors: Tensor list) (m: Emulator) =
     let weights = Block.weights m.Spec.Correlation m.Nonlinear
     let l2 =
         match cfg.MemberLambdas with
         | None -> Loss.l2 "penalty" cfg.Lambda weights
         | Some ls -> Loss.l2Members "penalty" ls weights
-    l2 + Loss.anchored "encoder-penalty" cfg.EncoderLambda encoders
+    l2 + Loss.anchoredTo "encoder-penalty" cfg.EncoderLambda encoders anchors
 
 /// What the HF stage trains: the encoders, F_l and F_nl.
 let private correlationParams (encoders: Tensor list) (m: Emulator) =
@@ -173,17 +173,84 @@ let private correlationParams (encoders: Tensor list) (m: Emulator) =
       | None -> ()
       yield! Params.tensors m.Nonlinear ]
 
-/// What both strategies are given: the model before its last grid update, the HF inputs and targets, the learned
-/// sources with their data, and the per-member learning rates.
+/// What both strategies are given: the model before its last grid update, the HF inputs and targets, each
+/// member's sources, the learned sources with their data, and the per-member learning rates.
 type private Prepared =
     { Model: Emulator
       XH: Tensor
       YH: Tensor
-      Encoders: Tensor list
+      MemberSources: SourceSpec list[]
       Learned: (Params * SourceLink * string * Surrogates.LfData[]) list
       LearningRates: float[]
+      /// Members the L-BFGS batch keeps a multiple of as it drops stopped ones (rowMultiple).
+      RowMultiple: int
       /// The stages of pre-trained surrogates (member 0's, for the record); empty when the fit trains them.
       Pretrained: (HistoryEntry list * StageSummary) list }
+
+/// What a stage trains and the loss it minimises, made from the per-member options, each member's sources, the
+/// model, the HF inputs and targets and the encoders' anchors: for the whole ensemble, or for some of its members.
+type private StageBuilder = TrainConfig -> SourceSpec list[] -> Emulator -> Tensor -> Tensor -> Tensor list -> Tensor list * Loss
+
+/// Rows `members` of a tensor with the member axis first, copied.
+let private rowsOf (members: int[]) (t: Tensor) =
+    use _ = torch.no_grad ()
+    use idx = torch.tensor (members |> Array.map int64)
+    t.index_select(0L, idx).DetachFromDisposeScope()
+
+/// The stage of `build` over members `members` alone, from copies of their rows (Stage.runWith's subset): what
+/// lets L-BFGS drop members that have stopped.
+let private subsetOf (build: StageBuilder) (cfg: TrainConfig) (pr: Prepared) (m: Emulator) (anchors: Tensor list) (members: int[]) =
+    let ms = Emulator.selectMembers members m
+    let xs, ys = rowsOf members pr.XH, rowsOf members pr.YH
+    let anchorRows = anchors |> List.map (rowsOf members)
+    let trainable, loss =
+        build (TrainConfig.selectMembers members cfg) (members |> Array.map (fun e -> pr.MemberSources[e])) ms xs ys anchorRows
+    let release () =
+        for _, t in Emulator.parameters ms do t.Dispose()
+        for t in xs :: ys :: anchorRows do t.Dispose()
+    trainable, loss, release
+
+/// Members a batch must come in multiples of for each member's numbers not to depend on its row in the batch; 1
+/// without KAN blocks. A KAN's SiLU uses libtorch's sigmoid, whose vectorised and scalar kernels differ in the last
+/// bit for about 3 % of inputs (tanh, sin, cos and exp do not; measured), and the last (count mod step) values of
+/// a batch take the scalar kernel, step = two 64-byte vectors (16 float64 values). Per member the sigmoid sees
+/// N × (a layer's inputs) values, N the points of a term (`pointCounts`: HF, and LF when the LF terms train), so a
+/// batch of k members has no remainder when k · gcd(N…) is a multiple of the step. Batches of such multiples (two
+/// or more) give every member the same bits; others can differ in a KAN member's last bits by its row.
+let rowMultiple (spec: EmulatorSpec) (pointCounts: int list) =
+    let isKan = function KanBlock _ -> true | _ -> false
+    let kan =
+        isKan spec.Correlation || isKan spec.Surrogate
+        || (match spec.Encoding with NonlinearEncoding b -> isKan b | _ -> false)
+    if not kan then 1
+    else
+        let step = 128 / (match spec.Precision with Tensors.Float64 -> 8 | Tensors.Float32 -> 4)
+        let rec gcd a b = if b = 0 then a else gcd b (a % b)
+        step / gcd step (pointCounts |> List.fold gcd 0)
+
+/// `rowMultiple` of a fit with `cfg` on members with the data of `data`: its HF points, and end to end the
+/// learned sources' LF points.
+let rowMultipleFor (cfg: TrainConfig) (spec: EmulatorSpec) (data: MemberData) =
+    let lf =
+        match cfg.Strategy with
+        | EndToEnd -> data.Sources |> List.choose (function Learned(_, _, x, _) -> Some x.Length | Exact _ -> None)
+        | PretrainFreeze -> []
+    rowMultiple spec (data.Hf.X.Length :: lf)
+
+/// The stage of `build` over the whole ensemble, run as `Stage.runWith` (with its subsets for L-BFGS, in batches of
+/// a multiple of pr.RowMultiple members).
+let private runStage (hooks: RunHooks) (name: string) (build: StageBuilder) (cfg: TrainConfig) (pr: Prepared) (m: Emulator) =
+    let anchors = Loss.anchorsOf (encoderParams m)
+    let trainable, loss = build cfg pr.MemberSources m pr.XH pr.YH anchors
+    let result = Stage.runWith hooks name cfg.Schedule pr.LearningRates trainable loss (Some(subsetOf build cfg pr m anchors)) pr.RowMultiple
+    for t in anchors do t.Dispose()
+    result
+
+/// The correlation stage with frozen surrogates: the encoders, F_l and F_nl on the HF term and penalty.
+let private correlationStage: StageBuilder =
+    fun cfg _ m xH yH anchors ->
+        let encoders = encoderParams m
+        correlationParams encoders m, hfTerm cfg xH yH m true + penalty cfg encoders anchors m
 
 /// Pre-train each LF surrogate, freeze it, then train the encoders, F_l and F_nl on the HF term and penalty.
 let private pretrainAndFreeze (hooks: RunHooks) (cfg: TrainConfig) (spec: EmulatorSpec) (seeds: int[]) (pr: Prepared) =
@@ -200,26 +267,32 @@ let private pretrainAndFreeze (hooks: RunHooks) (cfg: TrainConfig) (spec: Emulat
     // Frozen surrogates: no gradient is asked of them any more.
     for t in surrogateParams do t.requires_grad_(false) |> ignore
     let m = regridCorrelation cfg pr.XH pr.Model
-    let loss = hfTerm cfg pr.XH pr.YH m true + penalty cfg pr.Encoders m
-    let main = Stage.runWith (named "correlation" stages) "correlation" cfg.Schedule pr.LearningRates (correlationParams pr.Encoders m) loss
+    let main = runStage (named "correlation" stages) "correlation" correlationStage cfg pr m
     for t in surrogateParams do t.requires_grad_(true) |> ignore
     m, pre @ [ main ]
+
+/// Everything at once: the surrogates on their LF terms, the encoders, F_l and F_nl on the HF term and penalty.
+let private endToEndStage (spec: EmulatorSpec) : StageBuilder =
+    fun cfg sources m xH yH anchors ->
+        let learned = Surrogates.learned sources m
+        let lfLoss =
+            learned
+            |> List.map (fun (sp, link, name, lf) -> Surrogates.lfTerm spec.Surrogate spec.Precision sp link.InputScale name lf)
+            |> List.fold (+) Loss.Zero
+        let surrogateParams = learned |> List.collect (fun (sp, _, _, _) -> Params.tensors sp)
+        let encoders = encoderParams m
+        surrogateParams @ correlationParams encoders m, lfLoss + hfTerm cfg xH yH m false + penalty cfg encoders anchors m
 
 /// Train everything at once on the LF terms, the HF term and the penalty.
 let private endToEnd (hooks: RunHooks) (cfg: TrainConfig) (spec: EmulatorSpec) (pr: Prepared) =
     let m = regridCorrelation cfg pr.XH pr.Model
-    let lfLoss =
-        pr.Learned
-        |> List.map (fun (sp, link, name, lf) -> Surrogates.lfTerm spec.Surrogate spec.Precision sp link.InputScale name lf)
-        |> List.fold (+) Loss.Zero
-    let surrogateParams = pr.Learned |> List.collect (fun (sp, _, _, _) -> Params.tensors sp)
-    let loss = lfLoss + hfTerm cfg pr.XH pr.YH m false + penalty cfg pr.Encoders m
-    m, pr.Pretrained @ [ Stage.runWith hooks "end-to-end" cfg.Schedule pr.LearningRates (surrogateParams @ correlationParams pr.Encoders m) loss ]
+    m, pr.Pretrained @ [ runStage hooks "end-to-end" (endToEndStage spec) cfg pr m ]
 
 /// Train a multi-fidelity emulator (or, with no sources, the single-fidelity network), member e of the ensemble on
 /// its own data data[e] (HF points, LF sources, optionally pre-trained surrogates), with seeds[e]. Members train as
 /// one batched computation; each member's numbers are those it gets when the other members have the same data as
-/// it, up to batched kernels (with MKL's strict reproducibility, bit for bit). Members may also differ in learning
+/// it, up to batched kernels (with MKL's strict reproducibility, bit for bit; a KAN's in batches of a multiple of
+/// rowMultiple members). Members may also differ in learning
 /// rate, penalty and HF subset (TrainConfig.MemberLearningRates, MemberLambdas, MemberHfMask). The emulator's
 /// source links carry member 0's LF standardization (learned sources: the standardization member 0's surrogate was
 /// trained in; a member's surrogate output enters F_nl in its own standardized units, so predictions do not use it).
@@ -240,9 +313,10 @@ let fitMembersWith (hooks: RunHooks) (cfg: TrainConfig) (spec: EmulatorSpec) (hf
         { Model = m
           XH = xH
           YH = yH
-          Encoders = encoderParams m
+          MemberSources = memberSources
           Learned = Surrogates.learned memberSources m
           LearningRates = cfg.MemberLearningRates |> Option.defaultValue (Array.create m.Members cfg.Schedule.LearningRate)
+          RowMultiple = rowMultipleFor cfg spec d0
           Pretrained =
             match d0.Surrogates with
             | Some ts -> ts |> List.mapi (fun i t -> t.History, { t.Stage with Stage = sprintf "surrogate %d (pre-trained)" i })

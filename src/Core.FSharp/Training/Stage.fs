@@ -15,8 +15,12 @@ let private record (stage: string) (step: int) (terms: (string * Tensor) list) :
 /// its seed, learning rate and data would follow (up to round-off). The L-BFGS polish that follows is batched too:
 /// every member runs its own L-BFGS in lockstep with the others (Lbfgs.minimizeMembers), so members stay independent
 /// there as well; L-BFGS amplifies round-off, though, so a member on an HF subset (whose weighted loss rounds
-/// differently from a lone model's) ends near, not at, its lone twin.
-let runWith (hooks: RunHooks) (stage: string) (schedule: Schedule) (learningRates: float[]) (trainable: Tensor list) (loss: Loss) =
+/// differently from a lone model's) ends near, not at, its lone twin. `subset` builds the same stage over some of
+/// its members (fresh parameters holding their rows, their loss), which lets L-BFGS drop the members that have
+/// stopped (Lbfgs.minimizeMembersWith; RunHooks.CompactLbfgs), in batches of a multiple of `rowMultiple` members: the
+/// same numbers, at the cost of the members left.
+let runWith (hooks: RunHooks) (stage: string) (schedule: Schedule) (learningRates: float[]) (trainable: Tensor list) (loss: Loss)
+            (subset: (int[] -> Tensor list * Loss * (unit -> unit)) option) (rowMultiple: int) =
     let clock = Stopwatch.StartNew()
     let history = ResizeArray<HistoryEntry>()
     let steps = max 0 schedule.AdamEpochs + max 0 schedule.LbfgsIterations
@@ -65,7 +69,13 @@ let runWith (hooks: RunHooks) (stage: string) (schedule: Schedule) (learningRate
             Adam.release adam
     if schedule.LbfgsIterations > 0 then report "L-BFGS" (max 0 schedule.AdamEpochs) last
     let outcome =
-        let r = Lbfgs.minimizeMembers (Lbfgs.settings schedule.LbfgsIterations) hooks.Cancel trainable (fun () -> Loss.perMember loss)
+        let subsetFor (make: int[] -> Tensor list * Loss * (unit -> unit)) (members: int[]) : Lbfgs.Subset =
+            let ps, l, release = make members
+            { Params = ps; PerMember = (fun () -> Loss.perMember l); Release = release }
+        let compacting =
+            if hooks.CompactLbfgs then subset |> Option.map (fun make -> { Lbfgs.Subset = subsetFor make; Lbfgs.RowMultiple = rowMultiple }) else None
+        let r = Lbfgs.minimizeMembersWith (Lbfgs.settings schedule.LbfgsIterations) hooks.Cancel trainable (fun () -> Loss.perMember loss) compacting
+        hooks.OnLbfgs |> Option.iter (fun f -> f r)
         {| Iterations = r.Members |> Array.map (fun o -> o.Iterations) |> Array.max
            Reason = r.Members |> Array.map (fun o -> o.Reason) |> Array.distinct |> String.concat "; " |}
     hooks.Cancel.ThrowIfCancellationRequested()
@@ -87,4 +97,4 @@ let runWith (hooks: RunHooks) (stage: string) (schedule: Schedule) (learningRate
 
 /// `runWith` with the schedule's learning rate for every one of `members` members.
 let run (hooks: RunHooks) (stage: string) (schedule: Schedule) (members: int) (trainable: Tensor list) (loss: Loss) =
-    runWith hooks stage schedule (Array.create members schedule.LearningRate) trainable loss
+    runWith hooks stage schedule (Array.create members schedule.LearningRate) trainable loss None 1

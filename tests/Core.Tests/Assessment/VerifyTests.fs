@@ -14,11 +14,11 @@ let private config (nh: int) (rep: int) : Sweep.RunConfig =
 [<Tests>]
 let tests =
     testList "Verify" [
-        test "a record rerun alone reproduces bit for bit, and a changed field is named" {
+        test "a record rerun with its group reproduces bit for bit, and a changed field is named" {
             let configs = [ for nh in [ 8; 10 ] do for rep in 0 .. 1 -> config nh rep ]
             let records = Runner.runGroupWith (SurrogateCache.create ()) [ config 10 0; config 10 1 ]
             let o = Verify.rerun Runner.defaultExecution configs records[1]
-            Expect.isEmpty o.Differences "repetition 1, trained in a group of two and again alone: the same record, timing aside"
+            Expect.isEmpty o.Differences "repetition 1, trained in its group of two and again with it: the same record, timing aside"
             let tampered = { records[1] with NormalizedMse = records[1].NormalizedMse * (1.0 + 1e-15); Seconds = 1e6 }
             Expect.equal (Verify.differences records[1] tampered) [ "normalizedMse" ] "the last-bit change is found, the time is not a difference"
             TestUtil.throwsUserError [ "no run of the experiments has the key" ] (fun () ->

@@ -48,6 +48,45 @@ let tests =
                 Expect.isLessThan (r.Members[e].Loss) 1e-24 (sprintf "member %d loss" e)
                 Expect.isLessThan (r.Members[e].Iterations) 100 (sprintf "member %d converged before the limit (%s)" e (r.Members[e].Reason))
         }
+        test "a batch that drops its stopped members ends every member where the full batch does, bit for bit" {
+            let b = [| 100.0; 1.0; 30.0; 3.0; 10.0; 0.5 |]
+            let starts = [| [| -1.2; 1.0 |]; [| 0.0; 2.0 |]; [| 2.0; -1.0 |]; [| -0.5; 0.5 |]; [| 1.5; 1.5 |]; [| 0.9; 0.8 |] |]
+            let x = param starts
+            let full = run 300 x (rosenbrock b x)
+            let xc = param starts
+            let subsets = ResizeArray<int[]>()
+            let subset (members: int[]) : Lbfgs.Subset =
+                subsets.Add members
+                let xs = param (members |> Array.map (fun e -> starts[e]))
+                { Params = [ xs ]; PerMember = rosenbrock (members |> Array.map (fun e -> b[e])) xs; Release = fun () -> xs.Dispose() }
+            let compacted = Lbfgs.minimizeMembersWith (Lbfgs.settings 300) none [ xc ] (rosenbrock b xc) (Some { Subset = subset; RowMultiple = 1 })
+            Expect.equal (rowsOf xc) (rowsOf x) "every member's end, bit for bit"
+            Expect.equal compacted.Members full.Members "every member's iterations, evaluations, loss and stop"
+            Expect.equal compacted.BatchEvaluations full.BatchEvaluations "the same batched evaluations"
+            Expect.isNonEmpty subsets "members stopped at different iterations, so the batch shrank"
+            Expect.isTrue (subsets |> Seq.forall (fun m -> m.Length >= 2)) "never below two members"
+            Expect.isTrue (subsets |> Seq.pairwise |> Seq.forall (fun (a, c) -> c.Length < a.Length && Array.forall (fun e -> Array.contains e a) c)) "each subset is a smaller part of the one before"
+            Expect.isLessThan compacted.RowEvaluations (full.BatchEvaluations * b.Length) "fewer rows evaluated"
+            Expect.equal full.RowEvaluations (full.BatchEvaluations * b.Length) "the full batch evaluates every row every time"
+        }
+        test "a batch that must keep a multiple of its row multiple pads with stopped members, and one that is not such a multiple never shrinks" {
+            let b = [| 100.0; 1.0; 30.0; 3.0; 10.0; 0.5 |]
+            let starts = [| [| -1.2; 1.0 |]; [| 0.0; 2.0 |]; [| 2.0; -1.0 |]; [| -0.5; 0.5 |]; [| 1.5; 1.5 |]; [| 0.9; 0.8 |] |]
+            let x = param starts
+            let full = run 300 x (rosenbrock b x)
+            for multiple, shrinks in [ 2, true; 4, false ] do
+                let xc = param starts
+                let sizes = ResizeArray<int>()
+                let subset (members: int[]) : Lbfgs.Subset =
+                    sizes.Add members.Length
+                    let xs = param (members |> Array.map (fun e -> starts[e]))
+                    { Params = [ xs ]; PerMember = rosenbrock (members |> Array.map (fun e -> b[e])) xs; Release = fun () -> xs.Dispose() }
+                let r = Lbfgs.minimizeMembersWith (Lbfgs.settings 300) none [ xc ] (rosenbrock b xc) (Some { Subset = subset; RowMultiple = multiple })
+                Expect.equal (rowsOf xc) (rowsOf x) (sprintf "multiple %d: every member's end, bit for bit" multiple)
+                Expect.equal r.Members full.Members (sprintf "multiple %d: every member's outcome" multiple)
+                Expect.equal (sizes.Count > 0) shrinks (sprintf "multiple %d: 6 members %s" multiple (if shrinks then "shrink" else "are not a multiple, so they stay"))
+                Expect.isTrue (sizes |> Seq.forall (fun n -> n % multiple = 0)) (sprintf "multiple %d: every batch a multiple (%A)" multiple (List.ofSeq sizes))
+        }
         test "each member of a batch follows the path it follows alone" {
             let b = [| 100.0; 10.0; 1.0; 30.0 |]
             let starts = [| [| -1.2; 1.0 |]; [| 0.0; 2.0 |]; [| 2.0; -1.0 |]; [| -0.5; 0.5 |] |]
