@@ -220,19 +220,18 @@ module Emulator =
         let t = Affine1.apply m.InputScale (Tensors.ofRows m.Spec.Precision (Array.concat xs))
         predictScaled m n (t.reshape(int64 m.Members, int64 n, -1L))
 
+    /// Every parameter set of the emulator (surrogates, encoders, F_l, F_nl) through `f`.
+    let private mapParams (f: Params -> Params) (m: Emulator) =
+        { m with
+            Sources = m.Sources |> List.map (fun s -> { s with Surrogate = Option.map f s.Surrogate; Encoder = Option.map f s.Encoder })
+            Linear = Option.map f m.Linear
+            Nonlinear = f m.Nonlinear }
+
     /// Member e alone, as a one-member emulator (its parameters are views of the ensemble's).
     let memberOf (m: Emulator) (e: int) : Emulator =
         if e < 0 || e >= m.Members then Errors.fail "member %d does not exist (the ensemble has %d)" e m.Members
         let slice (p: Params) : Params = p |> List.map (fun (n, t) -> n, t.narrow(0L, int64 e, 1L))
-        { m with
-            Sources =
-                m.Sources
-                |> List.map (fun s -> { s with Surrogate = Option.map slice s.Surrogate; Encoder = Option.map slice s.Encoder })
-            Linear = Option.map slice m.Linear
-            Nonlinear = slice m.Nonlinear
-            OutputScale = outputScale m e
-            MemberOutputScales = None
-            Members = 1 }
+        { mapParams slice m with OutputScale = outputScale m e; MemberOutputScales = None; Members = 1 }
 
     /// Members `members` (in that order) as an ensemble of their own: fresh leaf tensors holding copies of their
     /// rows, trainable where the ensemble's are (what L-BFGS trains once the other members have stopped).
@@ -245,12 +244,7 @@ module Emulator =
             p |> List.map (fun (n, t) ->
                 let r = t.index_select(0L, idx)
                 n, (if t.requires_grad then r.requires_grad_(true) else r).DetachFromDisposeScope())
-        { m with
-            Sources =
-                m.Sources
-                |> List.map (fun s -> { s with Surrogate = Option.map select s.Surrogate; Encoder = Option.map select s.Encoder })
-            Linear = Option.map select m.Linear
-            Nonlinear = select m.Nonlinear
+        { mapParams select m with
             OutputScale = outputScale m members[0]
             MemberOutputScales = m.MemberOutputScales |> Option.map (fun scales -> members |> Array.map (fun e -> scales[e]))
             Members = members.Length }

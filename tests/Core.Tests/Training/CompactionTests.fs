@@ -34,6 +34,18 @@ let private bothWays (cfg: TrainConfig) (spec: EmulatorSpec) (data: MemberData[]
 
 let private schedule adam lbfgs = { AdamEpochs = adam; LearningRate = 3e-3; LbfgsIterations = lbfgs }
 
+/// A KAN 1×3 (F_nl and surrogates) with `encoding`.
+let private kan encoding = { Correlation = Block.ofName "kan" 1 3; Surrogate = Block.ofName "kan" 1 3; Encoding = encoding; Precision = Tensors.Float64 }
+
+/// End to end without penalties (so that members can fit their few points exactly), one learning rate per member.
+let private endToEnd (lrs: float[]) =
+    { TrainConfig.defaults with
+        Schedule = schedule 300 400
+        Strategy = EndToEnd
+        Lambda = 0.0
+        EncoderLambda = 0.0
+        MemberLearningRates = Some lrs }
+
 [<Tests>]
 let tests =
     testList "L-BFGS compaction" [
@@ -48,13 +60,8 @@ let tests =
                       MemberHfMask = Some (Array.init 5 (fun e -> Array.init 10 (fun j -> if (j + e) % 5 = 0 then 0.0 else 1.0))) },
                   memberData Experiment.ExactLf [| 0; 0; 0; 0; 0 |], 1
                   "KAN, affine encoders, learned LF end to end, members on their own repetitions",
-                  { Correlation = Block.ofName "kan" 1 3; Surrogate = Block.ofName "kan" 1 3; Encoding = AffineEncoding; Precision = Tensors.Float64 },
-                  { TrainConfig.defaults with
-                      Schedule = schedule 300 400
-                      Strategy = EndToEnd
-                      Lambda = 0.0
-                      EncoderLambda = 0.0
-                      MemberLearningRates = Some [| 1e-2; 1e-3; 3e-3; 3e-4 |] },
+                  kan AffineEncoding,
+                  endToEnd [| 1e-2; 1e-3; 3e-3; 3e-4 |],
                   fewPoints 6 8 [| 0; 1; 2; 3 |], 2
                   "SIREN, nonlinear encoders, frozen pre-trained LF surrogates",
                   { Correlation = Block.ofName "siren" 1 8; Surrogate = Block.ofName "mlp" 1 8; Encoding = NonlinearEncoding(Block.ofName "mlp" 1 4); Precision = Tensors.Float64 },
@@ -68,12 +75,8 @@ let tests =
                   fewPoints 6 8 [| 1; 1; 2; 2 |], 1
                   // 10 HF points: the KAN's sigmoid needs batches of 8 (Fit.rowMultiple), so 16 members shrink to 8
                   "KAN on 10 HF points, learned LF end to end, 16 members",
-                  { Correlation = Block.ofName "kan" 1 3; Surrogate = Block.ofName "kan" 1 3; Encoding = NoEncoding; Precision = Tensors.Float64 },
-                  { TrainConfig.defaults with
-                      Schedule = schedule 300 400
-                      Strategy = EndToEnd
-                      Lambda = 0.0
-                      MemberLearningRates = Some (Array.init 16 (fun e -> 3e-4 * (30.0 ** (float e / 15.0)))) },
+                  kan NoEncoding,
+                  endToEnd (Array.init 16 (fun e -> 3e-4 * (30.0 ** (float e / 15.0)))),
                   fewPoints 8 4 (Array.init 16 (fun e -> e % 4)), 8 ]
             for name, spec, cfg, data, multiple in cases do
                 let seeds = Array.init data.Length (fun e -> 40 + e)
