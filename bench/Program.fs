@@ -135,6 +135,53 @@ let private sweep (out: string) (reps: int) (epochs: int) (lbfgs: int) (candidat
            lbfgs = lbfgs
            testNormalizedMse = records |> List.map (fun r -> r.NormalizedMse) |> Array.ofList |}
 
+/// One search round's batch as the assessment trains it (K1, MLP 3×16, exact LF, 16 candidates with their own
+/// learning rates and λ), `epochs` Adam epochs + `lbfgs` L-BFGS iterations, with L-BFGS dropping the members that
+/// have stopped (the default) and without, alternately: the L-BFGS polish's seconds each way (median of `repeats`),
+/// the rows its evaluations carried, and whether both ways end every member bit for bit alike.
+let private compaction (out: string) (repeats: int) (epochs: int) (lbfgs: int) =
+    Native.init 1
+    let members = 16
+    let lrs = Array.init members (fun i -> 1e-5 * (1000.0 ** (float i / float (members - 1))))
+    let lambdas = Array.init members (fun i -> if i % 4 = 0 then 0.0 else 10.0 ** (-7.0 + 2.0 * float (i % 4)))
+    let cfg =
+        { TrainConfig.defaults with
+            Schedule = { AdamEpochs = epochs; LearningRate = 1e-3; LbfgsIterations = lbfgs }
+            MemberLearningRates = Some lrs
+            MemberLambdas = Some lambdas }
+    let once compact =
+        let mutable start = 0L
+        let mutable polish = None
+        let hooks =
+            { RunHooks.defaults with
+                CompactLbfgs = compact
+                Report = Some(fun r -> if r.Phase = "L-BFGS" then start <- Stopwatch.GetTimestamp())
+                OnLbfgs = Some(fun r -> polish <- Some(r, Stopwatch.GetTimestamp())) }
+        let fit = Fit.fitWith hooks cfg (spec Tensors.Float64) k1.Domain (hfData ()) sources (Array.init members (fun e -> 500 + e))
+        let r, stop = polish.Value
+        float (stop - start) / float Stopwatch.Frequency, r, Emulator.parameters fit.Emulator |> List.map (fun (_, t) -> Tensors.toArray t)
+    let runs = [ for _ in 1 .. repeats do yield once false; yield once true ]
+    let full = runs |> List.indexed |> List.filter (fun (i, _) -> i % 2 = 0) |> List.map snd
+    let compacted = runs |> List.indexed |> List.filter (fun (i, _) -> i % 2 = 1) |> List.map snd
+    let seconds (xs: (float * Lbfgs.Result * float[] list) list) = xs |> List.map (fun (t, _, _) -> t) |> Array.ofList |> median
+    let _, fullResult, fullParams = full.Head
+    let _, compactResult, compactParams = compacted.Head
+    let identical = fullParams = compactParams && fullResult.Members = compactResult.Members
+    eprintfn "L-BFGS over %d members, %d iterations: whole batch %.2f s, dropping stopped members %.2f s; rows %d vs %d; identical %b"
+        members lbfgs (seconds full) (seconds compacted) fullResult.RowEvaluations compactResult.RowEvaluations identical
+    writeJson out
+        {| members = members
+           epochs = epochs
+           lbfgs = lbfgs
+           repeats = repeats
+           fullSeconds = full |> List.map (fun (t, _, _) -> t) |> Array.ofList
+           compactSeconds = compacted |> List.map (fun (t, _, _) -> t) |> Array.ofList
+           batchEvaluations = fullResult.BatchEvaluations
+           fullRows = fullResult.RowEvaluations
+           compactRows = compactResult.RowEvaluations
+           iterations = fullResult.Members |> Array.map (fun o -> o.Iterations)
+           identical = identical |}
+
 /// The paper preset's total from a fixed sample of its configurations: each sample configuration (one per listed
 /// category, at its smallest N_H) runs twice at reduced budgets (200 Adam epochs; then 200 + 100 L-BFGS iterations)
 /// with the preset's search, which separates the cost of an Adam epoch from that of an L-BFGS iteration; scaled to
@@ -353,6 +400,29 @@ let private report (dir: string) (out: string) =
             line ""
             line (sprintf "R3 = library / PyTorch = %.3f (target ≤ 0.05: %s)." r3 (verdict (r3 <= 0.05)))
             Some r3
+    // L-BFGS dropping stopped members, when run.sh ran it (compaction.json).
+    let compactionFile = Path.Combine(dir, "compaction.json")
+    if File.Exists compactionFile then
+        let d = JsonDocument.Parse(File.ReadAllText compactionFile).RootElement
+        let times (name: string) = [| for v in d.GetProperty(name).EnumerateArray() -> v.GetDouble() |]
+        let full, compact = times "fullSeconds", times "compactSeconds"
+        let members = d.GetProperty("members").GetInt32()
+        let batches = d.GetProperty("batchEvaluations").GetInt32()
+        let iterations = [| for v in d.GetProperty("iterations").EnumerateArray() -> v.GetInt32() |]
+        line ""
+        line "## L-BFGS dropping stopped members"
+        line ""
+        line (sprintf "One search round's batch as the assessment trains it (K1, MLP 3×16, exact LF, N_H = 8, %d candidates with their own learning rates and λ), %d Adam epochs + %d L-BFGS iterations, the L-BFGS polish timed with the batch cut down to its running members as members stop (the default) and with the whole batch throughout, alternately, %d times each; members stopped after %d to %d iterations."
+                  members (d.GetProperty("epochs").GetInt32()) (d.GetProperty("lbfgs").GetInt32()) full.Length (Array.min iterations) (Array.max iterations))
+        line ""
+        line "| L-BFGS polish | seconds (median) | runs | rows evaluated |"
+        line "|---|---|---|---|"
+        let runs (xs: float[]) = xs |> Array.map (sprintf "%.2f") |> String.concat " "
+        line (sprintf "| whole batch | %.2f | %s | %d (%d batched evaluations × %d) |" (median full) (runs full) (d.GetProperty("fullRows").GetInt32()) batches members)
+        line (sprintf "| dropping stopped members | %.2f | %s | %d |" (median compact) (runs compact) (d.GetProperty("compactRows").GetInt32()))
+        line ""
+        line (sprintf "Ratio (dropping / whole) = %.3f; every member's parameters and outcome bit for bit alike both ways: %b."
+                  (median compact / median full) (d.GetProperty("identical").GetBoolean()))
     // The paper preset's estimate, when run.sh ran it (estimate.json).
     let estimateFile = Path.Combine(dir, "estimate.json")
     let estimateHours =
@@ -393,7 +463,8 @@ let main argv =
         sweep out (int (arg 2 "4")) (int (arg 3 "5000")) (int (arg 4 "3000")) (int (arg 5 "16")) (int (arg 6 "2"))
         0
     | "estimate" :: out :: root :: _ -> estimate out root; 0
+    | "compaction" :: out :: _ -> compaction out (int (arg 2 "3")) (int (arg 3 "5000")) (int (arg 4 "3000")); 0
     | "report" :: dir :: out :: _ -> report dir out; 0
     | _ ->
-        eprintfn "usage: bench data|speed|rss|sweep|estimate|report ... (see bench/run.sh)"
+        eprintfn "usage: bench data|speed|rss|sweep|compaction|estimate|report ... (see bench/run.sh)"
         2

@@ -67,6 +67,10 @@ for r in $(seq 1 "$sweep_rounds"); do
   "${BENCH[@]}" sweep "$out/sweeplib.$r.json" "$sweep_reps" "$sweep_epochs" "$sweep_lbfgs" 16 2
 done
 
+# L-BFGS dropping stopped members vs the whole batch, one search round, alternately.
+echo "L-BFGS compaction, one search round ..." >&2
+"${BENCH[@]}" compaction "$out/compaction.json" 3 "$sweep_epochs" "$sweep_lbfgs"
+
 # The paper preset's total from a fixed sample of its configurations (--no-estimate skips it).
 if [ "$estimate" = 1 ]; then
   echo "paper preset estimate from a fixed sample (several minutes) ..." >&2
