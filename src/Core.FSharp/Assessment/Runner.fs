@@ -102,17 +102,18 @@ let private repetition (cache: SurrogateCache.Cache) (c: Sweep.RunConfig) : Repe
       ValidationX = xv
       ValidationY = Experiment.evaluate p.Hf xv }
 
+/// `blocks` blocks of `unit` members cut into k contiguous pieces as even as can be: (start, length) in members.
+let private evenCuts (unit: int) (k: int) (blocks: int) =
+    let small, extra = blocks / k, blocks % k
+    let lengths = List.init k (fun i -> unit * (if i < extra then small + 1 else small))
+    List.scan (+) 0 lengths |> List.pairwise |> List.map (fun (a, b) -> a, b - a)
+
 /// Split n members into pieces of at most `size` (balanced), none of one member unless n is 1: a batch of one
 /// rounds differently from a batch of several, while batches of two or more give every member the same bits
 /// whatever else shares the batch (tested), so how a round is cut into pieces does not change any record. For a
 /// KAN that holds for batches of a multiple of its row multiple only (Fit.rowMultiple): `piecesIn`.
 let piecesOf (size: int) (n: int) : (int * int) list =
-    if n <= 0 then []
-    else
-        let k = max 1 (min ((n + (max 2 size) - 1) / max 2 size) (n / 2))
-        let small, extra = n / k, n % k
-        let lengths = List.init k (fun i -> if i < extra then small + 1 else small)
-        List.scan (+) 0 lengths |> List.pairwise |> List.map (fun (a, b) -> a, b - a)
+    if n <= 0 then [] else evenCuts 1 (max 1 (min ((n + (max 2 size) - 1) / max 2 size) (n / 2))) n
 
 /// `piecesOf`, in pieces of a multiple of `multiple` members where n is such a multiple (blocks of `multiple`
 /// members cut as evenly as `piecesOf` cuts members), so that every piece gives each member the bits of the whole
@@ -121,10 +122,7 @@ let piecesIn (multiple: int) (size: int) (n: int) : (int * int) list =
     if multiple <= 1 || n <= 0 || n % multiple <> 0 then piecesOf size n
     else
         let blocks = n / multiple
-        let k = max 1 (min ((blocks * multiple + size - 1) / max 1 size) blocks)
-        let small, extra = blocks / k, blocks % k
-        let lengths = List.init k (fun i -> multiple * (if i < extra then small + 1 else small))
-        List.scan (+) 0 lengths |> List.pairwise |> List.map (fun (a, b) -> a, b - a)
+        evenCuts multiple (max 1 (min ((n + size - 1) / max 1 size) blocks)) blocks
 
 /// Train members as the members of one batched ensemble: member k has its repetition's data, seed and
 /// pre-trained surrogates (so the same start as every candidate of that repetition) and its candidate's learning

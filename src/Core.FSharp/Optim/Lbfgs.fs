@@ -195,7 +195,7 @@ let minimizeMembersWith (s: Settings) (cancel: Threading.CancellationToken) (ps:
     let compact () =
         match compaction with
         | Some c when members % max 1 c.RowMultiple = 0 ->
-            let multiple = max 1 c.RowMultiple
+            let multiple = max 1 c.RowMultiple  // members is a multiple of it, so every batch below is too
             let runningRows = [| for r in 0 .. active.Length - 1 do if running active[r] then r |]
             let wanted = max 2 ((runningRows.Length + multiple - 1) / multiple * multiple)
             if runningRows.Length > 0 && wanted < active.Length then
