@@ -253,6 +253,26 @@ let private cpuModel () =
         |> Option.defaultValue "unknown"
     with _ -> "unknown"
 
+/// What GNU `time -v` wrote for a process: user and system CPU seconds, peak RSS (MB) and minor page faults.
+type private ProcessTimes = { User: float; System: float; PeakRssMb: float; MinorFaults: int64 }
+
+let private processTimes (file: string) : ProcessTimes option =
+    if not (File.Exists file) then None
+    else
+        let fields =
+            File.ReadAllLines file
+            |> Array.choose (fun l ->
+                match l.Trim().LastIndexOf ": " with
+                | -1 -> None
+                | i -> let t = l.Trim() in Some(t.Substring(0, i), t.Substring(i + 2)))
+            |> Map.ofArray
+        let value name = Map.tryFind name fields
+        match value "User time (seconds)", value "System time (seconds)", value "Maximum resident set size (kbytes)",
+              value "Minor (reclaiming a frame) page faults" with
+        | Some u, Some s, Some rss, Some faults ->
+            Some { User = float u; System = float s; PeakRssMb = float rss / 1024.0; MinorFaults = int64 faults }
+        | _ -> None
+
 let private report (dir: string) (out: string) =
     let load (name: string) = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, name))).RootElement
     // Each side may have run in several rounds (run.sh alternates them): merge the runs, then take medians.
@@ -400,6 +420,25 @@ let private report (dir: string) (out: string) =
             line ""
             line (sprintf "R3 = library / PyTorch = %.3f (target ≤ 0.05: %s)." r3 (verdict (r3 <= 0.05)))
             Some r3
+    // The library side's CPU split, when run.sh ran it under GNU time (sweeplib.<round>.time).
+    let sweepTimes =
+        Directory.GetFiles(dir, "sweeplib*.time") |> Array.sort |> Array.choose processTimes |> List.ofArray
+    let systemShare =
+        match sweepTimes with
+        | [] -> None
+        | ts ->
+            let share t = t.System / (t.User + t.System)
+            let s = ts |> List.map share |> Array.ofList |> median
+            line ""
+            line "Where the library's CPU time went in that configuration (`/usr/bin/time -v` around the whole process, start-up included):"
+            line ""
+            line "| round | user CPU (s) | system CPU (s) | system share | peak RSS (MB) | minor page faults |"
+            line "|---|---|---|---|---|---|"
+            ts |> List.iteri (fun i t ->
+                line (sprintf "| %d | %.1f | %.2f | %.1f %% | %.0f | %d |" (i + 1) t.User t.System (100.0 * share t) t.PeakRssMb t.MinorFaults))
+            line ""
+            line (sprintf "System time share (median) = %.1f %% of CPU time (target < 10 %%: %s)." (100.0 * s) (verdict (s < 0.10)))
+            Some s
     // L-BFGS dropping stopped members, when run.sh ran it (compaction.json).
     let compactionFile = Path.Combine(dir, "compaction.json")
     if File.Exists compactionFile then
@@ -443,7 +482,10 @@ let private report (dir: string) (out: string) =
     eprintfn "wrote %s" out
     printfn "single-vs-pytorch: %.3f e64-member-vs-pytorch: %.4f peak-rss-mb: %.0f" r1 r2 peak
     match r3 with
-    | Some r -> printfn "sweep-vs-pytorch: %.3f" r
+    | Some r ->
+        match systemShare with
+        | Some s -> printfn "sweep-vs-pytorch: %.3f sweep-system-share: %.3f" r s
+        | None -> printfn "sweep-vs-pytorch: %.3f" r
     | None -> ()
     match estimateHours with
     | Some h -> printfn "paper-preset-estimate-hours: %.1f (one worker) %.1f (2 workers)" h (h / 2.0)

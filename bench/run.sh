@@ -2,7 +2,7 @@
 # Side-by-side benchmark of the K1 MF-MLP training step: this library (TorchSharp) vs PyTorch, float64 and float32,
 # one thread each, plus the peak memory of a long ensemble run. Writes bench/RESULTS.md; the last line printed is
 #   single-vs-pytorch: R1 e64-member-vs-pytorch: R2 peak-rss-mb: M
-#   sweep-vs-pytorch: R3
+#   sweep-vs-pytorch: R3 sweep-system-share: S
 #   paper-preset-estimate-hours: H (one worker) H/2 (2 workers)
 # Usage: bash bench/run.sh [--rounds N] [--repeats N] [--steps N] [--warmup N] [--rss-epochs N]
 #                          [--sweep-rounds N] [--sweep-reps N] [--sweep-pytorch N] [--no-estimate]
@@ -40,6 +40,12 @@ if ! "$PY" -c "import torch" >/dev/null 2>&1; then
   apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-torch >/dev/null
 fi
 
+# GNU time for the system-time share of the paper-budget configuration (Debian package `time`).
+if [ ! -x /usr/bin/time ]; then
+  echo "installing time (Debian) ..." >&2
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends time >/dev/null
+fi
+
 echo "building bench (Release) ..." >&2
 dotnet build bench/Bench.fsproj -c Release -nologo -clp:ErrorsOnly -v:q >&2
 BENCH=(dotnet bench/bin/Release/net10.0/bench.dll)
@@ -64,7 +70,9 @@ for r in $(seq 1 "$sweep_rounds"); do
   echo "paper-budget configuration, round $r/$sweep_rounds: PyTorch ($sweep_py trainings) ..." >&2
   "$PY" bench/pytorch_sweep.py "$out/k1.json" "$out/sweeptorch.$r.json" "$sweep_py" "$sweep_epochs" "$sweep_lbfgs"
   echo "paper-budget configuration, round $r/$sweep_rounds: library ($sweep_reps repetitions) ..." >&2
-  "${BENCH[@]}" sweep "$out/sweeplib.$r.json" "$sweep_reps" "$sweep_epochs" "$sweep_lbfgs" 16 2
+  # under GNU time: the user and system CPU seconds, peak RSS and page faults of the whole process
+  /usr/bin/time -v -o "$out/sweeplib.$r.time" \
+    "${BENCH[@]}" sweep "$out/sweeplib.$r.json" "$sweep_reps" "$sweep_epochs" "$sweep_lbfgs" 16 2
 done
 
 # L-BFGS dropping stopped members vs the whole batch, one search round, alternately.
