@@ -173,6 +173,9 @@ let ofRows (p: Precision) (rows: float[][]) : Tensor =
         Array.blit rows[i] 0 flat (i * d) d
     create flat [| int64 n; int64 d |] (scalarType p)
 
+/// Row indices [n] (int64), e.g. for `index_select` and `index_copy_` over the member axis.
+let indices (rows: int[]) : Tensor = torch.tensor (rows |> Array.map int64)
+
 /// A vector to a [n] tensor.
 let ofVector (p: Precision) (v: float[]) : Tensor = create v [| int64 v.Length |] (scalarType p)
 

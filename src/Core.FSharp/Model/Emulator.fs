@@ -239,7 +239,7 @@ module Emulator =
         for e in members do
             if e < 0 || e >= m.Members then Errors.fail "member %d does not exist (the ensemble has %d)" e m.Members
         use _ = torch.no_grad ()
-        use idx = torch.tensor (members |> Array.map int64)
+        use idx = Tensors.indices members
         let select (p: Params) : Params =
             p |> List.map (fun (n, t) ->
                 let r = t.index_select(0L, idx)

@@ -165,11 +165,11 @@ let minimizeMembersWith (s: Settings) (cancel: Threading.CancellationToken) (ps:
     /// per-row tensor keeps those rows, and the minimisation continues on the subset's own parameters and loss.
     let compactTo (make: int[] -> Subset) (rows: int[]) =
         use _ = torch.no_grad ()
-        use all = torch.tensor (active |> Array.map int64)
+        use all = Tensors.indices active
         match xAll with
         | None -> xAll <- Some(keep (x.clone()))
         | Some xa -> xa.index_copy_(0L, all, x) |> ignore
-        use idx = torch.tensor (rows |> Array.map int64)
+        use idx = Tensors.indices rows
         let select (t: Tensor) =
             let r = keep (t.index_select(0L, idx))
             t.Dispose()
@@ -316,7 +316,7 @@ let minimizeMembersWith (s: Settings) (cancel: Threading.CancellationToken) (ps:
         | None -> assign members ps x
         | Some xa ->
             (use _ = torch.no_grad ()
-             use all = torch.tensor (active |> Array.map int64)
+             use all = Tensors.indices active
              xa.index_copy_(0L, all, x) |> ignore)
             assign members ps xa
             xa.Dispose()

@@ -194,7 +194,7 @@ type private StageBuilder = TrainConfig -> SourceSpec list[] -> Emulator -> Tens
 /// Rows `members` of a tensor with the member axis first, copied.
 let private rowsOf (members: int[]) (t: Tensor) =
     use _ = torch.no_grad ()
-    use idx = torch.tensor (members |> Array.map int64)
+    use idx = Tensors.indices members
     t.index_select(0L, idx).DetachFromDisposeScope()
 
 /// The stage of `build` over members `members` alone, from copies of their rows (Stage.runWith's subset): what

@@ -74,7 +74,7 @@ let pretrain (hooks: RunHooks) (cfg: TrainConfig) (block: BlockSpec) (p: Precisi
         let groups = keys |> Array.map (fun k -> int64 (Array.findIndex ((=) k) distinct))
         let reduced: Params =
             use _ = torch.no_grad ()
-            use idx = torch.tensor (firsts |> Array.map int64)
+            use idx = Tensors.indices firsts
             sp |> List.map (fun (n, t) ->
                 let r = t.index_select(0L, idx).clone()
                 n, (if Params.isBuffer n then r else r.requires_grad_(true)).DetachFromDisposeScope())
