@@ -1,7 +1,8 @@
 /// Every figure and table of the assessment, rendered from all the records of a results file into a directory:
 /// functions-, error-vs-nh- (or error-), gain- and prediction-<problem>, corrupted-sources, summary-gain (each PNG
 /// + SVG with its caption), the ledger (ledger.md: the encoding ledger and the best configuration per problem and
-/// N_H, and the GP baselines against the best network; ledger.csv, best-configurations.csv, gp-comparison.csv) and FIGURES.md, the index of figures and captions.
+/// N_H, and the GP baselines against the best network; ledger.csv, best-configurations.csv, gp-comparison.csv), the
+/// paper's claims checked cell by cell (claims.md, claims.csv) and FIGURES.md, the index of figures and captions.
 module Emulators.Figures.Render
 
 open System
@@ -19,7 +20,24 @@ let private catalogueProblem (records: RunRecord list) (problem: string) =
         |> sprintf "CORR-%d" |> Problems.Catalogue.find |> Some
     else Problems.Catalogue.all |> List.tryFind (fun p -> p.Name.Equals(problem, StringComparison.OrdinalIgnoreCase))
 
-/// ledger.md (its tables), ledger.csv, best-configurations.csv and, with GP records, gp-comparison.csv.
+/// claims.md and claims.csv: each of the paper's claims checked against the records, cell by cell.
+let private writeClaims (outDir: string) (records: RunRecord list) =
+    let claims = Claims.check records
+    let md = Path.Combine(outDir, "claims.md")
+    let csv = Path.Combine(outDir, "claims.csv")
+    let text =
+        String.concat "\n" [
+            "# The paper's claims, checked"
+            ""
+            sprintf "From all %d run records of this preset. Each claim of the paper (paper-spec §8–9) is checked in every cell (problem × N_H) the records cover, by the rule given under it; errors are medians over the repetitions of the normalized test MSE. `claims.csv` holds the same cells." records.Length
+            ""
+            Claims.toMarkdown claims ]
+    File.WriteAllText(md, text)
+    File.WriteAllText(csv, Claims.toCsv claims)
+    [ md; csv ]
+
+/// ledger.md (its tables), ledger.csv, best-configurations.csv, claims.md and claims.csv and, with GP records,
+/// gp-comparison.csv.
 let private writeTables (outDir: string) (records: RunRecord list) (gs: Group list) : Result<string list, string> =
     match Ledger.rows gs, BestConfigurations.rows records with
     | [], [] -> Error "ledger: no MF results"
@@ -48,10 +66,11 @@ let private writeTables (outDir: string) (records: RunRecord list) (gs: Group li
         File.WriteAllText(md, text)
         File.WriteAllText(csv, Ledger.toCsv ledger)
         File.WriteAllText(bestCsv, BestConfigurations.toCsv bestRows)
-        if gpRows.IsEmpty then Ok [ md; csv; bestCsv ]
+        let claimFiles = writeClaims outDir records
+        if gpRows.IsEmpty then Ok([ md; csv; bestCsv ] @ claimFiles)
         else
             File.WriteAllText(gpCsv, GpComparison.toCsv gpRows)
-            Ok [ md; csv; bestCsv; gpCsv ]
+            Ok([ md; csv; bestCsv; gpCsv ] @ claimFiles)
 
 /// Render every figure the records support. Returns the files written and one note per figure that was skipped
 /// (missing data, unknown problem, or an error while rendering it); a failing figure never stops the others.

@@ -37,7 +37,7 @@ let tests =
                 for stem in stems do
                     for ext in [ ".png"; ".svg" ] do
                         Expect.isTrue (names.Contains(stem + ext)) (sprintf "%s%s written (notes: %A)" stem ext notes)
-                for table in [ "ledger.md"; "ledger.csv"; "best-configurations.csv"; "FIGURES.md" ] do
+                for table in [ "ledger.md"; "ledger.csv"; "best-configurations.csv"; "claims.md"; "claims.csv"; "FIGURES.md" ] do
                     Expect.isTrue (names.Contains table) table
                 Expect.isEmpty notes "nothing skipped"
                 for f in files do
