@@ -73,6 +73,20 @@ let private bestPerArch (gs: Group list) =
 let private archList (bests: Group list) =
     bests |> List.map (fun g -> sprintf "%s %s" g.Key.Architecture (sci g.Stats.Median)) |> String.concat ", "
 
+/// A cell comparing one architecture's best MF error with the best of the other architectures' (`verdict` gets
+/// the two medians, that architecture's first); not assessed when either side is missing.
+let private architectureCell problem nh (cell: Group list) (arch: string) (verdict: float -> float -> Verdict) =
+    let bests = bestPerArch cell
+    let mine = bests |> List.tryFind (fun g -> g.Key.Architecture = arch)
+    let others = bests |> List.filter (fun g -> g.Key.Architecture <> arch)
+    { Problem = problem
+      Nh = nh
+      Measured = archList bests
+      Verdict =
+        match mine, best others with
+        | Some m, Some o -> verdict m.Stats.Median o.Stats.Median
+        | _ -> NotAssessed }
+
 let private gainCell (problem: string) (r: BestConfigurations.Row) =
     match r.Baseline with
     | None -> { Problem = problem; Nh = r.Nh; Measured = sprintf "MF %s (%s); no SF baseline" (sci r.Best.Stats.Median) r.Best.Key.Architecture; Verdict = NotAssessed }
@@ -121,16 +135,7 @@ let private kanStrongest (gs: Group list) =
       Cells =
         [ for (problem, nh), cell in mfCells gs do
               if inKanScope problem then
-                  let bests = bestPerArch cell
-                  let kan = bests |> List.tryFind (fun g -> g.Key.Architecture = "kan")
-                  let others = bests |> List.filter (fun g -> g.Key.Architecture <> "kan")
-                  { Problem = problem
-                    Nh = nh
-                    Measured = archList bests
-                    Verdict =
-                      match kan, best others with
-                      | Some k, Some o -> lowerThan k.Stats.Median o.Stats.Median
-                      | _ -> NotAssessed } ] }
+                  yield architectureCell problem nh cell "kan" (fun kan others -> lowerThan kan others) ] }
 
 let private sirenUnderperforms (gs: Group list) =
     { Statement = "SIREN generally underperforms relative to KAN and MLP"
@@ -139,17 +144,8 @@ let private sirenUnderperforms (gs: Group list) =
         sprintf "best MF error per architecture at each problem and N_H; agrees where SIREN's is above the better of MLP and KAN by more than a factor %g, disagrees where it is below by more than that, tie otherwise"
             TieFactor
       Cells =
-        [ for (problem, nh), cell in mfCells gs do
-              let bests = bestPerArch cell
-              let siren = bests |> List.tryFind (fun g -> g.Key.Architecture = "siren")
-              let others = bests |> List.filter (fun g -> g.Key.Architecture <> "siren")
-              { Problem = problem
-                Nh = nh
-                Measured = archList bests
-                Verdict =
-                  match siren, best others with
-                  | Some s, Some o -> lowerThan o.Stats.Median s.Stats.Median
-                  | _ -> NotAssessed } ] }
+        [ for (problem, nh), cell in mfCells gs ->
+              architectureCell problem nh cell "siren" (fun siren others -> lowerThan others siren) ] }
 
 let private describe (g: Group) = sprintf "%s (%s, %s)" (sci g.Stats.Median) g.Key.Architecture (configLabel true g.Key)
 

@@ -36,6 +36,18 @@ let record (f: RunRecord -> RunRecord) =
     let r = f baseRecord
     { r with Key = sprintf "%s/%s/%s/%s/%s/%s/%s/%d/%d/%d" r.Experiment r.Problem r.Architecture r.Model r.Encoding r.Lf r.Strategy r.Nh r.Corrupted r.Rep }
 
+/// A record of one run (repetition 0): an MF network with exact LF or, with model "sf", its SF baseline.
+let run problem arch model enc nh e =
+    record (fun r ->
+        { r with
+            Problem = problem
+            Architecture = arch
+            Model = model
+            Encoding = enc
+            Lf = (if model = "sf" then "none" else "exact")
+            Nh = nh
+            NormalizedMse = e })
+
 let private forresterHf (x: float) = (6.0 * x - 2.0) ** 2.0 * sin (12.0 * x - 4.0)
 
 let private example (nh: int) (noise: float) =

@@ -14,16 +14,7 @@ let private findGroup (gs: Group list) (f: GroupKey -> bool) =
     | other -> failwithf "expected one group, found %d" other.Length
 
 /// A record of one run (repetition 0; `with Rep = ...` for others: the grouping does not read the key).
-let private mk problem arch model enc nh e =
-    record (fun r ->
-        { r with
-            Problem = problem
-            Architecture = arch
-            Model = model
-            Encoding = enc
-            Lf = (if model = "sf" then "none" else "exact")
-            Nh = nh
-            NormalizedMse = e })
+let private mk = AssessmentRecords.run
 
 [<Tests>]
 let tests =

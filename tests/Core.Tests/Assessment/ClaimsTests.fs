@@ -6,18 +6,11 @@ open Expecto
 open Emulators.Core.Assessment
 open AssessmentRecords
 
-/// One run: an MF network (exact LF unless `lf` is "learned") or, with model "sf", its SF baseline.
+/// One run: an MF network (exact LF unless `lf` is "learned", then pre-train-and-freeze) or, with model "sf", its
+/// SF baseline.
 let private run problem arch model enc lf nh e =
-    record (fun r ->
-        { r with
-            Problem = problem
-            Architecture = arch
-            Model = model
-            Encoding = enc
-            Lf = (if model = "sf" then "none" else lf)
-            Strategy = (if lf = "learned" && model <> "sf" then "freeze" else "none")
-            Nh = nh
-            NormalizedMse = e })
+    let r = AssessmentRecords.run problem arch model enc nh e
+    if lf = "learned" && model <> "sf" then record (fun _ -> { r with Lf = "learned"; Strategy = "freeze" }) else r
 
 let private claimAbout (text: string) (claims: Claims.Claim list) =
     claims |> List.find (fun c -> c.Statement.Contains text)
