@@ -140,13 +140,11 @@ let basesOn (order: int) (g: Tensors.Tensor) (x: Tensors.Tensor) : Tensors.Tenso
         left .+ right
     List.fold step b0 [ 1 .. order ]
 
-let private sizes (s: KanSpec) dIn dOut = [ dIn ] @ List.replicate s.Depth s.Width @ [ dOut ]
-
 let init (s: KanSpec) (ctx: InitContext) (dIn: int) (dOut: int) : Params =
     validate s
     let nb = basisCount s
     let sd = scaleNoise / float s.GridSize
-    sizes s dIn dOut
+    Layers.sizes s.Depth s.Width dIn dOut
     |> List.pairwise
     |> List.mapi (fun i (a, b) ->
         [ sprintf "base%d" i, Params.uniform ctx [ a; b ] (1.0 / sqrt (float a))

@@ -7,10 +7,8 @@ open Emulators.Core
 /// depth hidden layers of `width` units each.
 type MlpSpec = { Depth: int; Width: int }
 
-let private sizes (s: MlpSpec) dIn dOut = [ dIn ] @ List.replicate s.Depth s.Width @ [ dOut ]
-
 let init (s: MlpSpec) (ctx: InitContext) (dIn: int) (dOut: int) : Params =
-    sizes s dIn dOut
+    Layers.sizes s.Depth s.Width dIn dOut
     |> List.pairwise
     |> List.mapi (fun i (a, b) -> [ sprintf "W%d" i, Params.xavierNormal ctx a b; sprintf "b%d" i, Params.zeros ctx [ 1; b ] ])
     |> List.concat

@@ -26,11 +26,9 @@ let validate (s: SirenSpec) =
     if not (s.Omega0 > 0.0) || System.Double.IsInfinity s.Omega0 then
         Errors.fail "siren: omega0 must be a positive finite number (got %g)" s.Omega0
 
-let private sizes (s: SirenSpec) dIn dOut = [ dIn ] @ List.replicate s.Depth s.Width @ [ dOut ]
-
 let init (s: SirenSpec) (ctx: InitContext) (dIn: int) (dOut: int) : Params =
     validate s
-    sizes s dIn dOut
+    Layers.sizes s.Depth s.Width dIn dOut
     |> List.pairwise
     |> List.mapi (fun i (a, b) ->
         let bound = if i = 0 then 1.0 / float a else sqrt (6.0 / float a)
