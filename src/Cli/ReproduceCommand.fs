@@ -41,6 +41,14 @@ let render (root: string) (preset: string) (records: RunRecord list) =
     Directory.CreateDirectory outDir |> ignore
     let files = Emulators.Figures.Render.renderAll records outDir
     printfn "wrote %d figure and table files to %s" files.Length outDir
+    // The verdicts at a glance; claims.md has the cells and the rules.
+    let claims = Claims.check records
+    if claims |> List.exists (fun c -> not c.Cells.IsEmpty) then
+        printfn "the paper's claims (%s):" (Path.Combine(outDir, "claims.md"))
+        let width = claims |> List.map (fun c -> c.Statement.Length) |> List.max
+        for c in claims do
+            let yes, n, ties = Claims.tally c
+            printfn "  %s  agrees in %d of %d cells%s" (c.Statement.PadRight width) yes n (if ties > 0 then sprintf " (%d tied)" ties else "")
 
 /// A command line to suggest, repeating the options the user gave (e.g. --root) so it works where they are.
 let private suggest (command: string) (options: (string * string option) list) =
