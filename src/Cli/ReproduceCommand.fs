@@ -47,8 +47,7 @@ let render (root: string) (preset: string) (records: RunRecord list) =
         printfn "the paper's claims (%s):" (Path.Combine(outDir, "claims.md"))
         let width = claims |> List.map (fun c -> c.Statement.Length) |> List.max
         for c in claims do
-            let yes, n, ties = Claims.tally c
-            printfn "  %s  agrees in %d of %d cells%s" (c.Statement.PadRight width) yes n (if ties > 0 then sprintf " (%d tied)" ties else "")
+            printfn "  %s  agrees in: %s" (c.Statement.PadRight width) (Claims.tallyText c)
 
 /// A command line to suggest, repeating the options the user gave (e.g. --root) so it works where they are.
 let private suggest (command: string) (options: (string * string option) list) =

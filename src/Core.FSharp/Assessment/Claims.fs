@@ -48,6 +48,12 @@ let tally (c: Claim) =
     let count v = c.Cells |> List.filter (fun x -> x.Verdict = v) |> List.length
     count Agrees, count Agrees + count Disagrees, count Tie
 
+/// "k of n cells (t tied)", or that no cell could be assessed.
+let tallyText (c: Claim) =
+    let yes, n, t = tally c
+    if n = 0 && t = 0 then "no cell assessed"
+    else sprintf "%d of %d cells%s" yes n (if t > 0 then sprintf " (%d tied)" t else "")
+
 /// The K1 error the paper reports for exact LF (about 1e-26); a cell agrees at or below 100 times that.
 [<Literal>]
 let PaperK1Error = 1e-26
@@ -234,18 +240,14 @@ let check (records: RunRecord list) : Claim list =
 let toMarkdown (claims: Claim list) =
     let sb = StringBuilder()
     let line (s: string) = sb.Append(s).Append('\n') |> ignore
-    let ties t = if t > 0 then sprintf " (%d tied)" t else ""
     line "| # | claim | source | agrees in |"
     line "|---:|---|---|---|"
+    claims |> List.iteri (fun i c -> line (sprintf "| %d | %s | %s | %s |" (i + 1) c.Statement c.Source (tallyText c)))
     claims |> List.iteri (fun i c ->
-        let yes, n, t = tally c
-        line (sprintf "| %d | %s | %s | %d of %d cells%s |" (i + 1) c.Statement c.Source yes n (ties t)))
-    claims |> List.iteri (fun i c ->
-        let yes, n, t = tally c
         line ""
         line (sprintf "### %d. %s" (i + 1) c.Statement)
         line ""
-        line (sprintf "Rule: %s. Agrees in %d of %d cells%s." c.Rule yes n (ties t))
+        line (sprintf "Rule: %s. Agrees in: %s." c.Rule (tallyText c))
         line ""
         sb.Append(TableText.markdown [ "problem"; "N_H"; "measured"; "agrees" ] [ "---"; "---:"; "---"; "---" ]
                       (c.Cells |> List.map (fun x -> [ x.Problem; string x.Nh; x.Measured; verdictName x.Verdict ])))
