@@ -33,8 +33,12 @@ let experiments (root: string) (preset: string) (only: string option) =
         | [] -> Errors.fail "no experiment named '%s' (have: %s)" name (all |> List.map (fun e -> e.Name) |> String.concat ", ")
         | some -> some
 
+/// h:mm:ss, with the hours counted past a day (30:05:00, not TimeSpan's 1.06:05:00).
 let private duration (s: float) =
-    if Double.IsNaN s then "?" else TimeSpan.FromSeconds(Math.Round s).ToString()
+    if Double.IsNaN s || Double.IsInfinity s then "?"
+    else
+        let t = int64 (Math.Round s)
+        sprintf "%d:%02d:%02d" (t / 3600L) (t % 3600L / 60L) (t % 60L)
 
 let render (root: string) (preset: string) (records: RunRecord list) =
     let outDir = Path.Combine(root, preset)
