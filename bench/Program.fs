@@ -261,10 +261,11 @@ let private processTimes (file: string) : ProcessTimes option =
     else
         let fields =
             File.ReadAllLines file
-            |> Array.choose (fun l ->
-                match l.Trim().LastIndexOf ": " with
+            |> Array.map (fun l -> l.Trim())
+            |> Array.choose (fun t ->
+                match t.LastIndexOf ": " with
                 | -1 -> None
-                | i -> let t = l.Trim() in Some(t.Substring(0, i), t.Substring(i + 2)))
+                | i -> Some(t.Substring(0, i), t.Substring(i + 2)))
             |> Map.ofArray
         let value name = Map.tryFind name fields
         match value "User time (seconds)", value "System time (seconds)", value "Maximum resident set size (kbytes)",

@@ -43,10 +43,9 @@ let private duration (s: float) =
 let render (root: string) (preset: string) (records: RunRecord list) =
     let outDir = Path.Combine(root, preset)
     Directory.CreateDirectory outDir |> ignore
-    let files = Emulators.Figures.Render.renderAll records outDir
+    let files, claims = Emulators.Figures.Render.renderAll records outDir
     printfn "wrote %d figure and table files to %s" files.Length outDir
     // The verdicts at a glance; claims.md has the cells and the rules.
-    let claims = Claims.check records
     if claims |> List.exists (fun c -> not c.Cells.IsEmpty) then
         printfn "the paper's claims (%s):" (Path.Combine(outDir, "claims.md"))
         let width = claims |> List.map (fun c -> c.Statement.Length) |> List.max

@@ -21,8 +21,7 @@ let private catalogueProblem (records: RunRecord list) (problem: string) =
     else Problems.Catalogue.all |> List.tryFind (fun p -> p.Name.Equals(problem, StringComparison.OrdinalIgnoreCase))
 
 /// claims.md and claims.csv: each of the paper's claims checked against the records, cell by cell.
-let private writeClaims (outDir: string) (records: RunRecord list) =
-    let claims = Claims.check records
+let private writeClaims (outDir: string) (records: RunRecord list) (claims: Claims.Claim list) =
     let md = Path.Combine(outDir, "claims.md")
     let csv = Path.Combine(outDir, "claims.csv")
     let text =
@@ -37,8 +36,8 @@ let private writeClaims (outDir: string) (records: RunRecord list) =
     [ md; csv ]
 
 /// ledger.md (its tables), ledger.csv, best-configurations.csv, claims.md and claims.csv and, with GP records,
-/// gp-comparison.csv.
-let private writeTables (outDir: string) (records: RunRecord list) (gs: Group list) : Result<string list, string> =
+/// gp-comparison.csv; with the files, the claims as checked.
+let private writeTables (outDir: string) (records: RunRecord list) (gs: Group list) : Result<string list * Claims.Claim list, string> =
     match Ledger.rows gs, BestConfigurations.rows records with
     | [], [] -> Error "ledger: no MF results"
     | ledger, bestRows ->
@@ -66,15 +65,17 @@ let private writeTables (outDir: string) (records: RunRecord list) (gs: Group li
         File.WriteAllText(md, text)
         File.WriteAllText(csv, Ledger.toCsv ledger)
         File.WriteAllText(bestCsv, BestConfigurations.toCsv bestRows)
-        let claimFiles = writeClaims outDir records
-        if gpRows.IsEmpty then Ok([ md; csv; bestCsv ] @ claimFiles)
+        let claims = Claims.ofTables gs bestRows
+        let claimFiles = writeClaims outDir records claims
+        if gpRows.IsEmpty then Ok([ md; csv; bestCsv ] @ claimFiles, claims)
         else
             File.WriteAllText(gpCsv, GpComparison.toCsv gpRows)
-            Ok([ md; csv; bestCsv; gpCsv ] @ claimFiles)
+            Ok([ md; csv; bestCsv; gpCsv ] @ claimFiles, claims)
 
-/// Render every figure the records support. Returns the files written and one note per figure that was skipped
-/// (missing data, unknown problem, or an error while rendering it); a failing figure never stops the others.
-let renderAllWithNotes (records: RunRecord list) (outDir: string) : string list * string list =
+/// Render every figure the records support. Returns the files written, one note per figure that was skipped
+/// (missing data, unknown problem, or an error while rendering it; a failing figure never stops the others) and
+/// the paper's claims as claims.md shows them (none when the tables were not written).
+let private renderEverything (records: RunRecord list) (outDir: string) : string list * string list * Claims.Claim list =
     Directory.CreateDirectory outDir |> ignore
     let gs = groups records
     let gains = Gain.points records
@@ -99,19 +100,25 @@ let renderAllWithNotes (records: RunRecord list) (outDir: string) : string list 
           yield! attempt "corrupted-sources" (fun () -> CorruptedFigure.render outDir records gs) ]
     let figures = outcomes |> List.choose (function Ok f -> Some f | Error _ -> None)
     let notes = outcomes |> List.choose (function Error n -> Some n | Ok _ -> None)
-    let tables, tableNotes =
+    let tables, claims, tableNotes =
         match (try writeTables outDir records gs with e -> Error(sprintf "ledger: not written (%s)" e.Message)) with
-        | Ok files -> files, []
-        | Error n -> [], [ n ]
+        | Ok(files, claims) -> files, claims, []
+        | Error n -> [], [], [ n ]
     let index =
         if figures.IsEmpty && tables.IsEmpty then []
         else [ Index.write outDir records.Length figures (tables |> List.map Path.GetFileName) ]
-    (figures |> List.collect (fun f -> f.Files)) @ tables @ index, notes @ tableNotes
+    (figures |> List.collect (fun f -> f.Files)) @ tables @ index, notes @ tableNotes, claims
 
-/// Render every figure the records support into `outDir` and return the files written.
-/// Figures without data are skipped with a one-line note on stderr.
-let renderAll (records: RunRecord list) (outDir: string) : string list =
-    let files, notes = renderAllWithNotes records outDir
+/// Render every figure the records support. Returns the files written and one note per figure that was skipped
+/// (missing data, unknown problem, or an error while rendering it); a failing figure never stops the others.
+let renderAllWithNotes (records: RunRecord list) (outDir: string) : string list * string list =
+    let files, notes, _ = renderEverything records outDir
+    files, notes
+
+/// Render every figure the records support into `outDir` and return the files written and the paper's claims
+/// as checked for claims.md. Figures without data are skipped with a one-line note on stderr.
+let renderAll (records: RunRecord list) (outDir: string) : string list * Claims.Claim list =
+    let files, notes, claims = renderEverything records outDir
     for n in notes do
         eprintfn "figures: skipped %s" n
-    files
+    files, claims

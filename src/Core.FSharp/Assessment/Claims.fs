@@ -93,22 +93,23 @@ let private architectureCell problem nh (cell: Group list) (arch: string) (verdi
         | Some m, Some o -> verdict m.Stats.Median o.Stats.Median
         | _ -> NotAssessed }
 
-let private gainCell (problem: string) (r: BestConfigurations.Row) =
+/// The best configuration of a row against its SF baseline; `agrees` decides on the gain in orders.
+let private gainCell (agrees: float -> bool) (r: BestConfigurations.Row) =
     match r.Baseline with
-    | None -> { Problem = problem; Nh = r.Nh; Measured = sprintf "MF %s (%s); no SF baseline" (sci r.Best.Stats.Median) r.Best.Key.Architecture; Verdict = NotAssessed }
+    | None -> { Problem = r.Problem; Nh = r.Nh; Measured = sprintf "MF %s (%s); no SF baseline" (sci r.Best.Stats.Median) r.Best.Key.Architecture; Verdict = NotAssessed }
     | Some b ->
         let collapsed = if isCollapsed b.Sf.Stats then ", SF collapsed" else ""
-        { Problem = problem
+        { Problem = r.Problem
           Nh = r.Nh
           Measured = sprintf "%.1f orders: MF %s (%s, %s) vs SF %s%s" b.Orders (sci r.Best.Stats.Median) r.Best.Key.Architecture
                          (configLabel true r.Best.Key) (sci b.Sf.Stats.Median) collapsed
-          Verdict = if b.Orders >= 1.0 then Agrees else Disagrees }
+          Verdict = if agrees b.Orders then Agrees else Disagrees }
 
 let private mfBeatsSf (rows: BestConfigurations.Row list) =
     { Statement = "MF beats SF: SF errors are 1–4 orders of magnitude higher"
       Source = "§8 results (global), §9.1"
       Rule = "best MF configuration of the problem and N_H against the SF baseline of its architecture; agrees at a gain of at least 1 order (a larger gain agrees too)"
-      Cells = rows |> List.filter (fun r -> r.Best.Key.Corrupted < 0) |> List.map (fun r -> gainCell r.Problem r) }
+      Cells = rows |> List.filter (fun r -> r.Best.Key.Corrupted < 0) |> List.map (gainCell (fun orders -> orders >= 1.0)) }
 
 let private gainLargestWhenScarce (rows: BestConfigurations.Row list) =
     let perProblem =
@@ -215,19 +216,11 @@ let private corruptedSources (rows: BestConfigurations.Row list) =
     { Statement = "MF emulators cope with many, potentially corrupted LF sources"
       Source = "abstract"
       Rule = "CORR-n (n of the LF sources corrupted): best MF configuration against the SF baseline of its architecture; agrees where MF is still better (gain above 0 orders)"
-      Cells =
-        [ for r in rows do
-              if r.Best.Key.Corrupted >= 0 then
-                  let cell = gainCell r.Problem r
-                  yield
-                      match r.Baseline with
-                      | Some b -> { cell with Verdict = if b.Orders > 0.0 then Agrees else Disagrees }
-                      | None -> cell ] }
+      Cells = rows |> List.filter (fun r -> r.Best.Key.Corrupted >= 0) |> List.map (gainCell (fun orders -> orders > 0.0)) }
 
-/// Every claim, checked against all the records given.
-let check (records: RunRecord list) : Claim list =
-    let gs = groups records
-    let rows = BestConfigurations.rows records
+/// Every claim, checked from the groups of all the records and their best configurations (BestConfigurations.rows
+/// of the same records), as the ledger's tables already hold them.
+let ofTables (gs: Group list) (rows: BestConfigurations.Row list) : Claim list =
     [ mfBeatsSf rows
       gainLargestWhenScarce rows
       kanStrongest gs
@@ -236,6 +229,9 @@ let check (records: RunRecord list) : Claim list =
       exactUpperBound gs
       k1RoundOff gs
       corruptedSources rows ]
+
+/// Every claim, checked against all the records given.
+let check (records: RunRecord list) : Claim list = ofTables (groups records) (BestConfigurations.rows records)
 
 let toMarkdown (claims: Claim list) =
     let sb = StringBuilder()
