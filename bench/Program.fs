@@ -185,7 +185,7 @@ let private compaction (out: string) (repeats: int) (epochs: int) (lbfgs: int) =
 /// The paper preset's total from a fixed sample of its configurations: each sample configuration (one per listed
 /// category, at its smallest N_H) runs twice at reduced budgets (200 Adam epochs; then 200 + 100 L-BFGS iterations)
 /// with the preset's search, which separates the cost of an Adam epoch from that of an L-BFGS iteration; scaled to
-/// the preset's budgets, that gives seconds per unit of `Runner.expectedCost` for its category. Every unit of the
+/// the preset's budgets, that gives seconds per unit of `RunCost.expectedCost` for its category. Every unit of the
 /// preset is then costed with its category's rate (the median rate where no sample covers it). LF surrogates are
 /// trained afresh for every sample, whereas a real run shares them across configurations: learned-LF categories
 /// come out somewhat high.
@@ -193,7 +193,7 @@ let private estimate (out: string) (root: string) =
     Native.init 1
     let exps = Assessment.Sweep.discover (Path.Combine(root, "experiments")) |> List.map (fun f -> Assessment.Sweep.load f "paper")
     let configs = exps |> List.collect Assessment.Sweep.expand
-    let _, units = Assessment.Runner.pendingUnits configs (Path.Combine(Path.GetTempPath(), "emulators-estimate-none.jsonl")) None
+    let _, units = Assessment.Schedule.pendingUnits configs (Path.Combine(Path.GetTempPath(), "emulators-estimate-none.jsonl")) None
     let category (c: Assessment.Sweep.RunConfig) =
         c.Experiment, Assessment.RunModel.architectureName c.Model, Assessment.RunModel.modelName c.Model, Assessment.RunModel.lfName c.Model
     let exact arch = mfNetwork arch EncodingKind.None Assessment.NetworkLf.Exact
@@ -473,7 +473,7 @@ let private report (dir: string) (out: string) =
             line ""
             line "## The paper preset's total, estimated from a fixed sample"
             line ""
-            line (sprintf "`bench estimate`: %d configurations (one per category, at its smallest N_H) timed at 200 Adam epochs and at 200 + 100 L-BFGS iterations with the preset's search, scaled to the paper's budgets; every one of the preset's %d units (%d runs) costed with its category's seconds per unit of `Runner.expectedCost` (the median rate for categories without a sample). Surrogates are trained afresh per sample, so learned-LF categories come out somewhat high."
+            line (sprintf "`bench estimate`: %d configurations (one per category, at its smallest N_H) timed at 200 Adam epochs and at 200 + 100 L-BFGS iterations with the preset's search, scaled to the paper's budgets; every one of the preset's %d units (%d runs) costed with its category's seconds per unit of `RunCost.expectedCost` (the median rate for categories without a sample). Surrogates are trained afresh per sample, so learned-LF categories come out somewhat high."
                       (d.GetProperty("samples").GetInt32()) (d.GetProperty("units").GetInt32()) (d.GetProperty("runs").GetInt32()))
             line ""
             line (sprintf "Estimate: **%.1f h on one worker, %.1f h with 2 worker processes** (target ≤ 4 h: %s); the largest unit (one configuration's 4 repetitions) %.1f h."

@@ -93,12 +93,12 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
     let path = resultsFile root preset shard
     let options = [ "--preset", Some preset; "--only", only; "--shard", shardText; "--root", givenRoot ]
     printfn "%d experiment(s), %d runs in all; results in %s" exps.Length configs.Length path
-    if args.Contains ReproduceArgs.Status then (printStatus (Runner.inShard shard configs) path jobs; 0) else
+    if args.Contains ReproduceArgs.Status then (printStatus (Schedule.inShard shard configs) path jobs; 0) else
     if args.Contains ReproduceArgs.Fresh then
-        let covered = Runner.inShard shard configs |> List.map (fun c -> c.Key) |> Set.ofList
+        let covered = Schedule.inShard shard configs |> List.map (fun c -> c.Key) |> Set.ofList
         // Pieces of unfinished configurations go too: a fresh run trains everything again.
         let checkpoints = PieceCheckpoint.directoryFor root preset
-        for key in Runner.inShard shard configs |> List.map Runner.groupKey |> List.distinct do
+        for key in Schedule.inShard shard configs |> List.map Runner.groupKey |> List.distinct do
             PieceCheckpoint.clear (PieceCheckpoint.directoryOf checkpoints key)
         match Store.setAside path (fun r -> not (covered.Contains r.Key)) with
         | Some(aside, kept) ->
@@ -121,7 +121,7 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
             Sittings.append sittingsLog { Started = started; At = DateTime.UtcNow; Runs = trained; Jobs = jobs } (status "warning: %s"))
     mark ()
     use _heartbeat = new Threading.Timer((fun _ -> mark ()), null, TimeSpan.FromMinutes 5.0, TimeSpan.FromMinutes 5.0)
-    let report (p: Runner.Progress) =
+    let report (p: Schedule.Progress) =
         trained <- p.Done
         mark ()
         if p.Skipped > 0 && not resumed && p.Total > 0 then
@@ -139,7 +139,7 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
     | _ -> ()
     let execute =
         if jobs = 1 then
-            Runner.inProcessWith
+            Schedule.inProcessWith
                 { Runner.defaultExecution with
                     Checkpoints = Some(PieceCheckpoint.directoryFor root preset)
                     PieceSize = pieceSize
@@ -151,8 +151,8 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
                 status "stopping the workers..."
                 cancel.Cancel())
             Workers.pool jobs (defaultArg (args.TryGetResult ReproduceArgs.Threads) Native.defaultThreads) pieceSize root preset (status "%s")
-    let order = if args.Contains ReproduceArgs.Cheapest_First then Runner.CheapestFirst else Runner.LongestFirst
-    let n = Runner.runAll order configs path shard execute report cancel.Token
+    let order = if args.Contains ReproduceArgs.Cheapest_First then Schedule.CheapestFirst else Schedule.LongestFirst
+    let n = Schedule.runAll order configs path shard execute report cancel.Token
     printfn "finished %d runs in %s" n (duration clock.Elapsed.TotalSeconds)
     let all = Sittings.sittings (Sittings.read sittingsLog)
     if all.Length > 1 then

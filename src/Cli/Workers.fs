@@ -68,7 +68,7 @@ let serve (root: string) (preset: string) (threads: int option) (pieceSize: int 
                 | true, c -> c
                 | _ -> Errors.fail "worker: no run '%s' in the '%s' experiments of %s" k preset root)
             |> List.ofArray
-        let label = ({ Configs = configs; Cost = 0.0 }: Runner.WorkUnit).Label
+        let label = ({ Configs = configs; Cost = 0.0 }: Schedule.WorkUnit).Label
         let progress (p: Runner.PieceReport) =
             Runner.pieceLine label p
             |> Option.iter (fun line ->
@@ -115,7 +115,7 @@ let private kill (w: Worker) =
 /// An executor with `jobs` worker processes. Each worker takes the next unit of the queue (longest first) when it
 /// is free. A worker that dies stops the whole run: the others are stopped, the records already received stay in
 /// the results file, and the error names the unit and shows the worker's stderr. Cancelling stops the workers.
-let pool (jobs: int) (threads: int) (pieceSize: int option) (root: string) (preset: string) (announce: string -> unit) : Runner.Executor =
+let pool (jobs: int) (threads: int) (pieceSize: int option) (root: string) (preset: string) (announce: string -> unit) : Schedule.Executor =
     fun units events cancel ->
         let gate = obj ()
         let mutable next = 0
@@ -134,7 +134,7 @@ let pool (jobs: int) (threads: int) (pieceSize: int option) (root: string) (pres
                     Some units[next - 1]
                 else None)
         let stopping () = lock gate (fun () -> failure.IsSome || cancel.IsCancellationRequested)
-        let died (w: Worker) (u: Runner.WorkUnit) =
+        let died (w: Worker) (u: Schedule.WorkUnit) =
             w.Process.WaitForExit()
             if not (stopping ()) then
                 let stderr = w.Tail.ToArray() |> String.concat "\n"
@@ -144,7 +144,7 @@ let pool (jobs: int) (threads: int) (pieceSize: int option) (root: string) (pres
                         (u.Configs |> List.map (fun c -> c.Key) |> String.concat ", ") stderr)
                 |> Some
                 |> stopAll
-        let send (w: Worker) (u: Runner.WorkUnit) =
+        let send (w: Worker) (u: Schedule.WorkUnit) =
             try
                 w.Process.StandardInput.WriteLine(JsonSerializer.Serialize(u.Configs |> List.map (fun c -> c.Key)))
                 true

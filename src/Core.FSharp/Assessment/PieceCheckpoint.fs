@@ -1,6 +1,6 @@
 /// Finished pieces of a configuration's training, kept on disk while the configuration is unfinished. The largest
 /// configurations of the paper preset (K5 KAN with learned LF at N_H = 1024) train for longer than a sitting of the
-/// run lasts; their search rounds are cut into pieces (Runner.piecesOf), and each finished piece is written here, so
+/// run lasts; their search rounds are cut into pieces (Pieces.piecesOf), and each finished piece is written here, so
 /// an interrupted configuration resumes from its last finished piece instead of from its start. A piece read back
 /// is the piece trained, bit for bit (its members are saved as model files, which reload bit for bit), so a record
 /// does not depend on whether its configuration was interrupted (tested).

@@ -14,7 +14,7 @@ type Status =
       Sittings: Sittings.Sitting list
       /// Wall time over the logged sittings (sittings before the log existed are not in it).
       WallSeconds: float
-      /// Pending runs' expected cost (Runner.expectedCost) at the seconds per unit of cost the finished network
+      /// Pending runs' expected cost (RunCost.expectedCost) at the seconds per unit of cost the finished network
       /// records took; NaN while no network record is finished. Worker time: divide by the workers for wall time.
       RemainingWorkerSeconds: float }
 
@@ -26,7 +26,7 @@ let ofResults (configs: Sweep.RunConfig list) (resultsPath: string) : Status =
     // The pace: measured seconds over expected cost of the finished network runs (GP runs are costed in seconds
     // already, so they would only dilute it).
     let networks = finished |> List.filter (fun c -> not (Sweep.isGp c))
-    let cost = networks |> List.sumBy Runner.expectedCost
+    let cost = networks |> List.sumBy RunCost.expectedCost
     let secondsPerCost = if cost > 0.0 then (networks |> List.sumBy (fun c -> byKey[c.Key].Seconds)) / cost else nan
     let sittings = Sittings.sittings (Sittings.read (Sittings.pathFor resultsPath))
     { Experiments =
@@ -39,4 +39,4 @@ let ofResults (configs: Sweep.RunConfig list) (resultsPath: string) : Status =
       WorkerSeconds = finished |> List.sumBy (fun c -> byKey[c.Key].Seconds)
       Sittings = sittings
       WallSeconds = Sittings.totalWallSeconds sittings
-      RemainingWorkerSeconds = (pending |> List.sumBy Runner.expectedCost) * secondsPerCost }
+      RemainingWorkerSeconds = (pending |> List.sumBy RunCost.expectedCost) * secondsPerCost }

@@ -1,20 +1,10 @@
-/// Runs assessment configurations: data, hyperparameter search on separate validation data, test scoring, and
-/// one record appended per finished run. Finished keys are skipped, so a rerun resumes where a crash stopped.
+/// Trains the repetitions of one assessment configuration as a group: data, hyperparameter search on separate
+/// validation data, the other repetitions with the chosen candidate, test scoring, one record per repetition.
 module Emulators.Core.Assessment.Runner
 
 open System
 open System.Diagnostics
 open Emulators.Core
-
-type Progress =
-    { Done: int
-      Total: int
-      Skipped: int
-      Current: string
-      ElapsedSeconds: float
-      /// Pending and running work weighted by its expected cost (expectedCost), at the seconds per unit of cost
-      /// measured on the work finished so far; NaN until something has finished.
-      RemainingSeconds: float }
 
 /// A network run's architecture and model (the runner trains networks; GP baselines go to GpRuns).
 let private networkOf (c: Sweep.RunConfig) =
@@ -102,28 +92,6 @@ let private repetition (cache: SurrogateCache.Cache) (c: Sweep.RunConfig) : Repe
       ValidationX = xv
       ValidationY = Experiment.evaluate p.Hf xv }
 
-/// `blocks` blocks of `unit` members cut into k contiguous pieces as even as can be: (start, length) in members.
-let private evenCuts (unit: int) (k: int) (blocks: int) =
-    let small, extra = blocks / k, blocks % k
-    let lengths = List.init k (fun i -> unit * (if i < extra then small + 1 else small))
-    List.scan (+) 0 lengths |> List.pairwise |> List.map (fun (a, b) -> a, b - a)
-
-/// Split n members into pieces of at most `size` (balanced), none of one member unless n is 1: a batch of one
-/// rounds differently from a batch of several, while batches of two or more give every member the same bits
-/// whatever else shares the batch (tested), so how a round is cut into pieces does not change any record. For a
-/// KAN that holds for batches of a multiple of its row multiple only (Fit.rowMultiple): `piecesIn`.
-let piecesOf (size: int) (n: int) : (int * int) list =
-    if n <= 0 then [] else evenCuts 1 (max 1 (min ((n + (max 2 size) - 1) / max 2 size) (n / 2))) n
-
-/// `piecesOf`, in pieces of a multiple of `multiple` members where n is such a multiple (blocks of `multiple`
-/// members cut as evenly as `piecesOf` cuts members), so that every piece gives each member the bits of the whole
-/// batch (Fit.rowMultiple). A round of another size is not free of the row effect to begin with: cut as `piecesOf`.
-let piecesIn (multiple: int) (size: int) (n: int) : (int * int) list =
-    if multiple <= 1 || n <= 0 || n % multiple <> 0 then piecesOf size n
-    else
-        let blocks = n / multiple
-        evenCuts multiple (max 1 (min ((n + size - 1) / max 1 size) blocks)) blocks
-
 /// Train members as the members of one batched ensemble: member k has its repetition's data, seed and
 /// pre-trained surrogates (so the same start as every candidate of that repetition) and its candidate's learning
 /// rate and λ. Each member is scored on its repetition's validation data. Returns the errors and a way to take
@@ -154,7 +122,7 @@ type PieceReport =
 type Execution =
     { Cache: SurrogateCache.Cache
       /// At most this many members train as one batched ensemble (a search round is cut into pieces this size);
-      /// None: a size from the configuration's expected cost (pieceSizeFor).
+      /// None: a size from the configuration's expected cost (RunCost.pieceSizeFor).
       PieceSize: int option
       /// Where finished pieces are kept (PieceCheckpoint), so an interrupted configuration resumes midway.
       Checkpoints: string option
@@ -169,7 +137,7 @@ let private firstBest (errors: float[]) =
     errors |> Array.mapi (fun i e -> i, Search.comparable e) |> Array.fold (fun (bi, be) (i, e) -> if e < be then (i, e) else (bi, be)) (0, Search.comparable errors[0]) |> fst
 
 /// Train one stage of a group ("round r" of the search, or "others", the other repetitions with the chosen
-/// candidate): repetition r's members are batches[r], trained in pieces of at most `pieceSize` members (piecesOf),
+/// candidate): repetition r's members are batches[r], trained in pieces of at most `pieceSize` members (Pieces.piecesIn),
 /// each one batched ensemble. A piece finished before (in `x.Checkpoints`) is read back instead of trained. Each
 /// member comes back with its validation error and, where kept, its single-member emulator: all of them for
 /// "others", the best of each piece for a search round (the search's choice is always the best of a piece).
@@ -179,7 +147,7 @@ let private evaluateStage (x: Execution) (pieceSize: int) (stage: string) (c: Sw
     let resolve name = reps[0].Data.Sources |> List.tryPick (function Exact f when f.Name = name -> Some f | _ -> None)
     let keepAll = stage = "others"
     let text (v: float) = v.ToString("R", Globalization.CultureInfo.InvariantCulture)
-    let cuts = piecesIn (Fit.rowMultipleFor (trainConfig c) (specOf c) reps[0].Data) pieceSize members.Length
+    let cuts = Pieces.piecesIn (Fit.rowMultipleFor (trainConfig c) (specOf c) reps[0].Data) pieceSize members.Length
     let piece index (start, length) =
         let ms = members[start .. start + length - 1]
         let identity =
@@ -214,55 +182,6 @@ let private recordOf (rep: Repetition) ((best: Search.Candidate, valErr, chosen:
         { LearningRate = best.LearningRate; Lambda = best.Lambda; Candidates = history.Length; ValidationNormalizedMse = valErr }
     Scoring.record rep.Config rep.Problem rep.Data.Hf (fun x -> (Emulator.predict chosen x).Value) choice seconds
 
-/// The repetition whose validation draw tunes a configuration. The paper tunes per configuration (spec §5, Hyperopt
-/// "tuned per configuration"): one search, on repetition 0's data and validation draw, chooses the learning rate and
-/// λ that every repetition then trains with. Tuning each repetition on its own would cost a full search per
-/// repetition (4× the trainings at the paper's 2 × 16 candidates) for hyperparameters the paper does not re-tune.
-let tuningRep = 0
-
-/// Seconds per unit of expectedCost on this machine's workers (about 60 µs, the paper preset's first 492 records):
-/// only to put the GP runs, costed in seconds, on the networks' scale.
-let private secondsPerCost = 60e-6
-
-/// Relative cost of a run, for ordering the work (longest first) and for the estimate of the time left: a batch
-/// of E members costs (overhead + E·per-member) per step, where the overhead is per operation (about 15 MLP-3×16
-/// member-steps, measured at E = 1 and 64) and the per-member part scales with the block (KAN about 6× an MLP's,
-/// measured) and the data (HF points, input dimensions); an L-BFGS iteration costs about 3 Adam steps (measured
-/// 3.3× for MLP, 3.0× for KAN at E = 64). The tuning repetition's run carries its configuration's search (rounds ×
-/// a batch of candidates); another repetition's run, its share of one batch of the remaining repetitions (3 of a
-/// configuration's 4). An affine encoder adds about 1.4×, a nonlinear one little; learned LF costs about 5× end to
-/// end (the LF loss on the LF points every step) and nothing more with pretrain-and-freeze (the surrogates come
-/// pre-trained from the cache) — fitted on the paper preset's first 251 finished configurations (log-linear
-/// least squares of measured over expected time). Only the ratios matter: the estimate calibrates them against the
-/// measured time of finished work.
-let expectedCost (c: Sweep.RunConfig) =
-    if Sweep.isGp c then GpRuns.expectedSeconds c / secondsPerCost else
-    let b = c.Budget
-    let steps = float b.AdamEpochs + 3.0 * float b.LbfgsIterations
-    let architecture, model = networkOf c
-    let arch = match architecture with Architecture.Kan -> 6.0 | _ -> 1.0
-    let size = float (b.Depth * b.Width * b.Width) / 768.0
-    let encoding, lf =
-        match model with
-        | NetworkModel.SingleFidelity -> 1.0, 1.0
-        | NetworkModel.MultiFidelity mf ->
-            (match mf.Encoding with EncodingKind.Affine -> 1.4 | _ -> 1.0),
-            (match mf.Lf with NetworkLf.Learned EndToEnd -> 5.0 | _ -> 1.0)
-    let dim = (Problems.Catalogue.find c.Problem).Domain.Dim
-    let perMember = arch * (0.25 + 0.75 * size) * encoding * lf * (1.0 + float c.Nh / 64.0) * (1.0 + float dim / 20.0)
-    let batch (e: int) = steps * (15.0 + float e * perMember)
-    if c.Rep = tuningRep then float (max 1 b.SearchRounds) * batch (max 1 b.SearchCandidates)
-    else batch 3 / 3.0
-
-/// Members per piece of a search round (Execution.PieceSize): the whole round where it is expected to train in
-/// half an hour or less, else pieces of about that (at least two members), so that an interrupted sitting loses at
-/// most one piece. Where a round is that long, a member's own work dominates the batch's shared overhead, so the
-/// pieces cost little more than the whole round.
-let pieceSizeFor (c: Sweep.RunConfig) =
-    let n = max 1 c.Budget.SearchCandidates
-    let roundHours = expectedCost { c with Rep = tuningRep } / float (max 1 c.Budget.SearchRounds) * secondsPerCost / 3600.0
-    if roundHours <= 0.5 then n else max 2 (int (float n * 0.5 / roundHours))
-
 /// `runGroup` carried out as `x` says.
 let runGroupIn (x: Execution) (configs: Sweep.RunConfig list) : RunRecord list =
     match configs with
@@ -277,18 +196,18 @@ let runGroupIn (x: Execution) (configs: Sweep.RunConfig list) : RunRecord list =
         | Some(r, _) -> Errors.fail "a run group has repetition %d twice (%s)" r first.Key
         | None -> ()
         let clock = Stopwatch.StartNew()
-        let pieceSize = defaultArg x.PieceSize (pieceSizeFor first)
+        let pieceSize = defaultArg x.PieceSize (RunCost.pieceSizeFor first)
         let reps = configs |> List.map (repetition x.Cache) |> Array.ofList
         // The search runs on the tuning repetition, in the group or not (a search is deterministic, so a group
         // without it reruns the same search and gets the same hyperparameters).
         let tuner =
-            match reps |> Array.tryFind (fun r -> r.Config.Rep = tuningRep) with
+            match reps |> Array.tryFind (fun r -> r.Config.Rep = Search.tuningRep) with
             | Some r -> r
-            | None -> repetition x.Cache { first with Rep = tuningRep }
+            | None -> repetition x.Cache { first with Rep = Search.tuningRep }
         let mutable round = 0
         let mutable restoredSeconds = 0.0
         let (best, tunerError, tunerModel), history =
-            Search.run (7919 * tuningRep + first.Nh) first.Budget.SearchCandidates first.Budget.SearchRounds
+            Search.run (7919 * Search.tuningRep + first.Nh) first.Budget.SearchCandidates first.Budget.SearchRounds
                 (fun batch ->
                     let scored, seconds = evaluateStage x pieceSize (sprintf "round %d" round) first [| tuner |] [| batch |]
                     round <- round + 1
@@ -296,7 +215,7 @@ let runGroupIn (x: Execution) (configs: Sweep.RunConfig list) : RunRecord list =
                     scored[0])
         // The other repetitions train with the chosen candidate, as one ensemble (one member each), each scored on
         // its own validation draw for the record.
-        let others = reps |> Array.filter (fun r -> r.Config.Rep <> tuningRep)
+        let others = reps |> Array.filter (fun r -> r.Config.Rep <> Search.tuningRep)
         // A lone repetition trains twice over (two identical members): end to end, a batch of one rounds differently
         // from a batch of several (last-bit differences, seen on K1 with learned LF), and a record should not depend
         // on which repetitions shared its group. (A KAN's can still, by its row, where the batch is not a multiple
@@ -315,7 +234,7 @@ let runGroupIn (x: Execution) (configs: Sweep.RunConfig list) : RunRecord list =
             reps
             |> Array.map (fun rep ->
                 let outcome =
-                    if rep.Config.Rep = tuningRep then (best, tunerError, tunerModel)
+                    if rep.Config.Rep = Search.tuningRep then (best, tunerError, tunerModel)
                     else let err, model = trained[rep.Config.Rep] in (best, err, model)
                 recordOf rep (outcome, history) seconds)
             |> List.ofArray
@@ -327,7 +246,7 @@ let runGroupWith (cache: SurrogateCache.Cache) (configs: Sweep.RunConfig list) :
     runGroupIn { defaultExecution with Cache = cache } configs
 
 /// The repetitions of one configuration (the same key but for the repetition), trained together: the search on
-/// the tuning repetition (tuningRep) trains each round's candidates as one batched ensemble, then the other
+/// the tuning repetition (Search.tuningRep) trains each round's candidates as one batched ensemble, then the other
 /// repetitions train with the chosen candidate as one ensemble, each member on its own repetition's data. LF
 /// surrogates come pre-trained from the process's cache (SurrogateCache.shared). A repetition's record does not
 /// depend on which other repetitions share its group. Records come in the order of the configurations. GP
@@ -337,38 +256,6 @@ let runGroup (configs: Sweep.RunConfig list) : RunRecord list = runGroupWith Sur
 /// One configuration, start to finish (a group of one).
 let runOne (c: Sweep.RunConfig) : RunRecord = runGroup [ c ] |> List.head
 
-/// One unit of work: the configurations that train together, with their summed expected cost.
-type WorkUnit =
-    { Configs: Sweep.RunConfig list
-      Cost: float }
-    member u.Label =
-        let c = u.Configs.Head
-        let reps = if u.Configs.Length = 1 then sprintf "rep %d" c.Rep else sprintf "%d reps" u.Configs.Length
-        let m = c.Model
-        sprintf "%s %s %s %s/%s/%s N_H=%d %s" c.Experiment c.Problem (RunModel.architectureName m) (RunModel.modelName m)
-            (RunModel.encodingName m) (RunModel.lfName m) c.Nh reps
-
-/// What an executor reports back about the units it was given.
-type UnitEvents =
-    { Started: WorkUnit -> unit
-      /// Called once per unit, with its records; calls never overlap.
-      Finished: WorkUnit -> RunRecord list -> unit }
-
-/// Does a list of units (in the order given, as far as its parallelism allows), reporting each start and finish;
-/// returns when all are finished and raises on the first failure or on cancellation.
-type Executor = WorkUnit[] -> UnitEvents -> Threading.CancellationToken -> unit
-
-/// Every unit one after another in this process.
-let inProcessWith (x: Execution) : Executor =
-    fun units events cancel ->
-        for u in units do
-            cancel.ThrowIfCancellationRequested()
-            events.Started u
-            events.Finished u (runGroupIn x u.Configs)
-
-/// `inProcessWith defaultExecution`.
-let inProcess : Executor = inProcessWith defaultExecution
-
 /// A line on a piece of a stage cut into several (None for a stage trained whole: nothing worth saying).
 let pieceLine (label: string) (p: PieceReport) =
     if p.Count <= 1 then None
@@ -376,80 +263,3 @@ let pieceLine (label: string) (p: PieceReport) =
         Some(sprintf "%s: %s, piece %d of %d (%d members) %s" label p.Stage p.Index p.Count p.Members
                  (if p.Restored then "read back from its checkpoint" else sprintf "trained in %.0f s" p.Seconds))
 
-/// The configurations of shard k of n (all without a shard). Groups are assigned whole, by their group key.
-let inShard (shard: (int * int) option) (configs: Sweep.RunConfig list) =
-    match shard with
-    | Some(k, n) -> configs |> List.filter (fun c -> Store.shardOf n (groupKey c) = k)
-    | None -> configs
-
-/// The order units run in. Longest first balances parallel workers best at the end of a run that goes through in
-/// one sitting; cheapest first gives the most finished configurations soonest, for a run spread over sittings.
-type Order =
-    | LongestFirst
-    | CheapestFirst
-
-/// The configurations of this shard not yet in the results file, as units of work, in the order given.
-let pendingUnitsIn (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) =
-    let mine = inShard shard configs
-    let finished = Store.finishedKeys resultsPath
-    let sign = match order with LongestFirst -> -1.0 | CheapestFirst -> 1.0
-    let units =
-        mine
-        |> List.filter (fun c -> not (finished.Contains c.Key))
-        |> List.groupBy groupKey
-        |> List.map (fun (key, cs) -> key, { Configs = cs |> List.sortBy (fun c -> c.Rep); Cost = cs |> List.sumBy expectedCost })
-        |> List.sortBy (fun (key, u) -> sign * u.Cost, key)
-        |> List.map snd
-        |> Array.ofList
-    mine, units
-
-/// `pendingUnitsIn LongestFirst`.
-let pendingUnits configs resultsPath shard = pendingUnitsIn LongestFirst configs resultsPath shard
-
-/// Run every configuration of this shard not yet in the results file with the executor given (the CLI's worker
-/// processes, or inProcess), appending each record as its unit finishes: this is the only writer of the file.
-/// Returns the number of runs trained.
-let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) (execute: Executor)
-           (report: Progress -> unit) (cancel: Threading.CancellationToken) =
-    let mine, units = pendingUnitsIn order configs resultsPath shard
-    let total = units |> Array.sumBy (fun u -> u.Configs.Length)
-    let skipped = mine.Length - total
-    let clock = Stopwatch.StartNew()
-    let gate = obj ()
-    let running = Collections.Generic.Dictionary<WorkUnit, float>(HashIdentity.Reference)
-    let mutable completed = 0
-    let mutable pendingCost = units |> Array.sumBy (fun u -> u.Cost)
-    let mutable doneCost = 0.0
-    let mutable doneSeconds = 0.0
-    let remaining () =
-        if doneCost = 0.0 then nan
-        else
-            let rate = doneSeconds / doneCost
-            let now = clock.Elapsed.TotalSeconds
-            let inFlight = running |> Seq.sumBy (fun kv -> max 0.0 (kv.Key.Cost * rate - (now - kv.Value)))
-            // Work shares the parallel slots; the largest remaining unit bounds the time from below.
-            let slots = float (max 1 running.Count)
-            max (pendingCost * rate / slots + inFlight / slots) (running |> Seq.fold (fun m kv -> max m (kv.Key.Cost * rate - (now - kv.Value))) 0.0)
-    let progress current =
-        report
-            { Done = completed; Total = total; Skipped = skipped; Current = current
-              ElapsedSeconds = clock.Elapsed.TotalSeconds; RemainingSeconds = remaining () }
-    let events =
-        { Started =
-            fun u ->
-                lock gate (fun () ->
-                    running[u] <- clock.Elapsed.TotalSeconds
-                    pendingCost <- pendingCost - u.Cost
-                    progress u.Label)
-          Finished =
-            fun u records ->
-                lock gate (fun () ->
-                    for r in records do
-                        Store.append resultsPath r
-                    completed <- completed + records.Length
-                    doneCost <- doneCost + u.Cost
-                    doneSeconds <- doneSeconds + (clock.Elapsed.TotalSeconds - running[u])
-                    running.Remove u |> ignore) }
-    if units.Length > 0 then execute units events cancel
-    lock gate (fun () -> progress "done")
-    total

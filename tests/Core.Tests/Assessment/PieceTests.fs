@@ -1,4 +1,4 @@
-/// Search rounds cut into pieces (Runner.piecesOf) and pieces kept on disk while a configuration is unfinished
+/// Search rounds cut into pieces (Pieces.piecesOf) and pieces kept on disk while a configuration is unfinished
 /// (PieceCheckpoint): neither may change a record.
 module PieceTests
 
@@ -41,7 +41,7 @@ let tests =
         test "a round is cut into balanced pieces of two or more members that cover it once" {
             for n in 1 .. 40 do
                 for size in 1 .. 20 do
-                    let cuts = Runner.piecesOf size n
+                    let cuts = Pieces.piecesOf size n
                     Expect.equal (cuts |> List.sumBy snd) n (sprintf "n %d size %d: every member once" n size)
                     Expect.equal (cuts |> List.map fst) (cuts |> List.scan (fun a (_, l) -> a + l) 0 |> List.take cuts.Length) "contiguous, in order"
                     if n >= 2 then Expect.isTrue (cuts |> List.forall (fun (_, l) -> l >= 2)) (sprintf "n %d size %d: no piece of one member" n size)
@@ -49,21 +49,21 @@ let tests =
                     Expect.isLessThanOrEqual (List.max lengths - List.min lengths) 1 "balanced"
                     if n >= 4 && size >= 2 then
                         Expect.isLessThanOrEqual (List.max lengths) (max size 3) (sprintf "n %d size %d: at most the size asked (3 when two would leave one)" n size)
-            Expect.isEmpty (Runner.piecesOf 4 0) "nothing to cut"
+            Expect.isEmpty (Pieces.piecesOf 4 0) "nothing to cut"
         }
         test "a round a KAN needs in multiples of its row multiple is cut into pieces of such multiples" {
             for multiple in [ 2; 4; 8 ] do
                 for n in [ multiple; 2 * multiple; 16; 24; 32 ] |> List.filter (fun n -> n % multiple = 0) do
                     for size in 1 .. 20 do
-                        let cuts = Runner.piecesIn multiple size n
+                        let cuts = Pieces.piecesIn multiple size n
                         let lengths = cuts |> List.map snd
                         Expect.equal (List.sum lengths) n (sprintf "multiple %d, n %d, size %d: every member once" multiple n size)
                         Expect.equal (cuts |> List.map fst) (cuts |> List.scan (fun a (_, l) -> a + l) 0 |> List.take cuts.Length) "contiguous, in order"
                         Expect.isTrue (lengths |> List.forall (fun l -> l % multiple = 0)) (sprintf "multiple %d, n %d, size %d: %A" multiple n size lengths)
                         Expect.isLessThanOrEqual (List.max lengths - List.min lengths) multiple "balanced to a block"
                         Expect.isLessThanOrEqual (List.max lengths) (max multiple ((size + multiple - 1) / multiple * multiple)) "at most the size asked, rounded up to a block"
-            Expect.equal (Runner.piecesIn 8 4 12) (Runner.piecesOf 4 12) "a round that is no multiple is cut as before"
-            Expect.equal (Runner.piecesIn 1 5 16) (Runner.piecesOf 5 16) "multiple 1: as before"
+            Expect.equal (Pieces.piecesIn 8 4 12) (Pieces.piecesOf 4 12) "a round that is no multiple is cut as before"
+            Expect.equal (Pieces.piecesIn 1 5 16) (Pieces.piecesOf 5 16) "multiple 1: as before"
         }
         test "cutting the search rounds into pieces changes no record, bit for bit" {
             for c in [ config Architecture.Mlp EncodingKind.None NetworkLf.Exact; config Architecture.Kan EncodingKind.Affine (NetworkLf.Learned EndToEnd); config Architecture.Siren EncodingKind.Nonlinear (NetworkLf.Learned PretrainFreeze) ] do

@@ -43,7 +43,7 @@ let tests =
             let group = Runner.runGroupWith (SurrogateCache.create ()) [ for r in 0 .. 2 -> config "K1" NetworkLf.Exact r ]
             let tuner = Runner.runGroupWith (SurrogateCache.create ()) [ config "K1" NetworkLf.Exact 0 ]
             Expect.equal (results group[0]) (results tuner.Head) "repetition 0's record is its search's, with or without the others"
-            let search = Search.run (7919 * Runner.tuningRep + 8) budget.SearchCandidates budget.SearchRounds (fun batch -> batch |> Array.map (fun _ -> 0.0, ()))
+            let search = Search.run (7919 * Search.tuningRep + 8) budget.SearchCandidates budget.SearchRounds (fun batch -> batch |> Array.map (fun _ -> 0.0, ()))
             for r in group do
                 Expect.equal (r.LearningRate, r.Lambda) (tuner.Head.LearningRate, tuner.Head.Lambda) (sprintf "rep %d: the tuned candidate" r.Rep)
                 Expect.equal r.SearchCandidates (snd search).Length (sprintf "rep %d: the configuration's search size" r.Rep)

@@ -113,15 +113,15 @@ let tests =
                               for rep in 0 .. 3 do
                                   yield config rep nh arch lf ]
             let none = Path.Combine(Path.GetTempPath(), Guid.NewGuid().ToString("N") + ".jsonl")
-            let _, all = Runner.pendingUnits configs none None
+            let _, all = Schedule.pendingUnits configs none None
             Expect.equal all.Length 12 "one unit per configuration"
             for u in all do
                 Expect.equal (u.Configs |> List.map (fun c -> c.Rep)) [ 0; 1; 2; 3 ] "all repetitions, in order"
                 Expect.equal (u.Configs |> List.map Runner.groupKey |> List.distinct).Length 1 "one configuration"
             Expect.equal (all |> Array.map (fun u -> u.Cost) |> Array.sortDescending) (all |> Array.map (fun u -> u.Cost)) "longest first"
-            let _, cheapest = Runner.pendingUnitsIn Runner.CheapestFirst configs none None
+            let _, cheapest = Schedule.pendingUnitsIn Schedule.CheapestFirst configs none None
             Expect.equal (cheapest |> Array.map (fun u -> u.Cost)) (all |> Array.map (fun u -> u.Cost) |> Array.sort) "cheapest first, on request"
-            let shards = [ for k in 1 .. 5 -> snd (Runner.pendingUnits configs none (Some(k, 5))) ]
+            let shards = [ for k in 1 .. 5 -> snd (Schedule.pendingUnits configs none (Some(k, 5))) ]
             let keys = shards |> List.collect (fun us -> us |> Seq.collect (fun u -> u.Configs) |> Seq.map (fun c -> c.Key) |> List.ofSeq)
             Expect.equal (List.sort keys) (configs |> List.map (fun c -> c.Key) |> List.sort) "every run in exactly one shard"
             Expect.equal (shards |> List.sumBy (fun us -> us.Length)) 12 "no unit split between shards"
@@ -129,7 +129,7 @@ let tests =
 
         test "expected cost grows with the work a run does" {
             let c = config 0 8 Architecture.Mlp NetworkLf.Exact
-            let cost = Runner.expectedCost
+            let cost = RunCost.expectedCost
             Expect.isGreaterThan (cost (config 0 8 Architecture.Kan NetworkLf.Exact)) (cost c) "KAN costs more than MLP"
             Expect.isGreaterThan (cost (config 0 8 Architecture.Mlp (NetworkLf.Learned EndToEnd))) (cost c)
                 "learned LF end to end trains on the LF points every step"

@@ -1,0 +1,128 @@
+/// The work of a preset: its pending configurations as units (the repetitions that train together), the order they
+/// run in, the executor that trains them, and the one writer of the results file, with progress and time left.
+module Emulators.Core.Assessment.Schedule
+
+open System
+open System.Diagnostics
+open Emulators.Core
+
+/// Where a run of the schedule stands, reported at each unit's start and at the end.
+type Progress =
+    { Done: int
+      Total: int
+      Skipped: int
+      Current: string
+      ElapsedSeconds: float
+      /// Pending and running work weighted by its expected cost (RunCost.expectedCost), at the seconds per unit of cost
+      /// measured on the work finished so far; NaN until something has finished.
+      RemainingSeconds: float }
+
+/// One unit of work: the configurations that train together, with their summed expected cost.
+type WorkUnit =
+    { Configs: Sweep.RunConfig list
+      Cost: float }
+    member u.Label =
+        let c = u.Configs.Head
+        let reps = if u.Configs.Length = 1 then sprintf "rep %d" c.Rep else sprintf "%d reps" u.Configs.Length
+        let m = c.Model
+        sprintf "%s %s %s %s/%s/%s N_H=%d %s" c.Experiment c.Problem (RunModel.architectureName m) (RunModel.modelName m)
+            (RunModel.encodingName m) (RunModel.lfName m) c.Nh reps
+
+/// What an executor reports back about the units it was given.
+type UnitEvents =
+    { Started: WorkUnit -> unit
+      /// Called once per unit, with its records; calls never overlap.
+      Finished: WorkUnit -> RunRecord list -> unit }
+
+/// Does a list of units (in the order given, as far as its parallelism allows), reporting each start and finish;
+/// returns when all are finished and raises on the first failure or on cancellation.
+type Executor = WorkUnit[] -> UnitEvents -> Threading.CancellationToken -> unit
+
+/// Every unit one after another in this process.
+let inProcessWith (x: Runner.Execution) : Executor =
+    fun units events cancel ->
+        for u in units do
+            cancel.ThrowIfCancellationRequested()
+            events.Started u
+            events.Finished u (Runner.runGroupIn x u.Configs)
+
+/// `inProcessWith Runner.defaultExecution`.
+let inProcess : Executor = inProcessWith Runner.defaultExecution
+
+/// The configurations of shard k of n (all without a shard). Groups are assigned whole, by their group key.
+let inShard (shard: (int * int) option) (configs: Sweep.RunConfig list) =
+    match shard with
+    | Some(k, n) -> configs |> List.filter (fun c -> Store.shardOf n (Runner.groupKey c) = k)
+    | None -> configs
+
+/// The order units run in. Longest first balances parallel workers best at the end of a run that goes through in
+/// one sitting; cheapest first gives the most finished configurations soonest, for a run spread over sittings.
+type Order =
+    | LongestFirst
+    | CheapestFirst
+
+/// The configurations of this shard not yet in the results file, as units of work, in the order given.
+let pendingUnitsIn (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) =
+    let mine = inShard shard configs
+    let finished = Store.finishedKeys resultsPath
+    let sign = match order with LongestFirst -> -1.0 | CheapestFirst -> 1.0
+    let units =
+        mine
+        |> List.filter (fun c -> not (finished.Contains c.Key))
+        |> List.groupBy Runner.groupKey
+        |> List.map (fun (key, cs) -> key, { Configs = cs |> List.sortBy (fun c -> c.Rep); Cost = cs |> List.sumBy RunCost.expectedCost })
+        |> List.sortBy (fun (key, u) -> sign * u.Cost, key)
+        |> List.map snd
+        |> Array.ofList
+    mine, units
+
+/// `pendingUnitsIn LongestFirst`.
+let pendingUnits configs resultsPath shard = pendingUnitsIn LongestFirst configs resultsPath shard
+
+/// Run every configuration of this shard not yet in the results file with the executor given (the CLI's worker
+/// processes, or inProcess), appending each record as its unit finishes: this is the only writer of the file.
+/// Returns the number of runs trained.
+let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) (execute: Executor)
+           (report: Progress -> unit) (cancel: Threading.CancellationToken) =
+    let mine, units = pendingUnitsIn order configs resultsPath shard
+    let total = units |> Array.sumBy (fun u -> u.Configs.Length)
+    let skipped = mine.Length - total
+    let clock = Stopwatch.StartNew()
+    let gate = obj ()
+    let running = Collections.Generic.Dictionary<WorkUnit, float>(HashIdentity.Reference)
+    let mutable completed = 0
+    let mutable pendingCost = units |> Array.sumBy (fun u -> u.Cost)
+    let mutable doneCost = 0.0
+    let mutable doneSeconds = 0.0
+    let remaining () =
+        if doneCost = 0.0 then nan
+        else
+            let rate = doneSeconds / doneCost
+            let now = clock.Elapsed.TotalSeconds
+            let inFlight = running |> Seq.sumBy (fun kv -> max 0.0 (kv.Key.Cost * rate - (now - kv.Value)))
+            // Work shares the parallel slots; the largest remaining unit bounds the time from below.
+            let slots = float (max 1 running.Count)
+            max (pendingCost * rate / slots + inFlight / slots) (running |> Seq.fold (fun m kv -> max m (kv.Key.Cost * rate - (now - kv.Value))) 0.0)
+    let progress current =
+        report
+            { Done = completed; Total = total; Skipped = skipped; Current = current
+              ElapsedSeconds = clock.Elapsed.TotalSeconds; RemainingSeconds = remaining () }
+    let events =
+        { Started =
+            fun u ->
+                lock gate (fun () ->
+                    running[u] <- clock.Elapsed.TotalSeconds
+                    pendingCost <- pendingCost - u.Cost
+                    progress u.Label)
+          Finished =
+            fun u records ->
+                lock gate (fun () ->
+                    for r in records do
+                        Store.append resultsPath r
+                    completed <- completed + records.Length
+                    doneCost <- doneCost + u.Cost
+                    doneSeconds <- doneSeconds + (clock.Elapsed.TotalSeconds - running[u])
+                    running.Remove u |> ignore) }
+    if units.Length > 0 then execute units events cancel
+    lock gate (fun () -> progress "done")
+    total
