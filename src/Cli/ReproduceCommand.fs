@@ -75,6 +75,10 @@ let private printStatus (configs: Sweep.RunConfig list) (path: string) (jobs: in
     if s.Done < s.Total then
         printfn "left: %d runs, about %s of worker time at the finished network runs' pace (about %s with %d workers)"
             (s.Total - s.Done) (hours s.RemainingWorkerSeconds) (hours (s.RemainingWorkerSeconds / float jobs)) jobs
+        for k in s.Pending do
+            let nh = k.Nh |> List.map string |> String.concat ", "
+            printfn "  %-20s %-36s %4d runs  %7s   %s; N_H %s" k.Experiment k.Kind k.Runs (hours k.WorkerSeconds)
+                (String.concat " " k.Problems) nh
 
 let reproduce (args: ParseResults<ReproduceArgs>) =
     // One libtorch thread per run; runs go in parallel worker processes (--jobs) instead, which suits tiny networks

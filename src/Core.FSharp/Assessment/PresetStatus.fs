@@ -5,6 +5,17 @@ module Emulators.Core.Assessment.PresetStatus
 
 type ExperimentCount = { Experiment: string; Done: int; Total: int }
 
+/// Pending runs of one kind (experiment, architecture, model, LF mode, strategy), for planning the sittings left:
+/// the problems and N_H they span, how many, and their expected worker time.
+type PendingKind =
+    { Experiment: string
+      /// e.g. "kan mf/learned/end-to-end", "mlp mf/affine/exact", "mlp sf", "gp nargp/exact".
+      Kind: string
+      Problems: string list
+      Nh: int list
+      Runs: int
+      WorkerSeconds: float }
+
 type Status =
     { Experiments: ExperimentCount list
       Done: int
@@ -16,7 +27,18 @@ type Status =
       WallSeconds: float
       /// Pending runs' expected cost (RunCost.expectedCost) at the seconds per unit of cost the finished network
       /// records took; NaN while no network record is finished. Worker time: divide by the workers for wall time.
-      RemainingWorkerSeconds: float }
+      RemainingWorkerSeconds: float
+      /// The pending runs by kind, the costliest first (RemainingWorkerSeconds split up).
+      Pending: PendingKind list }
+
+/// The kind of a run for the pending list: its architecture and model, with the encoding, LF mode and strategy
+/// where they apply ("mlp mf/affine/exact", "kan mf/learned/end-to-end", "mlp sf", "gp nargp/exact", "gp").
+let private kindOf (c: Sweep.RunConfig) =
+    let m = c.Model
+    let arch, model = RunModel.architectureName m, RunModel.modelName m
+    let rest = [ RunModel.encodingName m; RunModel.lfName m; RunModel.strategyName m ] |> List.filter (fun p -> p <> RunModel.NotApplicable)
+    let named = if model = arch then rest else model :: rest
+    String.concat " " (arch :: (if named.IsEmpty then [] else [ String.concat "/" named ]))
 
 /// The status of `configs` (a preset's expanded runs) against the results file at `resultsPath`.
 let ofResults (configs: Sweep.RunConfig list) (resultsPath: string) : Status =
@@ -39,4 +61,15 @@ let ofResults (configs: Sweep.RunConfig list) (resultsPath: string) : Status =
       WorkerSeconds = finished |> List.sumBy (fun c -> byKey[c.Key].Seconds)
       Sittings = sittings
       WallSeconds = Sittings.totalWallSeconds sittings
-      RemainingWorkerSeconds = (pending |> List.sumBy RunCost.expectedCost) * secondsPerCost }
+      RemainingWorkerSeconds = (pending |> List.sumBy RunCost.expectedCost) * secondsPerCost
+      Pending =
+        pending
+        |> List.groupBy (fun c -> c.Experiment, kindOf c)
+        |> List.map (fun ((experiment, kind), cs) ->
+            { Experiment = experiment
+              Kind = kind
+              Problems = cs |> List.map (fun c -> c.Problem) |> List.distinct
+              Nh = cs |> List.map (fun c -> c.Nh) |> List.distinct |> List.sort
+              Runs = cs.Length
+              WorkerSeconds = (cs |> List.sumBy RunCost.expectedCost) * secondsPerCost })
+        |> List.sortBy (fun k -> -k.WorkerSeconds, k.Experiment, k.Kind) }

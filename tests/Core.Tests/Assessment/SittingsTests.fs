@@ -79,5 +79,15 @@ let tests =
             Expect.floatClose Accuracy.veryHigh s.WorkerSeconds seconds "worker time = the records' seconds"
             Expect.floatClose Accuracy.veryHigh s.WallSeconds 5400.0 "one sitting of 90 minutes"
             Expect.isTrue (s.RemainingWorkerSeconds > 0.0 && not (Double.IsInfinity s.RemainingWorkerSeconds)) "the rest priced at the pace seen"
+            // the pending list splits exactly the runs left and their price, costliest first
+            Expect.equal (s.Pending |> List.sumBy (fun k -> k.Runs)) (s.Total - s.Done) "every pending run in one kind"
+            Expect.floatClose Accuracy.high (s.Pending |> List.sumBy (fun k -> k.WorkerSeconds)) s.RemainingWorkerSeconds "the kinds' times add up"
+            Expect.isTrue (s.Pending |> List.pairwise |> List.forall (fun (a, b) -> a.WorkerSeconds >= b.WorkerSeconds)) "costliest first"
+            let done' = Set.ofArray (networks |> Array.choose RunRecord.tryParse |> Array.map (fun r -> r.Key))
+            let pendingRuns = runs |> List.filter (fun c -> not (done'.Contains c.Key))
+            for k in s.Pending do
+                let mine = pendingRuns |> List.filter (fun c -> c.Experiment = k.Experiment && List.contains c.Problem k.Problems && List.contains c.Nh k.Nh)
+                Expect.isGreaterThanOrEqual mine.Length k.Runs (sprintf "%s %s: its problems and N_H cover its runs" k.Experiment k.Kind)
+            Expect.isTrue (s.Pending |> List.exists (fun k -> k.Kind = "mlp sf")) "SF baselines are a kind of their own"
         }
     ]
