@@ -5,7 +5,6 @@ module Emulators.Core.ModelFile
 
 open System
 open System.IO
-open System.Security.Cryptography
 open System.Text.Json
 open System.Text.Json.Nodes
 open TorchSharp
@@ -37,8 +36,6 @@ let emptyMetadata =
 
 type Loaded = { Emulator: Emulator; Metadata: Metadata }
 
-let private sha256 (bytes: byte[]) = Convert.ToHexString(SHA256.HashData bytes).ToLowerInvariant()
-
 let private tensorBytes (t: Tensors.Tensor) =
     use c = t.detach().contiguous()
     if c.dtype = torch.ScalarType.Float32 then
@@ -51,73 +48,6 @@ let private tensorBytes (t: Tensors.Tensor) =
         let b = Array.zeroCreate<byte> (a.Length * 8)
         Buffer.BlockCopy(a, 0, b, 0, b.Length)
         b
-
-/// The field of model.json that holds the SHA-256 of model.json itself, computed with the field's value set to
-/// `zeroHash`: the metadata verify themselves like the weights do.
-let metadataHashField = "metadataSha256"
-let private zeroHash = String('0', 64)
-
-let private hashFieldBytes (hash: string) =
-    Text.Encoding.UTF8.GetBytes(sprintf "\"%s\": \"%s\"" metadataHashField hash)
-
-let private indexOf (haystack: byte[]) (needle: byte[]) =
-    let span = ReadOnlySpan<byte>(haystack)
-    span.IndexOf(ReadOnlySpan<byte>(needle))
-
-/// model.json's bytes with its own checksum filled in.
-let private sealMetadata (root: JsonObject) =
-    root[metadataHashField] <- JsonValue.Create zeroHash
-    let bytes = Text.Encoding.UTF8.GetBytes(root.ToJsonString(JsonSerializerOptions(WriteIndented = true)))
-    let hash = sha256 bytes
-    let at = indexOf bytes (hashFieldBytes zeroHash)
-    let sealedBytes = Array.copy bytes
-    let h = hashFieldBytes hash
-    Buffer.BlockCopy(h, 0, sealedBytes, at, h.Length)
-    sealedBytes
-
-/// Whether model.json's bytes match the checksum they carry (None: the file carries none).
-let private metadataIntact (bytes: byte[]) (root: JsonObject) : bool option =
-    match root[metadataHashField] with
-    | null -> None
-    | n ->
-        let claimed = (try n.GetValue<string>() with _ -> "")
-        let field = hashFieldBytes claimed
-        let at = indexOf bytes field
-        if claimed.Length <> 64 || at < 0 then Some false
-        else
-            let zeroed = Array.copy bytes
-            let z = hashFieldBytes zeroHash
-            Buffer.BlockCopy(z, 0, zeroed, at, z.Length)
-            Some(sha256 zeroed = claimed.ToLowerInvariant())
-
-let private isFinite (v: float) = not (Double.IsNaN v || Double.IsInfinity v)
-
-/// The first number in a JSON tree that is not finite, with its path ("inputScale.scale[0]").
-let rec private nonFinite (path: string) (node: JsonNode) : string option =
-    match node with
-    | null -> None
-    | :? JsonObject as o -> o |> Seq.tryPick (fun kv -> nonFinite (if path = "" then kv.Key else path + "." + kv.Key) kv.Value)
-    | :? JsonArray as a -> a |> Seq.indexed |> Seq.tryPick (fun (i, n) -> nonFinite (sprintf "%s[%d]" path i) n)
-    | :? JsonValue as v ->
-        match v.TryGetValue<float>() with
-        | true, x when not (isFinite x) -> Some path
-        | _ -> None
-    | _ -> None
-
-/// Non-finite numbers in an informational section (a selection report) become null instead of breaking the file.
-let rec private dropNonFinite (node: JsonNode) : JsonNode =
-    match node with
-    | null -> null
-    | :? JsonObject as o ->
-        let c = JsonObject()
-        for kv in o do c[kv.Key] <- dropNonFinite kv.Value
-        c
-    | :? JsonArray as a -> JsonArray(a |> Seq.map dropNonFinite |> Array.ofSeq)
-    | :? JsonValue as v ->
-        match v.TryGetValue<float>() with
-        | true, x when not (isFinite x) -> null
-        | _ -> v.DeepClone()
-    | n -> n.DeepClone()
 
 /// Refuse to save a model that holds a NaN or an infinity (a diverged fit): the file would load but predict NaN.
 let private requireFiniteModel (m: Emulator) =
@@ -189,16 +119,16 @@ let save (dir: string) (meta: Metadata) (m: Emulator) : AtomicDirectory.Outcome 
                | None -> null)
               "parameters", JsonArray(Array.ofList entries)
               "weightsFile", JsonValue.Create weightsFile
-              "weightsSha256", JsonValue.Create(sha256 weights) ]
+              "weightsSha256", JsonValue.Create(MetadataSeal.sha256 weights) ]
     m.Gaussian |> Option.iter (fun g -> root["gaussian"] <- Gp.GpFile.json g)
     meta.InputNames |> Option.iter (fun n -> root["inputNames"] <- strings n)
     meta.OutputName |> Option.iter (fun n -> root["outputName"] <- JsonValue.Create n)
     meta.Options |> Option.iter (fun o -> root["options"] <- ofOptions o)
-    meta.Extra |> Option.iter (fun e -> root["extra"] <- dropNonFinite e)
-    match nonFinite "" root with
+    meta.Extra |> Option.iter (fun e -> root["extra"] <- FiniteJson.dropNonFinite e)
+    match FiniteJson.firstNonFinite "" root with
     | Some path -> Errors.fail "cannot save the model: field '%s' of %s is not a finite number (the fit diverged or the data are too large to scale)" path metadataFile
     | None -> ()
-    AtomicDirectory.write "model directory" dir holdsModel [ weightsFile, weights; metadataFile, sealMetadata root ]
+    AtomicDirectory.write "model directory" dir holdsModel [ weightsFile, weights; metadataFile, MetadataSeal.seal root ]
 
 let private bytesToTensor (precision: Tensors.Precision) (shape: int64[]) (bytes: byte[]) =
     match precision with
@@ -274,15 +204,15 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
             Errors.fail "%s has format version %d, newer than this library's %d: upgrade Emulators (the file says it was written by version %s)"
                 metaPath version formatVersion (root["libraryVersion"].GetValue<string>())
         if version < 1 then corrupt "field 'formatVersion' is %d" version
-        match metadataIntact metaBytes root with
+        match MetadataSeal.intact metaBytes root with
         | Some true -> ()
-        | Some false -> Errors.fail "%s is corrupted or was edited: its checksum (%s) does not match its content; write the model again" metaPath metadataHashField
-        | None when version >= 2 -> Errors.fail "%s is corrupted or was edited: the field '%s' is missing" metaPath metadataHashField
+        | Some false -> Errors.fail "%s is corrupted or was edited: its checksum (%s) does not match its content; write the model again" metaPath MetadataSeal.field
+        | None when version >= 2 -> Errors.fail "%s is corrupted or was edited: the field '%s' is missing" metaPath MetadataSeal.field
         | None -> () // version 1 files predate the metadata checksum; the checks below still apply
         let weightsPath = Path.Combine(dir, weightsFile)
         if not (File.Exists weightsPath) then Errors.fail "model directory '%s' has no %s" dir weightsFile
         let weights = Errors.io (sprintf "cannot read '%s'" weightsPath) (fun () -> File.ReadAllBytes weightsPath)
-        if sha256 weights <> root["weightsSha256"].GetValue<string>() then
+        if MetadataSeal.sha256 weights <> root["weightsSha256"].GetValue<string>() then
             Errors.fail "%s is corrupted: its checksum does not match the one in %s" weightsPath metadataFile
         let precision = Names.parse Tensors.Precision.names (root["precision"].GetValue<string>())
         // A Gaussian-process model: its numbers are GP tensors (float64) laid out as GpFile writes them, and no networks.
@@ -312,9 +242,9 @@ let load (dir: string) (resolve: string -> SourceFunction option) : Loaded =
             let a = (try toAffine o with EmulatorError msg -> corrupt "%s: %s" field msg)
             if a.Shift.Length <> dim || a.Scale.Length <> dim then
                 corrupt "field '%s' has %d shifts and %d scales, expected %d" field a.Shift.Length a.Scale.Length dim
-            a.Shift |> Array.iteri (fun i v -> if not (isFinite v) then corrupt "field '%s.shift[%d]' is %g (must be finite)" field i v)
+            a.Shift |> Array.iteri (fun i v -> if not (FiniteJson.isFinite v) then corrupt "field '%s.shift[%d]' is %g (must be finite)" field i v)
             a.Scale |> Array.iteri (fun i v ->
-                if not (isFinite v) || v = 0.0 then corrupt "field '%s.scale[%d]' is %g (must be finite and non-zero)" field i v)
+                if not (FiniteJson.isFinite v) || v = 0.0 then corrupt "field '%s.scale[%d]' is %g (must be finite and non-zero)" field i v)
             a
         let domain (field: string) (o: JsonObject) =
             let b = (try toBox o with EmulatorError msg -> corrupt "field '%s': %s" field msg)

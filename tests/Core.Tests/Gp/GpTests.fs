@@ -239,12 +239,7 @@ let tests =
             let edited (edit: System.Text.Json.Nodes.JsonObject -> unit) =
                 let root = System.Text.Json.Nodes.JsonNode.Parse original :?> System.Text.Json.Nodes.JsonObject
                 edit root
-                let zero = System.String('0', 64)
-                root[ModelFile.metadataHashField] <- System.Text.Json.Nodes.JsonValue.Create zero
-                let text = root.ToJsonString(System.Text.Json.JsonSerializerOptions(WriteIndented = true))
-                let hash = System.Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes text)).ToLowerInvariant()
-                let field (h: string) = sprintf "\"%s\": \"%s\"" ModelFile.metadataHashField h
-                System.IO.File.WriteAllText(path, text.Replace(field zero, field hash))
+                System.IO.File.WriteAllBytes(path, MetadataSeal.seal root)
             let parameter (name: string) (root: System.Text.Json.Nodes.JsonObject) =
                 root["parameters"].AsArray() |> Seq.find (fun p -> p["name"].GetValue<string>() = name) :?> System.Text.Json.Nodes.JsonObject
             let load () = ModelFile.load dir (fun _ -> None) |> ignore

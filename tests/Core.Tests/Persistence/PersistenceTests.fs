@@ -46,4 +46,30 @@ let tests =
             let back = ModelFile.load dir (fun name -> if name = "LF" then Some k1.Sources.Head else None)
             Expect.equal (Emulator.predict back.Emulator x).Value (Emulator.predict fit.Emulator x).Value "same predictions"
         }
+        test "model.json's own checksum: sealed bytes check out, any edit of them or of the checksum does not, no field is no verdict" {
+            let root () = System.Text.Json.Nodes.JsonNode.Parse("""{"format": "emulators-model", "scale": [0.25]}""") :?> System.Text.Json.Nodes.JsonObject
+            let sealedBytes = MetadataSeal.seal (root ())
+            let reread (b: byte[]) = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Encoding.UTF8.GetString b) :?> System.Text.Json.Nodes.JsonObject
+            Expect.equal (MetadataSeal.intact sealedBytes (reread sealedBytes)) (Some true) "as written"
+            let text = System.Text.Encoding.UTF8.GetString sealedBytes
+            let edited = System.Text.Encoding.UTF8.GetBytes(text.Replace("0.25", "0.26"))
+            Expect.equal (MetadataSeal.intact edited (reread edited)) (Some false) "a number edited"
+            let written = reread sealedBytes
+            let claimed = written[MetadataSeal.field].GetValue<string>()
+            let forged = System.Text.Encoding.UTF8.GetBytes(text.Replace(claimed, System.String('a', 64)))
+            Expect.equal (MetadataSeal.intact forged (reread forged)) (Some false) "the checksum replaced"
+            let plain = System.Text.Encoding.UTF8.GetBytes((root ()).ToJsonString())
+            Expect.equal (MetadataSeal.intact plain (reread plain)) None "a file without the field (format 1)"
+            Expect.equal (MetadataSeal.sha256 (System.Text.Encoding.ASCII.GetBytes "abc")) "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" "SHA-256 of 'abc' (FIPS 180-2)"
+        }
+        test "the first non-finite number of a JSON tree is named by its path; informational ones are dropped" {
+            let node = System.Text.Json.Nodes.JsonNode.Parse """{"a": {"b": [1.0, "NaN", 2.0]}, "c": 3}"""
+            // JSON text cannot hold NaN; the tree can, as a model's numbers go in before the text is written
+            (node["a"]["b"] :?> System.Text.Json.Nodes.JsonArray)[1] <- System.Text.Json.Nodes.JsonValue.Create nan
+            Expect.equal (FiniteJson.firstNonFinite "" node) (Some "a.b[1]") "path of the NaN"
+            let dropped = FiniteJson.dropNonFinite node
+            Expect.equal (FiniteJson.firstNonFinite "" dropped) None "nothing non-finite left"
+            Expect.isNull ((dropped["a"]["b"] :?> System.Text.Json.Nodes.JsonArray)[1]) "the NaN became null"
+            Expect.equal (dropped["c"].GetValue<float>()) 3.0 "the rest kept"
+        }
     ]
