@@ -2,7 +2,6 @@
 module Bench.Common
 
 open System
-open System.Diagnostics
 open System.IO
 open System.Text.Json
 open Emulators.Core

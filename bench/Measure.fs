@@ -4,7 +4,6 @@ module Bench.Measure
 open System
 open System.Diagnostics
 open System.IO
-open System.Text.Json
 open Emulators.Core
 
 open Bench.Common

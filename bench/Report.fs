@@ -2,10 +2,8 @@
 module Bench.Report
 
 open System
-open System.Diagnostics
 open System.IO
 open System.Text.Json
-open Emulators.Core
 
 open Bench.Common
 
