@@ -45,11 +45,7 @@ let ofResults (configs: Sweep.RunConfig list) (resultsPath: string) : Status =
     let records = Store.read resultsPath
     let byKey = records |> List.map (fun r -> r.Key, r) |> Map.ofList
     let finished, pending = configs |> List.partition (fun c -> byKey.ContainsKey c.Key)
-    // The pace: measured seconds over expected cost of the finished network runs (GP runs are costed in seconds
-    // already, so they would only dilute it).
-    let networks = finished |> List.filter (fun c -> not (Sweep.isGp c))
-    let cost = networks |> List.sumBy RunCost.expectedCost
-    let secondsPerCost = if cost > 0.0 then (networks |> List.sumBy (fun c -> byKey[c.Key].Seconds)) / cost else nan
+    let secondsPerCost = (RunCost.paceOf (finished |> List.map (fun c -> c, byKey[c.Key].Seconds))).Rate
     let sittings = Sittings.sittings (Sittings.read (Sittings.pathFor resultsPath))
     { Experiments =
         configs

@@ -49,3 +49,17 @@ let pieceSizeFor (c: Sweep.RunConfig) =
     let n = max 1 c.Budget.SearchCandidates
     let roundHours = expectedCost { c with Rep = Search.tuningRep } / float (max 1 c.Budget.SearchRounds) * secondsPerCost / 3600.0
     if roundHours <= 0.5 then n else max 2 (int (float n * 0.5 / roundHours))
+
+/// Worker time over expected cost, summed over some finished runs: the pace at which pending work is priced.
+type Pace =
+    { Seconds: float
+      Cost: float }
+    /// Seconds per unit of expectedCost; NaN with nothing measured.
+    member p.Rate = if p.Cost > 0.0 then p.Seconds / p.Cost else nan
+
+/// The pace of finished network runs, each with the worker seconds its record carries. GP runs are costed in
+/// seconds already (their cost is their expected time, rescaled), so they would only dilute the networks' pace.
+let paceOf (finished: (Sweep.RunConfig * float) list) : Pace =
+    let networks = finished |> List.filter (fun (c, _) -> not (Sweep.isGp c))
+    { Seconds = networks |> List.sumBy snd; Cost = networks |> List.sumBy (fst >> expectedCost) }
+

@@ -14,7 +14,7 @@ type Progress =
       Current: string
       ElapsedSeconds: float
       /// Pending and running work weighted by its expected cost (RunCost.expectedCost), at the seconds per unit of cost
-      /// measured on the work finished so far; NaN until something has finished.
+      /// of the work finished so far, earlier sittings' records included; NaN until something has finished.
       RemainingSeconds: float }
 
 /// One unit of work: the configurations that train together, with their summed expected cost.
@@ -92,12 +92,18 @@ let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) 
     let running = Collections.Generic.Dictionary<WorkUnit, float>(HashIdentity.Reference)
     let mutable completed = 0
     let mutable pendingCost = units |> Array.sumBy (fun u -> u.Cost)
+    // The pace starts from the runs earlier sittings finished (so a resumed run has an estimate from its first
+    // line) and takes in this sitting's units as they finish.
+    let earlier =
+        let byKey = Store.read resultsPath |> List.map (fun r -> r.Key, r.Seconds) |> Map.ofList
+        RunCost.paceOf (mine |> List.choose (fun c -> byKey.TryFind c.Key |> Option.map (fun s -> c, s)))
     let mutable doneCost = 0.0
     let mutable doneSeconds = 0.0
     let remaining () =
-        if doneCost = 0.0 then nan
+        let pace: RunCost.Pace = { Seconds = earlier.Seconds + doneSeconds; Cost = earlier.Cost + doneCost }
+        if not (pace.Cost > 0.0) then nan
         else
-            let rate = doneSeconds / doneCost
+            let rate = pace.Rate
             let now = clock.Elapsed.TotalSeconds
             let inFlight = running |> Seq.sumBy (fun kv -> max 0.0 (kv.Key.Cost * rate - (now - kv.Value)))
             // Work shares the parallel slots; the largest remaining unit bounds the time from below.

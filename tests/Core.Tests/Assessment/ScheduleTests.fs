@@ -1,0 +1,74 @@
+/// The schedule's one writer of the results file: units trained by an executor, their records appended, and the
+/// time left priced from the start of a sitting when earlier sittings left records.
+module ScheduleTests
+
+open System
+open System.IO
+open Expecto
+open Emulators.Core.Assessment
+
+/// A record for a run, as if it had trained in `seconds` (a committed quick record, its identity replaced).
+let private recordFor (template: RunRecord) (seconds: float) (c: Sweep.RunConfig) =
+    { template with Key = c.Key; Experiment = c.Experiment; Problem = c.Problem; Nh = c.Nh; Rep = c.Rep; Seconds = seconds }
+
+/// An executor that trains nothing: each unit starts, then finishes with records of `seconds` per run.
+let private instant (template: RunRecord) (seconds: float) : Schedule.Executor =
+    fun units events _ ->
+        for u in units do
+            events.Started u
+            events.Finished u (u.Configs |> List.map (recordFor template seconds))
+
+let private template () =
+    File.ReadLines(Path.Combine(TestUtil.paperFigures, "results", "quick.jsonl"))
+    |> Seq.pick RunRecord.tryParse
+
+/// The quick preset's MLP runs of one experiment on one problem: a few small units.
+let private someRuns () =
+    TestUtil.presetRuns "quick"
+    |> List.filter (fun c -> c.Experiment = "accuracy-1d" && c.Problem = "K2" && not (Sweep.isGp c))
+    |> List.filter (fun c -> Emulators.Core.Assessment.RunModel.architectureName c.Model = "mlp")
+
+let private runInto (path: string) (configs: Sweep.RunConfig list) =
+    let reports = Collections.Generic.List<Schedule.Progress>()
+    let trained =
+        Schedule.runAll Schedule.LongestFirst configs path None (instant (template ()) 30.0) reports.Add Threading.CancellationToken.None
+    trained, List.ofSeq reports
+
+[<Tests>]
+let tests =
+    testList "Schedule" [
+        test "every pending run is appended once; no estimate before anything is measured, one as soon as a unit is" {
+            let path = Path.Combine(Path.GetTempPath(), "emulators-schedule-" + Guid.NewGuid().ToString("N") + ".jsonl")
+            let runs = someRuns ()
+            let trained, reports = runInto path runs
+            Expect.equal trained runs.Length "every run trained"
+            Expect.equal (Store.read path |> List.map (fun r -> r.Key) |> List.sort) (runs |> List.map (fun c -> c.Key) |> List.sort) "one record per run"
+            Expect.isTrue (Double.IsNaN reports.Head.RemainingSeconds) "the first unit starts with nothing measured"
+            let later = reports |> List.skip 1 |> List.filter (fun p -> p.Current <> "done")
+            Expect.isNonEmpty later "several units"
+            for p in later do
+                Expect.isTrue (p.RemainingSeconds >= 0.0 && not (Double.IsInfinity p.RemainingSeconds)) "priced once a unit finished"
+            File.Delete path
+        }
+        test "a resumed run prices the work left from the earlier sittings' records at its first line, and skips them" {
+            let path = Path.Combine(Path.GetTempPath(), "emulators-schedule-" + Guid.NewGuid().ToString("N") + ".jsonl")
+            let runs = someRuns ()
+            let first = runs |> List.filter (fun c -> c.Nh = (runs |> List.map (fun c -> c.Nh) |> List.min))
+            let rest = runs |> List.except first
+            Expect.isNonEmpty rest "runs left to do"
+            for c in first do
+                Store.append path (recordFor (template ()) 30.0 c)
+            let trained, reports = runInto path runs
+            Expect.equal trained rest.Length "only the runs not in the file"
+            Expect.equal reports.Head.Skipped first.Length "the earlier records are skipped"
+            let pace = (RunCost.paceOf (first |> List.map (fun c -> c, 30.0))).Rate
+            Expect.isTrue (pace > 0.0) "the earlier records have a pace"
+            // at the first unit's start nothing of this sitting has finished: the whole estimate is the earlier pace
+            // times the work left (the unit just started is in flight, the others pending; one slot in use), less
+            // the moments the unit in flight has already run when its start is reported (microseconds here)
+            let expected = (rest |> List.sumBy RunCost.expectedCost) * pace
+            let got = reports.Head.RemainingSeconds
+            Expect.isTrue (got <= expected && got > expected - 1.0) (sprintf "the work left at the earlier pace: %g s, expected %g s less the unit's elapsed time" got expected)
+            File.Delete path
+        }
+    ]
