@@ -182,7 +182,7 @@ type ReproduceArgs =
     interface IArgParserTemplate with
         member a.Usage =
             match a with
-            | Status -> "train nothing: print the runs done per experiment, the worker time the records carry, the wall time the sittings log measured and the work left at the pace of the finished runs, by kind of run (the costliest first)"
+            | Status -> "train nothing: print the runs done per experiment, the worker time the records carry, the wall time the sittings log measured and the work left by kind of run (the costliest first), each kind priced at the pace of its finished runs"
             | Piece_Size _ -> "at most this many members train as one batched ensemble (search rounds cut into pieces, each kept on disk until its configuration is done, so an interrupted run resumes midway; records do not change); default: whole rounds, cut only where a round is expected to take over half an hour"
             | Cheapest_First -> "train the cheapest configurations first (most results soonest, for a run over several sittings); default: longest first (best balance of the workers)"
             | Preset _ -> "a preset of the experiment files: quick (minutes, reduced budgets) or paper (the paper's budgets; about 70 worker-hours on 2 cores, resumable and shardable); default quick"

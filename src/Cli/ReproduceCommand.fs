@@ -73,7 +73,7 @@ let private printStatus (configs: Sweep.RunConfig list) (path: string) (jobs: in
     | [] -> printfn "wall time: no sitting logged in %s yet" log
     | ss -> printfn "wall time measured over %d logged sitting(s): %s (%s)" ss.Length (duration s.WallSeconds) log
     if s.Done < s.Total then
-        printfn "left: %d runs, about %s of worker time at the finished network runs' pace (about %s with %d workers)"
+        printfn "left: %d runs, about %s of worker time, each kind at the pace of its finished runs (about %s with %d workers)"
             (s.Total - s.Done) (hours s.RemainingWorkerSeconds) (hours (s.RemainingWorkerSeconds / float jobs)) jobs
         for k in s.Pending do
             let nh = k.Nh |> List.map string |> String.concat ", "

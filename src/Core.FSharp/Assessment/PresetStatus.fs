@@ -1,6 +1,6 @@
 /// Where a preset run stands, read from its results file and sittings log without training anything: runs done
 /// per experiment, the worker time the records carry, the wall time the sittings log measured, and the work left
-/// at the pace the finished records showed.
+/// at the pace the finished records of each kind showed.
 module Emulators.Core.Assessment.PresetStatus
 
 type ExperimentCount = { Experiment: string; Done: int; Total: int }
@@ -25,8 +25,8 @@ type Status =
       Sittings: Sittings.Sitting list
       /// Wall time over the logged sittings (sittings before the log existed are not in it).
       WallSeconds: float
-      /// Pending runs' expected cost (RunCost.expectedCost) at the seconds per unit of cost the finished network
-      /// records took; NaN while no network record is finished. Worker time: divide by the workers for wall time.
+      /// Pending runs priced by RunCost.pricer: each at the pace of the finished runs of its kind (all finished
+      /// network runs for a kind with none); NaN while none is finished. Worker time: divide by the workers for wall time.
       RemainingWorkerSeconds: float
       /// The pending runs by kind, the costliest first (RemainingWorkerSeconds split up).
       Pending: PendingKind list }
@@ -45,7 +45,7 @@ let ofResults (configs: Sweep.RunConfig list) (resultsPath: string) : Status =
     let records = Store.read resultsPath
     let byKey = records |> List.map (fun r -> r.Key, r) |> Map.ofList
     let finished, pending = configs |> List.partition (fun c -> byKey.ContainsKey c.Key)
-    let secondsPerCost = (RunCost.paceOf (finished |> List.map (fun c -> c, byKey[c.Key].Seconds))).Rate
+    let price = RunCost.pricer (finished |> List.map (fun c -> c, byKey[c.Key].Seconds))
     let sittings = Sittings.sittings (Sittings.read (Sittings.pathFor resultsPath))
     { Experiments =
         configs
@@ -57,7 +57,7 @@ let ofResults (configs: Sweep.RunConfig list) (resultsPath: string) : Status =
       WorkerSeconds = finished |> List.sumBy (fun c -> byKey[c.Key].Seconds)
       Sittings = sittings
       WallSeconds = Sittings.totalWallSeconds sittings
-      RemainingWorkerSeconds = (pending |> List.sumBy RunCost.expectedCost) * secondsPerCost
+      RemainingWorkerSeconds = pending |> List.sumBy price
       Pending =
         pending
         |> List.groupBy (fun c -> c.Experiment, kindOf c)
@@ -67,5 +67,5 @@ let ofResults (configs: Sweep.RunConfig list) (resultsPath: string) : Status =
               Problems = cs |> List.map (fun c -> c.Problem) |> List.distinct
               Nh = cs |> List.map (fun c -> c.Nh) |> List.distinct |> List.sort
               Runs = cs.Length
-              WorkerSeconds = (cs |> List.sumBy RunCost.expectedCost) * secondsPerCost })
+              WorkerSeconds = cs |> List.sumBy price })
         |> List.sortBy (fun k -> -k.WorkerSeconds, k.Experiment, k.Kind) }

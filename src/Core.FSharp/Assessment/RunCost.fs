@@ -63,3 +63,28 @@ let paceOf (finished: (Sweep.RunConfig * float) list) : Pace =
     let networks = finished |> List.filter (fun (c, _) -> not (Sweep.isGp c))
     { Seconds = networks |> List.sumBy snd; Cost = networks |> List.sumBy (fst >> expectedCost) }
 
+/// The kind of a run that is priced at its own pace: experiment, architecture, model, LF mode and strategy. The
+/// cost model's ratios between kinds are rough (a PDE KAN trained end to end took 4× what the networks' average
+/// pace makes of its cost, a 20-D MLP 0.4×); within a kind they hold far better.
+let private kindOf (c: Sweep.RunConfig) =
+    let m = c.Model
+    c.Experiment, RunModel.architectureName m, RunModel.modelName m, RunModel.lfName m, RunModel.strategyName m
+
+/// Expected worker seconds of a run, from finished runs (each with the worker seconds its record carries): at the
+/// pace of the finished runs of its kind, or, for a kind with none finished, at the pace of all finished network
+/// runs. NaN for every run while nothing is finished.
+let pricer (finished: (Sweep.RunConfig * float) list) : Sweep.RunConfig -> float =
+    let overall = (paceOf finished).Rate
+    let byKind =
+        finished
+        |> List.groupBy (fst >> kindOf)
+        |> List.map (fun (kind, runs) ->
+            kind, { Seconds = runs |> List.sumBy snd; Cost = runs |> List.sumBy (fst >> expectedCost) }.Rate)
+        |> Map.ofList
+    fun c ->
+        let rate =
+            match byKind.TryFind(kindOf c) with
+            | Some r when r > 0.0 -> r
+            | _ -> overall
+        expectedCost c * rate
+

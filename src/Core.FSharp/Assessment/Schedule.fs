@@ -13,8 +13,8 @@ type Progress =
       Skipped: int
       Current: string
       ElapsedSeconds: float
-      /// Pending and running work weighted by its expected cost (RunCost.expectedCost), at the seconds per unit of cost
-      /// of the work finished so far, earlier sittings' records included; NaN until something has finished.
+      /// Pending and running work priced from the finished runs of each kind (RunCost.pricer), scaled by this
+      /// sitting's pace; NaN until something has finished, in this sitting or an earlier one.
       RemainingSeconds: float }
 
 /// One unit of work: the configurations that train together, with their summed expected cost.
@@ -91,24 +91,30 @@ let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) 
     let gate = obj ()
     let running = Collections.Generic.Dictionary<WorkUnit, float>(HashIdentity.Reference)
     let mutable completed = 0
-    let mutable pendingCost = units |> Array.sumBy (fun u -> u.Cost)
-    // The pace starts from the runs earlier sittings finished (so a resumed run has an estimate from its first
-    // line) and takes in this sitting's units as they finish.
+    // Each unit is priced from the runs earlier sittings finished (RunCost.pricer: each kind at its own pace), so
+    // a resumed run has an estimate from its first line; this sitting's finished units then scale those prices
+    // by how fast this sitting goes (machine load), weighed against an hour of the earlier pace. A first sitting
+    // has no prices: its units' expected costs go at this sitting's pace alone, once a unit has finished.
     let earlier =
         let byKey = Store.read resultsPath |> List.map (fun r -> r.Key, r.Seconds) |> Map.ofList
-        RunCost.paceOf (mine |> List.choose (fun c -> byKey.TryFind c.Key |> Option.map (fun s -> c, s)))
-    let mutable doneCost = 0.0
+        mine |> List.choose (fun c -> byKey.TryFind c.Key |> Option.map (fun s -> c, s))
+    let price = RunCost.pricer earlier
+    let priced = not earlier.IsEmpty
+    let weightOf (u: WorkUnit) = if priced then u.Configs |> List.sumBy price else u.Cost
+    let priorWeight = if priced then 3600.0 else 0.0
+    let mutable pendingWeight = units |> Array.sumBy weightOf
+    let mutable doneWeight = 0.0
     let mutable doneSeconds = 0.0
     let remaining () =
-        let pace: RunCost.Pace = { Seconds = earlier.Seconds + doneSeconds; Cost = earlier.Cost + doneCost }
-        if not (pace.Cost > 0.0) then nan
+        if not (doneWeight + priorWeight > 0.0) then nan
         else
-            let rate = pace.Rate
+            let rate = (doneSeconds + priorWeight) / (doneWeight + priorWeight)
             let now = clock.Elapsed.TotalSeconds
-            let inFlight = running |> Seq.sumBy (fun kv -> max 0.0 (kv.Key.Cost * rate - (now - kv.Value)))
+            let left (u: WorkUnit) (started: float) = max 0.0 (weightOf u * rate - (now - started))
+            let inFlight = running |> Seq.sumBy (fun kv -> left kv.Key kv.Value)
             // Work shares the parallel slots; the largest remaining unit bounds the time from below.
             let slots = float (max 1 running.Count)
-            max (pendingCost * rate / slots + inFlight / slots) (running |> Seq.fold (fun m kv -> max m (kv.Key.Cost * rate - (now - kv.Value))) 0.0)
+            max (pendingWeight * rate / slots + inFlight / slots) (running |> Seq.fold (fun m kv -> max m (left kv.Key kv.Value)) 0.0)
     let progress current =
         report
             { Done = completed; Total = total; Skipped = skipped; Current = current
@@ -118,7 +124,7 @@ let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) 
             fun u ->
                 lock gate (fun () ->
                     running[u] <- clock.Elapsed.TotalSeconds
-                    pendingCost <- pendingCost - u.Cost
+                    pendingWeight <- pendingWeight - weightOf u
                     progress u.Label)
           Finished =
             fun u records ->
@@ -126,7 +132,7 @@ let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) 
                     for r in records do
                         Store.append resultsPath r
                     completed <- completed + records.Length
-                    doneCost <- doneCost + u.Cost
+                    doneWeight <- doneWeight + weightOf u
                     doneSeconds <- doneSeconds + (clock.Elapsed.TotalSeconds - running[u])
                     running.Remove u |> ignore) }
     if units.Length > 0 then execute units events cancel

@@ -61,14 +61,32 @@ let tests =
             let trained, reports = runInto path runs
             Expect.equal trained rest.Length "only the runs not in the file"
             Expect.equal reports.Head.Skipped first.Length "the earlier records are skipped"
-            let pace = (RunCost.paceOf (first |> List.map (fun c -> c, 30.0))).Rate
-            Expect.isTrue (pace > 0.0) "the earlier records have a pace"
-            // at the first unit's start nothing of this sitting has finished: the whole estimate is the earlier pace
-            // times the work left (the unit just started is in flight, the others pending; one slot in use), less
-            // the moments the unit in flight has already run when its start is reported (microseconds here)
-            let expected = (rest |> List.sumBy RunCost.expectedCost) * pace
+            // at the first unit's start nothing of this sitting has finished: the estimate is the work left priced
+            // from the earlier records (the unit just started is in flight, the others pending; one slot in use),
+            // less the moments the unit in flight has already run when its start is reported (microseconds here)
+            let price = RunCost.pricer (first |> List.map (fun c -> c, 30.0))
+            let expected = rest |> List.sumBy price
+            Expect.isTrue (expected > 0.0) "the earlier records price the rest"
             let got = reports.Head.RemainingSeconds
             Expect.isTrue (got <= expected && got > expected - 1.0) (sprintf "the work left at the earlier pace: %g s, expected %g s less the unit's elapsed time" got expected)
             File.Delete path
         }
+        test "pricing: a kind's own finished runs are priced at what they took; a kind with none at the overall pace" {
+            let runs = someRuns ()
+            let mf, sf = runs |> List.partition (fun c -> Emulators.Core.Assessment.RunModel.modelName c.Model = "mf")
+            Expect.isNonEmpty mf "MF runs"
+            Expect.isNonEmpty sf "SF runs"
+            // MF runs took 10 s each, SF runs 40 s: two kinds, two paces
+            let finished = (mf |> List.map (fun c -> c, 10.0)) @ (sf |> List.map (fun c -> c, 40.0))
+            let price = RunCost.pricer finished
+            Expect.floatClose Accuracy.high (mf |> List.sumBy price) (10.0 * float mf.Length) "the MF kind's total is what it took"
+            Expect.floatClose Accuracy.high (sf |> List.sumBy price) (40.0 * float sf.Length) "the SF kind's total is what it took"
+            // priced without SF records, the SF runs go at the overall pace of the finished (MF) runs
+            let mfOnly = RunCost.pricer (mf |> List.map (fun c -> c, 10.0))
+            let overall = (RunCost.paceOf (mf |> List.map (fun c -> c, 10.0))).Rate
+            for c in sf do
+                Expect.floatClose Accuracy.veryHigh (mfOnly c) (RunCost.expectedCost c * overall) "a kind without records at the overall pace"
+            Expect.isTrue (Double.IsNaN (RunCost.pricer [] mf.Head)) "nothing finished: no price"
+        }
     ]
+
