@@ -2,10 +2,12 @@
 # Run a preset of the assessment in the background, across sittings: the runner resumes from its results file, so
 # starting this again after a stop (or a reboot) goes on where it left off.
 #
-#   bash paper-figures/run-in-background.sh [start] [--preset paper] [--jobs 2]   build once, start detached
+#   bash paper-figures/run-in-background.sh [start] [--preset paper] [--jobs 2] [--within H]   build once, start detached
 #   bash paper-figures/run-in-background.sh status  [--preset paper]               records done, time left
 #   bash paper-figures/run-in-background.sh stop                                   stop (finished runs are kept)
 #
+# --within H: a sitting of H hours; only configurations expected to end within it are started, so none is cut off
+# midway when the sitting ends (reproduce --within).
 # The CLI is published into $EMULATORS_RUN_DIR (default ~/.emulators-run), outside the repository, so rebuilding
 # the repository while the run goes on does not touch the binary it runs. The log is $EMULATORS_RUN_DIR/log.txt.
 # The run is niced, so interactive work on the machine keeps priority. Commit results/<preset>.jsonl (and
@@ -14,13 +16,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD/paper-figures"
 dir="${EMULATORS_RUN_DIR:-$HOME/.emulators-run}"
-action=start preset=paper jobs=2
+action=start preset=paper jobs=2 within=()
 while [ $# -gt 0 ]; do
   case "$1" in
     start|status|stop) action=$1; shift ;;
     --preset) preset=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
-    *) echo "run-in-background.sh: unknown argument $1 (start|status|stop, --preset NAME, --jobs N)" >&2; exit 2 ;;
+    --within) within=(--within "$2"); shift 2 ;;
+    *) echo "run-in-background.sh: unknown argument $1 (start|status|stop, --preset NAME, --jobs N, --within HOURS)" >&2; exit 2 ;;
   esac
 done
 running() { pgrep -f "emulators.dll reproduce" >/dev/null; }
@@ -46,7 +49,7 @@ case "$action" in
     echo "publishing the CLI into $dir/cli ..."
     dotnet publish src/Cli -c Release -o "$dir/cli" -nologo -clp:ErrorsOnly
     setsid nohup nice -n 19 dotnet "$dir/cli/emulators.dll" reproduce --preset "$preset" --root "$root" \
-      --jobs "$jobs" --cheapest-first >> "$dir/log.txt" 2>&1 < /dev/null &
-    echo "started: reproduce --preset $preset --jobs $jobs --cheapest-first (log: $dir/log.txt)"
+      --jobs "$jobs" --cheapest-first "${within[@]}" >> "$dir/log.txt" 2>&1 < /dev/null &
+    echo "started: reproduce --preset $preset --jobs $jobs --cheapest-first ${within[*]} (log: $dir/log.txt)"
     echo "watch: tail -f $dir/log.txt; stop: bash $0 stop" ;;
 esac

@@ -178,14 +178,16 @@ type ReproduceArgs =
     | Threads of int
     | Cheapest_First
     | Piece_Size of members: int
+    | Within of hours: float
     | Status
     interface IArgParserTemplate with
         member a.Usage =
             match a with
             | Status -> "train nothing: print the runs done per experiment, the worker time the records carry, the wall time the sittings log measured and the work left by kind of run (the costliest first), each kind priced at the pace of its finished runs"
+            | Within _ -> "a sitting of this many hours: start only configurations expected to end within it (priced at the pace of the finished runs of their kind), so that no configuration is cut off when the sitting ends; those left wait for the next sitting"
             | Piece_Size _ -> "at most this many members train as one batched ensemble (search rounds cut into pieces, each kept on disk until its configuration is done, so an interrupted run resumes midway; records do not change); default: whole rounds, cut only where a round is expected to take over half an hour"
             | Cheapest_First -> "train the cheapest configurations first (most results soonest, for a run over several sittings); default: longest first (best balance of the workers)"
-            | Preset _ -> "a preset of the experiment files: quick (minutes, reduced budgets) or paper (the paper's budgets; about 70 worker-hours on 2 cores, resumable and shardable); default quick"
+            | Preset _ -> "a preset of the experiment files: quick (minutes, reduced budgets) or paper (the paper's budgets; about 75 worker-hours on 2 cores, resumable and shardable); default quick"
             | Only _ -> "run only the named experiment"
             | Shard _ -> "run shard k of N (e.g. 3/8); join shards with `emulators merge`"
             | Root _ -> "the paper-figures directory (default: found from the working directory)"

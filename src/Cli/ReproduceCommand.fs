@@ -156,8 +156,18 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
                 cancel.Cancel())
             Workers.pool jobs (defaultArg (args.TryGetResult ReproduceArgs.Threads) Native.defaultThreads) pieceSize root preset (status "%s")
     let order = if args.Contains ReproduceArgs.Cheapest_First then Schedule.CheapestFirst else Schedule.LongestFirst
-    let n = Schedule.runAll order configs path shard execute report cancel.Token
+    let within = args.TryGetResult ReproduceArgs.Within
+    match within with
+    | Some h when not (h > 0.0) || Double.IsInfinity h -> Errors.fail "--within must be a positive number of hours (got %g)" h
+    | _ -> ()
+    let n = Schedule.runAll order configs path shard (within |> Option.map (fun h -> h * 3600.0)) execute report cancel.Token
     printfn "finished %d runs in %s" n (duration clock.Elapsed.TotalSeconds)
+    match within with
+    | Some h ->
+        let left = (Schedule.pendingUnits (Schedule.inShard shard configs) path shard |> snd) |> Array.sumBy (fun u -> u.Configs.Length)
+        if left > 0 then
+            printfn "%d runs left for the next sitting: none was expected to end within the %g hours of --within" left h
+    | None -> ()
     let all = Sittings.sittings (Sittings.read sittingsLog)
     if all.Length > 1 then
         printfn "%d sittings on %s so far: %s of wall time (%s)" all.Length (Path.GetFileName path)

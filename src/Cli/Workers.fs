@@ -118,21 +118,26 @@ let private kill (w: Worker) =
 let pool (jobs: int) (threads: int) (pieceSize: int option) (root: string) (preset: string) (announce: string -> unit) : Schedule.Executor =
     fun units events cancel ->
         let gate = obj ()
-        let mutable next = 0
+        let taken = Array.zeroCreate<bool> units.Length
+        let mutable closed = false
         let mutable failure: exn option = None
         let workers = ResizeArray<Worker>()
         let stopAll (why: exn option) =
             lock gate (fun () ->
                 if failure.IsNone then failure <- why
-                next <- units.Length
+                closed <- true
                 for w in workers do
                     kill w)
+        // the first unit in order not yet taken that may start now (units that may not stay for a later sitting)
         let take () =
             lock gate (fun () ->
-                if next < units.Length then
-                    next <- next + 1
-                    Some units[next - 1]
-                else None)
+                if closed then None
+                else
+                    match Array.indexed units |> Array.tryFind (fun (i, u) -> not taken[i] && events.MayStart u) with
+                    | Some(i, u) ->
+                        taken[i] <- true
+                        Some u
+                    | None -> None)
         let stopping () = lock gate (fun () -> failure.IsSome || cancel.IsCancellationRequested)
         let died (w: Worker) (u: Schedule.WorkUnit) =
             w.Process.WaitForExit()

@@ -30,12 +30,16 @@ type WorkUnit =
 
 /// What an executor reports back about the units it was given.
 type UnitEvents =
-    { Started: WorkUnit -> unit
+    { /// Whether a unit may start now (false: it would not end within the sitting's time; it stays pending and
+      /// the executor goes on with the next unit that may).
+      MayStart: WorkUnit -> bool
+      Started: WorkUnit -> unit
       /// Called once per unit, with its records; calls never overlap.
       Finished: WorkUnit -> RunRecord list -> unit }
 
-/// Does a list of units (in the order given, as far as its parallelism allows), reporting each start and finish;
-/// returns when all are finished and raises on the first failure or on cancellation.
+/// Does a list of units (in the order given, as far as its parallelism allows, skipping those that may not start),
+/// reporting each start and finish; returns when all it started are finished and raises on the first failure or
+/// on cancellation.
 type Executor = WorkUnit[] -> UnitEvents -> Threading.CancellationToken -> unit
 
 /// Every unit one after another in this process.
@@ -43,8 +47,9 @@ let inProcessWith (x: Runner.Execution) : Executor =
     fun units events cancel ->
         for u in units do
             cancel.ThrowIfCancellationRequested()
-            events.Started u
-            events.Finished u (Runner.runGroupIn x u.Configs)
+            if events.MayStart u then
+                events.Started u
+                events.Finished u (Runner.runGroupIn x u.Configs)
 
 /// `inProcessWith Runner.defaultExecution`.
 let inProcess : Executor = inProcessWith Runner.defaultExecution
@@ -81,8 +86,10 @@ let pendingUnits configs resultsPath shard = pendingUnitsIn LongestFirst configs
 
 /// Run every configuration of this shard not yet in the results file with the executor given (the CLI's worker
 /// processes, or inProcess), appending each record as its unit finishes: this is the only writer of the file.
-/// Returns the number of runs trained.
-let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) (execute: Executor)
+/// With `within` (seconds), a unit starts only if it is expected to end within that time of the start (its price
+/// at the current pace; a unit without an estimate starts): the sitting ends with no unit cut off midway, and
+/// those left wait for the next sitting. Returns the number of runs trained.
+let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) (within: float option) (execute: Executor)
            (report: Progress -> unit) (cancel: Threading.CancellationToken) =
     let mine, units = pendingUnitsIn order configs resultsPath shard
     let total = units |> Array.sumBy (fun u -> u.Configs.Length)
@@ -105,10 +112,12 @@ let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) 
     let mutable pendingWeight = units |> Array.sumBy weightOf
     let mutable doneWeight = 0.0
     let mutable doneSeconds = 0.0
+    // seconds per unit of weight: 1 (prices are seconds) shrunk towards this sitting's pace as its units finish
+    let rate () = if doneWeight + priorWeight > 0.0 then (doneSeconds + priorWeight) / (doneWeight + priorWeight) else nan
     let remaining () =
-        if not (doneWeight + priorWeight > 0.0) then nan
+        let rate = rate ()
+        if Double.IsNaN rate then nan
         else
-            let rate = (doneSeconds + priorWeight) / (doneWeight + priorWeight)
             let now = clock.Elapsed.TotalSeconds
             let left (u: WorkUnit) (started: float) = max 0.0 (weightOf u * rate - (now - started))
             let inFlight = running |> Seq.sumBy (fun kv -> left kv.Key kv.Value)
@@ -119,8 +128,16 @@ let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) 
         report
             { Done = completed; Total = total; Skipped = skipped; Current = current
               ElapsedSeconds = clock.Elapsed.TotalSeconds; RemainingSeconds = remaining () }
+    let mayStart (u: WorkUnit) =
+        match within with
+        | None -> true
+        | Some budget ->
+            lock gate (fun () ->
+                let expected = weightOf u * rate ()
+                Double.IsNaN expected || clock.Elapsed.TotalSeconds + expected <= budget)
     let events =
-        { Started =
+        { MayStart = mayStart
+          Started =
             fun u ->
                 lock gate (fun () ->
                     running[u] <- clock.Elapsed.TotalSeconds
@@ -137,4 +154,5 @@ let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) 
                     running.Remove u |> ignore) }
     if units.Length > 0 then execute units events cancel
     lock gate (fun () -> progress "done")
-    total
+    // the runs trained: all that were pending, unless --within left some for a later sitting
+    lock gate (fun () -> completed)

@@ -15,8 +15,9 @@ let private recordFor (template: RunRecord) (seconds: float) (c: Sweep.RunConfig
 let private instant (template: RunRecord) (seconds: float) : Schedule.Executor =
     fun units events _ ->
         for u in units do
-            events.Started u
-            events.Finished u (u.Configs |> List.map (recordFor template seconds))
+            if events.MayStart u then
+                events.Started u
+                events.Finished u (u.Configs |> List.map (recordFor template seconds))
 
 let private template () =
     File.ReadLines(Path.Combine(TestUtil.paperFigures, "results", "quick.jsonl"))
@@ -28,11 +29,30 @@ let private someRuns () =
     |> List.filter (fun c -> c.Experiment = "accuracy-1d" && c.Problem = "K2" && not (Sweep.isGp c))
     |> List.filter (fun c -> Emulators.Core.Assessment.RunModel.architectureName c.Model = "mlp")
 
-let private runInto (path: string) (configs: Sweep.RunConfig list) =
+let private runWithin (within: float option) (path: string) (configs: Sweep.RunConfig list) =
     let reports = Collections.Generic.List<Schedule.Progress>()
     let trained =
-        Schedule.runAll Schedule.LongestFirst configs path None (instant (template ()) 30.0) reports.Add Threading.CancellationToken.None
+        Schedule.runAll Schedule.CheapestFirst configs path None within (instant (template ()) 30.0) reports.Add Threading.CancellationToken.None
     trained, List.ofSeq reports
+
+let private runInto = runWithin None
+
+/// The quick preset's network runs on K2, every architecture: units of several prices.
+let private mixedRuns () =
+    TestUtil.presetRuns "quick" |> List.filter (fun c -> c.Experiment = "accuracy-1d" && c.Problem = "K2" && not (Sweep.isGp c))
+
+/// What an earlier sitting's run took: 300 s for a KAN, 30 s for the others.
+let private tookSeconds (c: Sweep.RunConfig) = if RunModel.architectureName c.Model = "kan" then 300.0 else 30.0
+
+/// A results file holding the runs at the smallest N_H (each as if it took `tookSeconds`), and the rest.
+let private resumedWith (runs: Sweep.RunConfig list) =
+    let path = Path.Combine(Path.GetTempPath(), "emulators-schedule-" + Guid.NewGuid().ToString("N") + ".jsonl")
+    let first = runs |> List.filter (fun c -> c.Nh = (runs |> List.map (fun c -> c.Nh) |> List.min))
+    for c in first do
+        Store.append path (recordFor (template ()) (tookSeconds c) c)
+    path, runs, first, runs |> List.except first
+
+let private resumed () = resumedWith (someRuns ())
 
 [<Tests>]
 let tests =
@@ -51,20 +71,15 @@ let tests =
             File.Delete path
         }
         test "a resumed run prices the work left from the earlier sittings' records at its first line, and skips them" {
-            let path = Path.Combine(Path.GetTempPath(), "emulators-schedule-" + Guid.NewGuid().ToString("N") + ".jsonl")
-            let runs = someRuns ()
-            let first = runs |> List.filter (fun c -> c.Nh = (runs |> List.map (fun c -> c.Nh) |> List.min))
-            let rest = runs |> List.except first
+            let path, runs, first, rest = resumed ()
             Expect.isNonEmpty rest "runs left to do"
-            for c in first do
-                Store.append path (recordFor (template ()) 30.0 c)
             let trained, reports = runInto path runs
             Expect.equal trained rest.Length "only the runs not in the file"
             Expect.equal reports.Head.Skipped first.Length "the earlier records are skipped"
             // at the first unit's start nothing of this sitting has finished: the estimate is the work left priced
             // from the earlier records (the unit just started is in flight, the others pending; one slot in use),
             // less the moments the unit in flight has already run when its start is reported (microseconds here)
-            let price = RunCost.pricer (first |> List.map (fun c -> c, 30.0))
+            let price = RunCost.pricer (first |> List.map (fun c -> c, tookSeconds c))
             let expected = rest |> List.sumBy price
             Expect.isTrue (expected > 0.0) "the earlier records price the rest"
             let got = reports.Head.RemainingSeconds
@@ -87,6 +102,32 @@ let tests =
             for c in sf do
                 Expect.floatClose Accuracy.veryHigh (mfOnly c) (RunCost.expectedCost c * overall) "a kind without records at the overall pace"
             Expect.isTrue (Double.IsNaN (RunCost.pricer [] mf.Head)) "nothing finished: no price"
+        }
+        test "--within: a unit starts only if its price ends within the sitting's time; the others stay pending" {
+            let price = (let p, _, first, _ = resumedWith (mixedRuns ()) in File.Delete p; RunCost.pricer (first |> List.map (fun c -> c, tookSeconds c)))
+            let unitPrice (cs: Sweep.RunConfig list) = cs |> List.sumBy price
+            // nothing fits in a microsecond: nothing trains, nothing is written
+            let path, runs, first, _ = resumedWith (mixedRuns ())
+            let trained, _ = runWithin (Some 1e-6) path runs
+            Expect.equal trained 0 "no unit fits"
+            Expect.equal (Store.read path).Length first.Length "the file holds only the earlier records"
+            File.Delete path
+            // room for the cheapest units only: they train, the dearer ones stay for the next sitting
+            let path, runs, _, rest = resumedWith (mixedRuns ())
+            let units = rest |> List.groupBy Runner.groupKey |> List.map snd
+            let prices = units |> List.map unitPrice |> List.sort
+            Expect.isTrue (List.last prices > 3.0 * List.head prices) "units of different prices"
+            let budget = 1.5 * List.head prices
+            let trained, _ = runWithin (Some budget) path runs
+            let written = Store.read path |> List.map (fun r -> r.Key) |> Set.ofList
+            let done' = units |> List.filter (fun cs -> written.Contains cs.Head.Key)
+            Expect.isNonEmpty done' "the cheapest unit fits"
+            Expect.equal trained (done' |> List.sumBy List.length) "the runs trained are those written"
+            // this sitting's units take no time here, so its pace only shortens the prices (by at most a few %)
+            for cs in done' do
+                Expect.isTrue (unitPrice cs <= budget / 0.9) (sprintf "%s: priced %g s, within %g s" cs.Head.Key (unitPrice cs) budget)
+            Expect.isLessThan done'.Length units.Length "the dearest units wait"
+            File.Delete path
         }
     ]
 
