@@ -66,17 +66,26 @@ type Order =
     | LongestFirst
     | CheapestFirst
 
-/// The configurations of this shard not yet in the results file, as units of work, in the order given.
+/// The finished runs among `configs`, each with the worker seconds its record carries.
+let private finishedIn (configs: Sweep.RunConfig list) (resultsPath: string) =
+    let byKey = Store.read resultsPath |> List.map (fun r -> r.Key, r.Seconds) |> Map.ofList
+    configs |> List.choose (fun c -> byKey.TryFind c.Key |> Option.map (fun s -> c, s))
+
+/// The configurations of this shard not yet in the results file, as units of work, in the order given: by their
+/// price from the finished runs (RunCost.pricer) where there are some, else by their expected cost.
 let pendingUnitsIn (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) =
     let mine = inShard shard configs
-    let finished = Store.finishedKeys resultsPath
+    let earlier = finishedIn mine resultsPath
+    let finished = earlier |> List.map (fun (c, _) -> c.Key) |> Set.ofList
+    let price = RunCost.pricer earlier
+    let sizeOf (u: WorkUnit) = if earlier.IsEmpty then u.Cost else u.Configs |> List.sumBy price
     let sign = match order with LongestFirst -> -1.0 | CheapestFirst -> 1.0
     let units =
         mine
         |> List.filter (fun c -> not (finished.Contains c.Key))
         |> List.groupBy Runner.groupKey
         |> List.map (fun (key, cs) -> key, { Configs = cs |> List.sortBy (fun c -> c.Rep); Cost = cs |> List.sumBy RunCost.expectedCost })
-        |> List.sortBy (fun (key, u) -> sign * u.Cost, key)
+        |> List.sortBy (fun (key, u) -> sign * sizeOf u, key)
         |> List.map snd
         |> Array.ofList
     mine, units
@@ -102,9 +111,7 @@ let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) 
     // a resumed run has an estimate from its first line; this sitting's finished units then scale those prices
     // by how fast this sitting goes (machine load), weighed against an hour of the earlier pace. A first sitting
     // has no prices: its units' expected costs go at this sitting's pace alone, once a unit has finished.
-    let earlier =
-        let byKey = Store.read resultsPath |> List.map (fun r -> r.Key, r.Seconds) |> Map.ofList
-        mine |> List.choose (fun c -> byKey.TryFind c.Key |> Option.map (fun s -> c, s))
+    let earlier = finishedIn mine resultsPath
     let price = RunCost.pricer earlier
     let priced = not earlier.IsEmpty
     let weightOf (u: WorkUnit) = if priced then u.Configs |> List.sumBy price else u.Cost

@@ -129,5 +129,17 @@ let tests =
             Expect.isLessThan done'.Length units.Length "the dearest units wait"
             File.Delete path
         }
+        test "pending units are ordered by their price from the finished runs, where there are some" {
+            let path, runs, first, _ = resumedWith (mixedRuns ())
+            let price = RunCost.pricer (first |> List.map (fun c -> c, tookSeconds c))
+            let unitPrice (u: Schedule.WorkUnit) = u.Configs |> List.sumBy price
+            let _, cheapest = Schedule.pendingUnitsIn Schedule.CheapestFirst runs path None
+            let _, longest = Schedule.pendingUnitsIn Schedule.LongestFirst runs path None
+            Expect.isTrue (cheapest |> Array.pairwise |> Array.forall (fun (a, b) -> unitPrice a <= unitPrice b)) "cheapest first by price"
+            Expect.isTrue (longest |> Array.pairwise |> Array.forall (fun (a, b) -> unitPrice a >= unitPrice b)) "longest first by price"
+            // the KANs took 10× the others' seconds: priced, they come last, whatever the cost model makes of them
+            let isKan (u: Schedule.WorkUnit) = RunModel.architectureName u.Configs.Head.Model = "kan"
+            Expect.isTrue (cheapest |> Array.skipWhile (isKan >> not) |> Array.forall isKan) "the KAN units after all the others"
+            File.Delete path
+        }
     ]
-
