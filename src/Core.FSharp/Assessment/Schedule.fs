@@ -25,8 +25,9 @@ type WorkUnit =
         let c = u.Configs.Head
         let reps = if u.Configs.Length = 1 then sprintf "rep %d" c.Rep else sprintf "%d reps" u.Configs.Length
         let m = c.Model
-        sprintf "%s %s %s %s/%s/%s N_H=%d %s" c.Experiment c.Problem (RunModel.architectureName m) (RunModel.modelName m)
-            (RunModel.encodingName m) (RunModel.lfName m) c.Nh reps
+        let strategy = match RunModel.strategyName m with s when s = RunModel.NotApplicable -> "" | s -> "/" + s
+        sprintf "%s %s %s %s/%s/%s%s N_H=%d %s" c.Experiment c.Problem (RunModel.architectureName m) (RunModel.modelName m)
+            (RunModel.encodingName m) (RunModel.lfName m) strategy c.Nh reps
 
 /// What an executor reports back about the units it was given.
 type UnitEvents =
@@ -71,6 +72,11 @@ let private finishedIn (configs: Sweep.RunConfig list) (resultsPath: string) =
     let byKey = Store.read resultsPath |> List.map (fun r -> r.Key, r.Seconds) |> Map.ofList
     configs |> List.choose (fun c -> byKey.TryFind c.Key |> Option.map (fun s -> c, s))
 
+/// The unit a run trains in: a network configuration's repetitions train together (one search, one batch of the
+/// others); a GP run is a unit of its own (GP fits do not batch across repetitions, and at K5's N_H = 1,024 one
+/// takes up to an hour, so a configuration's four would not fit in a sitting of a few hours).
+let private unitKey (c: Sweep.RunConfig) = if Sweep.isGp c then c.Key else Runner.groupKey c
+
 /// The configurations of this shard not yet in the results file, as units of work, in the order given: by their
 /// price from the finished runs (RunCost.pricer) where there are some, else by their expected cost.
 let pendingUnitsIn (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) =
@@ -83,12 +89,19 @@ let pendingUnitsIn (order: Order) (configs: Sweep.RunConfig list) (resultsPath: 
     let units =
         mine
         |> List.filter (fun c -> not (finished.Contains c.Key))
-        |> List.groupBy Runner.groupKey
+        |> List.groupBy unitKey
         |> List.map (fun (key, cs) -> key, { Configs = cs |> List.sortBy (fun c -> c.Rep); Cost = cs |> List.sumBy RunCost.expectedCost })
         |> List.sortBy (fun (key, u) -> sign * sizeOf u, key)
         |> List.map snd
         |> Array.ofList
     mine, units
+
+/// The pending units of this shard priced above `seconds` on their own (at the pace of the finished runs of their
+/// kind): a sitting of that length (runAll's `within`) never starts them.
+let longerThan (seconds: float) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) =
+    let mine, units = pendingUnitsIn LongestFirst configs resultsPath shard
+    let price = RunCost.pricer (finishedIn mine resultsPath)
+    units |> Array.filter (fun u -> u.Configs |> List.sumBy price > seconds)
 
 /// `pendingUnitsIn LongestFirst`.
 let pendingUnits configs resultsPath shard = pendingUnitsIn LongestFirst configs resultsPath shard

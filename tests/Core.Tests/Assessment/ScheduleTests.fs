@@ -142,4 +142,28 @@ let tests =
             Expect.isTrue (cheapest |> Array.skipWhile (isKan >> not) |> Array.forall isKan) "the KAN units after all the others"
             File.Delete path
         }
+        test "a GP run is a unit of its own; a network configuration's repetitions are one unit" {
+            let none = Path.Combine(Path.GetTempPath(), "emulators-schedule-none-" + Guid.NewGuid().ToString("N") + ".jsonl")
+            let runs = TestUtil.presetRuns "quick"
+            let _, units = Schedule.pendingUnits runs none None
+            let gp, networks = units |> Array.partition (fun u -> Sweep.isGp u.Configs.Head)
+            Expect.isNonEmpty gp "the quick preset has GP runs"
+            Expect.isTrue (gp |> Array.forall (fun u -> u.Configs.Length = 1)) "one GP run per unit"
+            Expect.equal (gp.Length + (networks |> Array.sumBy (fun u -> u.Configs.Length))) runs.Length "every run in one unit"
+            for u in networks do
+                Expect.equal (u.Configs |> List.map Runner.groupKey |> List.distinct).Length 1 (sprintf "%s: one configuration" u.Label)
+                Expect.equal (u.Configs |> List.map (fun c -> c.Rep)) [ 0 .. u.Configs.Length - 1 ] (sprintf "%s: all its repetitions, in order" u.Label)
+        }
+        test "the units too long for a sitting are those priced above it" {
+            let path, runs, first, _ = resumedWith (mixedRuns ())
+            let price = RunCost.pricer (first |> List.map (fun c -> c, tookSeconds c))
+            let _, units = Schedule.pendingUnits runs path None
+            let unitPrice (u: Schedule.WorkUnit) = u.Configs |> List.sumBy price
+            let middle = (units |> Array.map unitPrice |> Array.sort).[units.Length / 2]
+            Expect.equal (Schedule.longerThan 0.0 runs path None).Length units.Length "every unit takes some time"
+            Expect.isEmpty (Schedule.longerThan 1e12 runs path None) "none takes forever"
+            let long = Schedule.longerThan middle runs path None
+            Expect.equal (long |> Array.map (fun u -> u.Label) |> Set.ofArray) (units |> Array.filter (fun u -> unitPrice u > middle) |> Array.map (fun u -> u.Label) |> Set.ofArray) "exactly those priced above"
+            File.Delete path
+        }
     ]
