@@ -92,6 +92,10 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
     let shard = shardText |> Option.map Store.parseShard
     let jobs = args.GetResult(ReproduceArgs.Jobs, defaultValue = Environment.ProcessorCount)
     if jobs < 1 then Errors.fail "--jobs must be at least 1 (got %d)" jobs
+    let within = args.TryGetResult ReproduceArgs.Within
+    match within with
+    | Some h when not (h > 0.0) || Double.IsInfinity h -> Errors.fail "--within must be a positive number of hours (got %g)" h
+    | _ -> ()
     let exps = experiments root preset only
     let configs = exps |> List.collect Sweep.expand
     let path = resultsFile root preset shard
@@ -156,10 +160,6 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
                 cancel.Cancel())
             Workers.pool jobs (defaultArg (args.TryGetResult ReproduceArgs.Threads) Native.defaultThreads) pieceSize root preset (status "%s")
     let order = if args.Contains ReproduceArgs.Cheapest_First then Schedule.CheapestFirst else Schedule.LongestFirst
-    let within = args.TryGetResult ReproduceArgs.Within
-    match within with
-    | Some h when not (h > 0.0) || Double.IsInfinity h -> Errors.fail "--within must be a positive number of hours (got %g)" h
-    | _ -> ()
     let n = Schedule.runAll order configs path shard (within |> Option.map (fun h -> h * 3600.0)) execute report cancel.Token
     printfn "finished %d runs in %s" n (duration clock.Elapsed.TotalSeconds)
     match within with

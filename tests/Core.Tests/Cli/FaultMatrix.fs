@@ -282,7 +282,7 @@ let runAll () =
               cli ("run " + extra) Err none ([ "run"; "--epochs"; "2"; "--lbfgs"; "0" ] @ List.ofArray (extra.Split ' '))
           cli "run --problem K1 (works)" Ok none [ "run"; "--problem"; "K1"; "--epochs"; "2"; "--lbfgs"; "0" ]
           // reproduce and the other commands
-          for extra in [ "--preset foo"; "--only nosuch"; "--shard 0/3"; "--shard 4/3"; "--shard abc"; "--shard 1/0"; "--jobs 0"; "--jobs -1" ] do
+          for extra in [ "--preset foo"; "--only nosuch"; "--shard 0/3"; "--shard 4/3"; "--shard abc"; "--shard 1/0"; "--jobs 0"; "--jobs -1"; "--within 0"; "--within -1"; "--within nan"; "--within abc" ] do
               cli ("reproduce " + extra) Err none ([ "reproduce"; "--root"; p "pf" ] @ List.ofArray (extra.Split ' '))
           cli "reproduce --root missingdir" Err none [ "reproduce"; "--root"; p "missingdir" ]
           cli "reproduce --root (a file)" Err none [ "reproduce"; "--root"; rootfile ]
