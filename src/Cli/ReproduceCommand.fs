@@ -160,7 +160,9 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
                 cancel.Cancel())
             Workers.pool jobs (defaultArg (args.TryGetResult ReproduceArgs.Threads) Native.defaultThreads) pieceSize root preset (status "%s")
     let order = if args.Contains ReproduceArgs.Cheapest_First then Schedule.CheapestFirst else Schedule.LongestFirst
-    let n = Schedule.runAll order configs path shard (within |> Option.map (fun h -> h * 3600.0)) execute report cancel.Token
+    let runOptions: Schedule.RunOptions =
+        { Order = order; Shard = shard; Within = within |> Option.map (fun h -> h * 3600.0); Slots = jobs }
+    let n = Schedule.runAll runOptions configs path execute report cancel.Token
     printfn "finished %d runs in %s" n (duration clock.Elapsed.TotalSeconds)
     match within with
     | Some h ->

@@ -106,20 +106,33 @@ let longerThan (seconds: float) (configs: Sweep.RunConfig list) (resultsPath: st
 /// `pendingUnitsIn LongestFirst`.
 let pendingUnits configs resultsPath shard = pendingUnitsIn LongestFirst configs resultsPath shard
 
+/// How runAll goes about the pending work.
+type RunOptions =
+    { Order: Order
+      /// This shard's runs only (k of n), or all.
+      Shard: (int * int) option
+      /// A sitting of this many seconds: a unit starts only if it is expected to end within that time of the start
+      /// (its price at the current pace; a unit without an estimate starts), so the sitting ends with no unit cut
+      /// off midway, and those left wait for the next sitting. None: every pending unit.
+      Within: float option
+      /// Units the executor trains at once (its worker processes): the time left shares the work among them.
+      Slots: int }
+
+let defaultRunOptions = { Order = LongestFirst; Shard = None; Within = None; Slots = 1 }
+
 /// Run every configuration of this shard not yet in the results file with the executor given (the CLI's worker
 /// processes, or inProcess), appending each record as its unit finishes: this is the only writer of the file.
-/// With `within` (seconds), a unit starts only if it is expected to end within that time of the start (its price
-/// at the current pace; a unit without an estimate starts): the sitting ends with no unit cut off midway, and
-/// those left wait for the next sitting. Returns the number of runs trained.
-let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) (within: float option) (execute: Executor)
+/// Returns the number of runs trained.
+let runAll (options: RunOptions) (configs: Sweep.RunConfig list) (resultsPath: string) (execute: Executor)
            (report: Progress -> unit) (cancel: Threading.CancellationToken) =
-    let mine, units = pendingUnitsIn order configs resultsPath shard
+    let mine, units = pendingUnitsIn options.Order configs resultsPath options.Shard
     let total = units |> Array.sumBy (fun u -> u.Configs.Length)
     let skipped = mine.Length - total
     let clock = Stopwatch.StartNew()
     let gate = obj ()
     let running = Collections.Generic.Dictionary<WorkUnit, float>(HashIdentity.Reference)
     let mutable completed = 0
+    let mutable started = 0
     // Each unit is priced from the runs earlier sittings finished (RunCost.pricer: each kind at its own pace), so
     // a resumed run has an estimate from its first line; this sitting's finished units then scale those prices
     // by how fast this sitting goes (machine load), weighed against an hour of the earlier pace. A first sitting
@@ -141,15 +154,17 @@ let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) 
             let now = clock.Elapsed.TotalSeconds
             let left (u: WorkUnit) (started: float) = max 0.0 (weightOf u * rate - (now - started))
             let inFlight = running |> Seq.sumBy (fun kv -> left kv.Key kv.Value)
-            // Work shares the parallel slots; the largest remaining unit bounds the time from below.
-            let slots = float (max 1 running.Count)
+            // Work shares the parallel slots (those in use, and as many as the executor has while units wait); the
+            // largest remaining unit bounds the time from below.
+            let waiting = units.Length - started
+            let slots = float (max 1 (max running.Count (min (max 1 options.Slots) (running.Count + waiting))))
             max (pendingWeight * rate / slots + inFlight / slots) (running |> Seq.fold (fun m kv -> max m (left kv.Key kv.Value)) 0.0)
     let progress current =
         report
             { Done = completed; Total = total; Skipped = skipped; Current = current
               ElapsedSeconds = clock.Elapsed.TotalSeconds; RemainingSeconds = remaining () }
     let mayStart (u: WorkUnit) =
-        match within with
+        match options.Within with
         | None -> true
         | Some budget ->
             lock gate (fun () ->
@@ -161,6 +176,7 @@ let runAll (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) 
             fun u ->
                 lock gate (fun () ->
                     running[u] <- clock.Elapsed.TotalSeconds
+                    started <- started + 1
                     pendingWeight <- pendingWeight - weightOf u
                     progress u.Label)
           Finished =

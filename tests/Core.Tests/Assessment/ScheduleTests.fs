@@ -32,10 +32,11 @@ let private someRuns () =
 let private runWithin (within: float option) (path: string) (configs: Sweep.RunConfig list) =
     let reports = Collections.Generic.List<Schedule.Progress>()
     let trained =
-        Schedule.runAll Schedule.CheapestFirst configs path None within (instant (template ()) 30.0) reports.Add Threading.CancellationToken.None
+        Schedule.runAll { Schedule.defaultRunOptions with Order = Schedule.CheapestFirst; Within = within } configs path (instant (template ()) 30.0) reports.Add Threading.CancellationToken.None
     trained, List.ofSeq reports
 
 let private runInto = runWithin None
+
 
 /// The quick preset's network runs on K2, every architecture: units of several prices.
 let private mixedRuns () =
@@ -53,6 +54,15 @@ let private resumedWith (runs: Sweep.RunConfig list) =
     path, runs, first, runs |> List.except first
 
 let private resumed () = resumedWith (someRuns ())
+
+/// The first progress line of a resumed run with `slots` units at once (the instant executor trains one at a time;
+/// the estimate shares the work among the slots the options say the executor has).
+let private firstLineWith (slots: int) =
+    let path, runs, _, _ = resumedWith (mixedRuns ())
+    let reports = Collections.Generic.List<Schedule.Progress>()
+    Schedule.runAll { Schedule.defaultRunOptions with Order = Schedule.CheapestFirst; Slots = slots } runs path (instant (template ()) 30.0) reports.Add Threading.CancellationToken.None |> ignore
+    File.Delete path
+    reports[0]
 
 [<Tests>]
 let tests =
@@ -165,5 +175,11 @@ let tests =
             let long = Schedule.longerThan middle runs path None
             Expect.equal (long |> Array.map (fun u -> u.Label) |> Set.ofArray) (units |> Array.filter (fun u -> unitPrice u > middle) |> Array.map (fun u -> u.Label) |> Set.ofArray) "exactly those priced above"
             File.Delete path
+        }
+        test "the time left at the first line shares the work among the executor's slots" {
+            let one, two = firstLineWith 1, firstLineWith 2
+            Expect.isTrue (one.RemainingSeconds > 0.0) "priced from the earlier records"
+            // two workers: half the time (up to the microseconds the unit in flight has run when it is reported)
+            Expect.isTrue (abs (two.RemainingSeconds - one.RemainingSeconds / 2.0) < 1.0) (sprintf "one slot %g s, two slots %g s" one.RemainingSeconds two.RemainingSeconds)
         }
     ]
