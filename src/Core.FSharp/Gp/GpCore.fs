@@ -95,6 +95,9 @@ module GpCore =
             ut
             |> Array.chunkBySize chunk
             |> Array.map (fun rows ->
+                // each chunk's tensors go with it: at K5's N_H = 1,024 one chunk holds about a gigabyte of
+                // covariance pieces, and the 20 chunks of its 20,000 test points together exhausted 24 GB
+                use _ = torch.NewDisposeScope()
                 let m, v = Marginal.posterior l th uT yT mT [| jitter |] (Tensors.ofRows Float64 rows)
                 Tensors.toArray m, Tensors.toArray v)
         Array.collect fst parts, Array.collect snd parts
@@ -114,6 +117,7 @@ module GpCore =
         ut
         |> Array.chunkBySize chunk
         |> Array.collect (fun rows ->
+            use _ = torch.NewDisposeScope() // as in posteriorMasked: one chunk's tensors at a time
             let x = (Tensors.ofRows Float64 rows).requires_grad_(true)
             let m, _ = Marginal.posterior c.Layout th uT yT mT [| c.Jitter |] x
             m.sum().backward()
