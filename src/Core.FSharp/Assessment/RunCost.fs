@@ -57,11 +57,14 @@ type Pace =
     /// Seconds per unit of expectedCost; NaN with nothing measured.
     member p.Rate = if p.Cost > 0.0 then p.Seconds / p.Cost else nan
 
+/// The pace of the runs given, GP runs included (within one kind they share one scale).
+let private paceOfAll (runs: (Sweep.RunConfig * float) list) : Pace =
+    { Seconds = runs |> List.sumBy snd; Cost = runs |> List.sumBy (fst >> expectedCost) }
+
 /// The pace of finished network runs, each with the worker seconds its record carries. GP runs are costed in
 /// seconds already (their cost is their expected time, rescaled), so they would only dilute the networks' pace.
 let paceOf (finished: (Sweep.RunConfig * float) list) : Pace =
-    let networks = finished |> List.filter (fun (c, _) -> not (Sweep.isGp c))
-    { Seconds = networks |> List.sumBy snd; Cost = networks |> List.sumBy (fst >> expectedCost) }
+    paceOfAll (finished |> List.filter (fun (c, _) -> not (Sweep.isGp c)))
 
 /// The kind of a run that is priced at its own pace: experiment, architecture, model, LF mode and strategy. The
 /// cost model's ratios between kinds are rough (a PDE KAN trained end to end took 4× what the networks' average
@@ -79,7 +82,7 @@ let pricer (finished: (Sweep.RunConfig * float) list) : Sweep.RunConfig -> float
         finished
         |> List.groupBy (fst >> kindOf)
         |> List.map (fun (kind, runs) ->
-            kind, { Seconds = runs |> List.sumBy snd; Cost = runs |> List.sumBy (fst >> expectedCost) }.Rate)
+            kind, (paceOfAll runs).Rate)
         |> Map.ofList
     fun c ->
         let rate =

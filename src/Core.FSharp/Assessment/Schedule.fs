@@ -77,31 +77,44 @@ let private finishedIn (configs: Sweep.RunConfig list) (resultsPath: string) =
 /// takes up to an hour, so a configuration's four would not fit in a sitting of a few hours).
 let private unitKey (c: Sweep.RunConfig) = if Sweep.isGp c then c.Key else Runner.groupKey c
 
-/// The configurations of this shard not yet in the results file, as units of work, in the order given: by their
-/// price from the finished runs (RunCost.pricer) where there are some, else by their expected cost.
-let pendingUnitsIn (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) =
+/// This shard's runs, its pending ones as units in the order given, and what a unit is expected to take: its price
+/// from the finished runs (RunCost.pricer) where there are some, else its expected cost. One read of the results file.
+type private Pending =
+    { Mine: Sweep.RunConfig list
+      Units: WorkUnit[]
+      /// Expected seconds of a run from the finished ones (NaN while none is finished).
+      Price: Sweep.RunConfig -> float
+      /// Whether Size is in seconds (some run is finished) or in units of expected cost.
+      Priced: bool }
+    member p.Size(u: WorkUnit) = if p.Priced then u.Configs |> List.sumBy p.Price else u.Cost
+
+let private pending (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) =
     let mine = inShard shard configs
     let earlier = finishedIn mine resultsPath
     let finished = earlier |> List.map (fun (c, _) -> c.Key) |> Set.ofList
-    let price = RunCost.pricer earlier
-    let sizeOf (u: WorkUnit) = if earlier.IsEmpty then u.Cost else u.Configs |> List.sumBy price
+    let sized = { Mine = mine; Units = [||]; Price = RunCost.pricer earlier; Priced = not earlier.IsEmpty }
     let sign = match order with LongestFirst -> -1.0 | CheapestFirst -> 1.0
     let units =
         mine
         |> List.filter (fun c -> not (finished.Contains c.Key))
         |> List.groupBy unitKey
         |> List.map (fun (key, cs) -> key, { Configs = cs |> List.sortBy (fun c -> c.Rep); Cost = cs |> List.sumBy RunCost.expectedCost })
-        |> List.sortBy (fun (key, u) -> sign * sizeOf u, key)
+        |> List.sortBy (fun (key, u) -> sign * sized.Size u, key)
         |> List.map snd
         |> Array.ofList
-    mine, units
+    { sized with Units = units }
+
+/// The configurations of this shard not yet in the results file, as units of work, in the order given: by their
+/// price from the finished runs (RunCost.pricer) where there are some, else by their expected cost.
+let pendingUnitsIn (order: Order) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) =
+    let p = pending order configs resultsPath shard
+    p.Mine, p.Units
 
 /// The pending units of this shard priced above `seconds` on their own (at the pace of the finished runs of their
 /// kind): a sitting of that length (runAll's `within`) never starts them.
 let longerThan (seconds: float) (configs: Sweep.RunConfig list) (resultsPath: string) (shard: (int * int) option) =
-    let mine, units = pendingUnitsIn LongestFirst configs resultsPath shard
-    let price = RunCost.pricer (finishedIn mine resultsPath)
-    units |> Array.filter (fun u -> u.Configs |> List.sumBy price > seconds)
+    let p = pending LongestFirst configs resultsPath shard
+    p.Units |> Array.filter (fun u -> u.Configs |> List.sumBy p.Price > seconds)
 
 /// `pendingUnitsIn LongestFirst`.
 let pendingUnits configs resultsPath shard = pendingUnitsIn LongestFirst configs resultsPath shard
@@ -125,7 +138,8 @@ let defaultRunOptions = { Order = LongestFirst; Shard = None; Within = None; Slo
 /// Returns the number of runs trained.
 let runAll (options: RunOptions) (configs: Sweep.RunConfig list) (resultsPath: string) (execute: Executor)
            (report: Progress -> unit) (cancel: Threading.CancellationToken) =
-    let mine, units = pendingUnitsIn options.Order configs resultsPath options.Shard
+    let work = pending options.Order configs resultsPath options.Shard
+    let mine, units = work.Mine, work.Units
     let total = units |> Array.sumBy (fun u -> u.Configs.Length)
     let skipped = mine.Length - total
     let clock = Stopwatch.StartNew()
@@ -137,11 +151,8 @@ let runAll (options: RunOptions) (configs: Sweep.RunConfig list) (resultsPath: s
     // a resumed run has an estimate from its first line; this sitting's finished units then scale those prices
     // by how fast this sitting goes (machine load), weighed against an hour of the earlier pace. A first sitting
     // has no prices: its units' expected costs go at this sitting's pace alone, once a unit has finished.
-    let earlier = finishedIn mine resultsPath
-    let price = RunCost.pricer earlier
-    let priced = not earlier.IsEmpty
-    let weightOf (u: WorkUnit) = if priced then u.Configs |> List.sumBy price else u.Cost
-    let priorWeight = if priced then 3600.0 else 0.0
+    let weightOf (u: WorkUnit) = work.Size u
+    let priorWeight = if work.Priced then 3600.0 else 0.0
     let mutable pendingWeight = units |> Array.sumBy weightOf
     let mutable doneWeight = 0.0
     let mutable doneSeconds = 0.0
