@@ -166,10 +166,10 @@ let reproduce (args: ParseResults<ReproduceArgs>) =
     printfn "finished %d runs in %s" n (duration clock.Elapsed.TotalSeconds)
     match within with
     | Some h ->
-        let left = (Schedule.pendingUnits (Schedule.inShard shard configs) path shard |> snd) |> Array.sumBy (fun u -> u.Configs.Length)
+        let left = (Schedule.pendingUnits configs path shard |> snd) |> Array.sumBy (fun u -> u.Configs.Length)
         if left > 0 then
             printfn "%d runs left for the next sitting: none was expected to end within the %g hours of --within" left h
-            let tooLong = Schedule.longerThan (h * 3600.0) (Schedule.inShard shard configs) path shard
+            let tooLong = Schedule.longerThan (h * 3600.0) configs path shard
             if tooLong.Length > 0 then
                 printfn "%d of their configurations are expected to take longer than %g hours on their own, so a sitting of that length never starts them; run them in a longer one (or without --within):" tooLong.Length h
                 for u in tooLong do

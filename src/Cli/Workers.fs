@@ -128,7 +128,7 @@ let pool (jobs: int) (threads: int) (pieceSize: int option) (root: string) (pres
                 closed <- true
                 for w in workers do
                     kill w)
-        // the first unit in order not yet taken that may start now (units that may not stay for a later sitting)
+        // the first unit in order not yet taken that may start now (one that may not stays for a later sitting)
         let take () =
             lock gate (fun () ->
                 if closed then None
