@@ -42,10 +42,10 @@ module GpCore =
             Layout.start l (fun j -> if r = 0 then 0.5 else draws[j]) c0 rho0)
 
     /// Values and gradients of every member's negative log marginal likelihood.
-    let private objective (l: Layout) (u: Tensor) (y: Tensor) (mask: Tensor) (thetas: float[][]) : float[] * float[][] =
+    let private objective (l: Layout) (u: Tensor) (d: Covariance.Differences) (y: Tensor) (mask: Tensor) (thetas: float[][]) : float[] * float[][] =
         use _ = torch.NewDisposeScope()
         let theta = (Tensors.ofRows Float64 thetas).requires_grad_(true)
-        let nll, _ = Marginal.negLogLikelihood l theta u y mask
+        let nll, _ = Marginal.negLogLikelihoodWith l theta u d y mask
         let ok = torch.isfinite nll
         let total = torch.where(ok, nll, torch.zeros_like nll).sum()
         total.backward()
@@ -63,10 +63,11 @@ module GpCore =
         let yt = Tensors.ofRows Float64 (rep targets)
         let mt = Tensors.ofRows Float64 (rep masks)
         let x0 = Array.init (g * r) (fun e -> starts[e / r][e % r])
-        let x, _, _ = HyperOpt.minimize st.Optimizer (objective l ut yt mt) x0
+        let d = Covariance.differences l ut ut
+        let x, _, _ = HyperOpt.minimize st.Optimizer (objective l ut d yt mt) x0
         let nll, jitter =
             use _ = torch.no_grad ()
-            let v, j = Marginal.negLogLikelihood l (Tensors.ofRows Float64 x) ut yt mt
+            let v, j = Marginal.negLogLikelihoodWith l (Tensors.ofRows Float64 x) ut d yt mt
             Tensors.toArray v, j
         Array.init g (fun gi ->
             let best = [| 0 .. r - 1 |] |> Array.minBy (fun ri -> let v = nll[gi * r + ri] in if System.Double.IsNaN v then infinity else v)
@@ -91,14 +92,15 @@ module GpCore =
         let uT = Tensors.ofRows Float64 u
         let yT = Tensors.ofRows Float64 [| y |]
         let mT = Tensors.ofRows Float64 [| mask |]
+        let c = Marginal.condition l th uT yT mT [| jitter |]
         let parts =
             ut
             |> Array.chunkBySize chunk
             |> Array.map (fun rows ->
-                // each chunk's tensors go with it: at K5's N_H = 1,024 one chunk holds about a gigabyte of
-                // covariance pieces, and the 20 chunks of its 20,000 test points together exhausted 24 GB
+                // each chunk's cross-covariance pieces go with it (the training factor c is shared by all):
+                // kept until the end, the 20 chunks of K5's 20,000 test points at N_H = 1,024 exhausted 24 GB
                 use _ = torch.NewDisposeScope()
-                let m, v = Marginal.posterior l th uT yT mT [| jitter |] (Tensors.ofRows Float64 rows)
+                let m, v = Marginal.posteriorAt l th uT mT c (Tensors.ofRows Float64 rows)
                 Tensors.toArray m, Tensors.toArray v)
         Array.collect fst parts, Array.collect snd parts
 
@@ -114,12 +116,13 @@ module GpCore =
         let uT = Tensors.ofRows Float64 c.Inputs
         let yT = Tensors.ofRows Float64 [| c.Targets |]
         let mT = torch.ones([| 1L; int64 c.Targets.Length |], dtype = f64)
+        let conditioned = Marginal.condition c.Layout th uT yT mT [| c.Jitter |]
         ut
         |> Array.chunkBySize chunk
         |> Array.collect (fun rows ->
             use _ = torch.NewDisposeScope() // as in posteriorMasked: one chunk's tensors at a time
             let x = (Tensors.ofRows Float64 rows).requires_grad_(true)
-            let m, _ = Marginal.posterior c.Layout th uT yT mT [| c.Jitter |] x
+            let m, _ = Marginal.posteriorAt c.Layout th uT mT conditioned x
             m.sum().backward()
             Tensors.toRows x.grad)
 

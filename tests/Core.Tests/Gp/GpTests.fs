@@ -171,6 +171,19 @@ let tests =
                     Expect.floatClose { absolute = 1e-4 * scale; relative = 0.0 } ph.Mean[j] hf.Y[j] "interpolates"
         }
 
+        test "prediction conditions once for all chunks of test points: the same bits as conditioning per chunk" {
+            // GpCore predicts in chunks of 1,024 rows and factors the training covariance once for all of them;
+            // 1,024 + 300 rows split at the chunk boundary must give what each part gives predicted alone
+            let hf, sources = k1Data Experiment.LearnedLf
+            let xt = Sampling.sobol 1 0 1324 |> Sampling.scaleTo k1.Domain.Lower k1.Domain.Upper
+            for kind in [ SingleFidelity; Nargp ] do
+                let m = GpFit.fit FitSettings.defaults kind Matern52 k1.Domain hf sources
+                let whole = GpEmulator.predict m xt
+                let first, rest = GpEmulator.predict m xt[.. 1023], GpEmulator.predict m xt[1024 ..]
+                Expect.equal whole.Mean (Array.append first.Mean rest.Mean) (sprintf "%s: means" (GpKind.name kind))
+                Expect.equal whole.Std (Array.append first.Std rest.Std) (sprintf "%s: std" (GpKind.name kind))
+        }
+
         test "duplicate HF points: the noise floor and jitter keep the fit defined, the duplicate is interpolated" {
             let x = [| [| 0.0 |]; [| 0.3 |]; [| 0.3 |]; [| 0.6 |]; [| 1.0 |] |]
             let hf: HfData = { X = x; Y = x |> Array.map (fun r -> sin (4.0 * r[0])) }
