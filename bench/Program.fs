@@ -4,6 +4,8 @@
 ///   bench rss    <out.json> [members epochs]     peak resident memory (VmHWM) of one long ensemble run
 ///   bench sweep  <out.json> [reps epochs lbfgs candidates rounds]   one paper-budget assessment configuration
 ///   bench estimate <out.json> <paper-figures dir>   the paper preset's total from a fixed sample of its configurations
+///   bench gp     <out.json> [N_H]              K5's single-fidelity GP at N_H points: fit, predict, kernel time
+///   bench gp-report <dir> <out.md>             the GP section alone (run.sh --gp-only)
 ///   bench report <dir> <RESULTS.md>              merge the JSON files of <dir>, write the table, print the summary line
 module Bench.Program
 
@@ -25,7 +27,9 @@ let main argv =
         0
     | "estimate" :: out :: root :: _ -> estimate out root; 0
     | "compaction" :: out :: _ -> compaction out (int (arg 2 "3")) (int (arg 3 "5000")) (int (arg 4 "3000")); 0
+    | "gp" :: out :: _ -> Bench.Gp.gp out (int (arg 2 "1024")); 0
+    | "gp-report" :: dir :: out :: _ -> Bench.Gp.report dir out; 0
     | "report" :: dir :: out :: _ -> report dir out; 0
     | _ ->
-        eprintfn "usage: bench data|speed|rss|sweep|compaction|estimate|report ... (see bench/run.sh)"
+        eprintfn "usage: bench data|speed|rss|sweep|compaction|estimate|gp|gp-report|report ... (see bench/run.sh)"
         2

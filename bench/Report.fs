@@ -225,6 +225,9 @@ let report (dir: string) (out: string) =
         line ""
         line (sprintf "Ratio (dropping / whole) = %.3f; every member's parameters and outcome bit for bit alike both ways: %b."
                   (median compact / median full) (d.GetProperty("identical").GetBoolean()))
+    // The exact GP at K5's largest size, when run.sh ran it (gp.*.json).
+    let gpLines, gpShare = Bench.Gp.section dir
+    gpLines |> List.iter line
     // The paper preset's estimate, when run.sh ran it (estimate.json).
     let estimateFile = Path.Combine(dir, "estimate.json")
     let estimateHours =
@@ -250,6 +253,7 @@ let report (dir: string) (out: string) =
         | Some s -> printfn "sweep-vs-pytorch: %.3f sweep-system-share: %.3f" r s
         | None -> printfn "sweep-vs-pytorch: %.3f" r
     | None -> ()
+    gpShare |> Option.iter (printfn "gp-system-share: %.3f")
     match estimateHours with
     | Some h -> printfn "paper-preset-estimate-hours: %.1f (one worker) %.1f (2 workers)" h (h / 2.0)
     | None -> ()

@@ -3,9 +3,12 @@
 # one thread each, plus the peak memory of a long ensemble run. Writes bench/RESULTS.md; the last line printed is
 #   single-vs-pytorch: R1 e64-member-vs-pytorch: R2 peak-rss-mb: M
 #   sweep-vs-pytorch: R3 sweep-system-share: S
+#   gp-system-share: S (the exact GP at K5's N_H = 1,024, huge pages)
 #   paper-preset-estimate-hours: H (one worker) H/2 (2 workers)
 # Usage: bash bench/run.sh [--rounds N] [--repeats N] [--steps N] [--warmup N] [--rss-epochs N]
 #                          [--sweep-rounds N] [--sweep-reps N] [--sweep-pytorch N] [--no-estimate]
+#                          [--gp-nh N] [--gp-rounds N] [--no-gp] [--gp-only]
+#   --gp-only: just the exact-GP comparison, written to bench/RESULTS-gp.md (a few minutes per round at N_H = 1,024)
 #   (or `dotnet fsi build.fsx bench [same options]`). Defaults: 3 rounds x 3 repeats x 2000 steps, 200 warm-up steps,
 #   a 20,000-epoch E = 64 memory run.
 set -euo pipefail
@@ -14,6 +17,8 @@ cd "$(dirname "$0")/.."
 rounds=3 repeats=3 steps=2000 warmup=200 rss_epochs=20000 members=1,4,16,64
 # the paper-budget configuration: rounds, repetitions, PyTorch trainings timed, Adam epochs, L-BFGS iterations
 sweep_rounds=1 sweep_reps=4 sweep_py=4 sweep_epochs=5000 sweep_lbfgs=3000 estimate=1
+# the exact GP: K5's HF points and rounds of the huge-page comparison
+gp=1 gp_nh=1024 gp_rounds=1 gp_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
@@ -25,6 +30,10 @@ while [ $# -gt 0 ]; do
     --sweep-reps) sweep_reps=$2; shift 2 ;;
     --sweep-pytorch) sweep_py=$2; shift 2 ;;
     --no-estimate) estimate=0; shift ;;
+    --gp-nh) gp_nh=$2; shift 2 ;;
+    --gp-rounds) gp_rounds=$2; shift 2 ;;
+    --no-gp) gp=0; shift ;;
+    --gp-only) gp_only=1; shift ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -52,6 +61,21 @@ BENCH=(dotnet bench/bin/Release/net10.0/bench.dll)
 
 out=bench/out
 rm -rf "$out" && mkdir -p "$out"
+
+# The exact GP at K5's N_H = 1,024 with and without libtorch's huge pages, alternately.
+gp_rounds_run() {
+  for r in $(seq 1 "$gp_rounds"); do
+    echo "exact GP, K5 N_H = $gp_nh, round $r/$gp_rounds: huge pages, then 4 kB pages ..." >&2
+    "${BENCH[@]}" gp "$out/gp.huge.$r.json" "$gp_nh"
+    THP_MEM_ALLOC_ENABLE=0 "${BENCH[@]}" gp "$out/gp.small.$r.json" "$gp_nh"
+  done
+}
+if [ "$gp_only" = 1 ]; then
+  gp_rounds_run
+  "${BENCH[@]}" gp-report "$out" bench/RESULTS-gp.md
+  exit 0
+fi
+
 "${BENCH[@]}" data "$out/k1.json"
 
 # Alternate the two sides so that background load on the machine hits both alike.
@@ -78,6 +102,9 @@ done
 # L-BFGS dropping stopped members vs the whole batch, one search round, alternately.
 echo "L-BFGS compaction, one search round ..." >&2
 "${BENCH[@]}" compaction "$out/compaction.json" 3 "$sweep_epochs" "$sweep_lbfgs"
+
+# The exact GP (--no-gp skips it).
+if [ "$gp" = 1 ]; then gp_rounds_run; fi
 
 # The paper preset's total from a fixed sample of its configurations (--no-estimate skips it).
 if [ "$estimate" = 1 ]; then
