@@ -3,7 +3,7 @@
 # one thread each, plus the peak memory of a long ensemble run. Writes bench/RESULTS.md; the last line printed is
 #   single-vs-pytorch: R1 e64-member-vs-pytorch: R2 peak-rss-mb: M
 #   sweep-vs-pytorch: R3 sweep-system-share: S
-#   gp-system-share: S (the exact GP at K5's N_H = 1,024, huge pages)
+#   gp-system-share: S (the exact GP at K5's N_H = 1,024, the default allocator setting)
 #   paper-preset-estimate-hours: H (one worker) H/2 (2 workers)
 # Usage: bash bench/run.sh [--rounds N] [--repeats N] [--steps N] [--warmup N] [--rss-epochs N]
 #                          [--sweep-rounds N] [--sweep-reps N] [--sweep-pytorch N] [--no-estimate]
@@ -62,12 +62,12 @@ BENCH=(dotnet bench/bin/Release/net10.0/bench.dll)
 out=bench/out
 rm -rf "$out" && mkdir -p "$out"
 
-# The exact GP at K5's N_H = 1,024 with and without libtorch's huge pages, alternately.
+# The exact GP at K5's N_H = 1,024 with the default allocator setting and the previous one (mapped, huge pages), alternately.
 gp_rounds_run() {
   for r in $(seq 1 "$gp_rounds"); do
-    echo "exact GP, K5 N_H = $gp_nh, round $r/$gp_rounds: huge pages, then 4 kB pages ..." >&2
-    "${BENCH[@]}" gp "$out/gp.huge.$r.json" "$gp_nh"
-    THP_MEM_ALLOC_ENABLE=0 "${BENCH[@]}" gp "$out/gp.small.$r.json" "$gp_nh"
+    echo "exact GP, K5 N_H = $gp_nh, round $r/$gp_rounds: default allocator, then mapped buffers with huge pages ..." >&2
+    "${BENCH[@]}" gp "$out/gp.default.$r.json" "$gp_nh"
+    EMULATORS_ALLOCATOR=mapped "${BENCH[@]}" gp "$out/gp.mapped.$r.json" "$gp_nh"
   done
 }
 if [ "$gp_only" = 1 ]; then

@@ -15,31 +15,84 @@ extern int private malloc_trim(unativeint pad)
 // glibc mallopt parameters (malloc.h)
 let private M_TRIM_THRESHOLD = -1
 let private M_MMAP_THRESHOLD = -3
+let private M_MMAP_MAX = -4
 let private M_ARENA_MAX = -8
 
 let private linux = RuntimeInformation.IsOSPlatform OSPlatform.Linux
+
+/// Where glibc puts libtorch's buffers (EMULATORS_ALLOCATOR; the default is Heap).
+type private Allocator =
+    /// Every buffer from the heap (no mmap), whose freed blocks are reused without page faults; the top of the heap
+    /// is kept during a training or fitting stage (`duringStage`) and returned at its end.
+    | Heap
+    /// The previous setting, kept to measure against: buffers above glibc's largest mmap threshold (32 MB) get a
+    /// mapping of their own, backed by transparent huge pages.
+    | Mapped
+    /// glibc's own defaults (also EMULATORS_DEFAULT_MALLOC=1).
+    | Glibc
+
+let private allocator =
+    lazy
+        (match System.Environment.GetEnvironmentVariable "EMULATORS_ALLOCATOR", System.Environment.GetEnvironmentVariable "EMULATORS_DEFAULT_MALLOC" with
+         | _, "1" -> Glibc
+         | (null | "" | "heap"), _ -> Heap
+         | "mapped", _ -> Mapped
+         | "glibc", _ -> Glibc
+         | other, _ -> Errors.fail "EMULATORS_ALLOCATOR: unknown setting '%s' (heap, mapped or glibc)" other)
+
+/// Outside stages a freed top of the heap beyond this goes back to the operating system at once.
+let private trimOutsideStages = 128 <<< 20
 
 /// Keep glibc's heap from growing for the whole run without paying for it in the kernel. With glibc's dynamic
 /// thresholds the freed pages of batched (ensemble) training stay mapped and RSS grows for the whole run; fixed
 /// thresholds of 1 MB cured that but sent every tensor above 1 MB to its own mmap, so each training step mapped,
 /// zeroed (page faults) and unmapped its large temporaries again: a third of all CPU time went to the kernel on large
-/// LF data. Fixed thresholds at glibc's largest mmap threshold (32 MB) serve a step's temporaries from the heap,
-/// where freed blocks are reused without faults, while the fixed trim threshold still returns a freed top of the
-/// heap beyond 128 MB; `releaseFreedMemory` at the end of each training stage returns the rest.
-/// EMULATORS_DEFAULT_MALLOC=1 keeps glibc's defaults: only for measuring what this setting buys.
+/// LF data. A 32 MB threshold (glibc's largest) fixed that for networks, but an exact GP at K5's N_H = 1,024 has
+/// [4, 1026, 1026] covariances of 34 MB: each one mapped and zeroed afresh, 22-40 % of its CPU time in the kernel even
+/// with huge pages. So no buffer gets its own mapping (mmap off): freed blocks are reused from the heap. Trimming
+/// the heap's top on every free would fault the same pages in again at the next step, so a stage keeps its top
+/// (`duringStage`) and returns its free pages at its end (`releaseFreedMemory`); outside stages a freed top beyond
+/// 128 MB goes back at once. Huge pages stay off here: on the heap they inflated the GP's peak memory 2.7-fold.
 let private configureAllocator () =
-    if linux && System.Environment.GetEnvironmentVariable "EMULATORS_DEFAULT_MALLOC" <> "1" then
+    if linux then
         try
-            mallopt(M_ARENA_MAX, 2) |> ignore
-            mallopt(M_MMAP_THRESHOLD, 32 <<< 20) |> ignore
-            mallopt(M_TRIM_THRESHOLD, 128 <<< 20) |> ignore
-        with _ -> ()
+            match allocator.Force() with
+            | Heap ->
+                mallopt(M_ARENA_MAX, 2) |> ignore
+                mallopt(M_MMAP_MAX, 0) |> ignore
+                mallopt(M_TRIM_THRESHOLD, trimOutsideStages) |> ignore
+            | Mapped ->
+                mallopt(M_ARENA_MAX, 2) |> ignore
+                mallopt(M_MMAP_THRESHOLD, 32 <<< 20) |> ignore
+                mallopt(M_TRIM_THRESHOLD, trimOutsideStages) |> ignore
+            | Glibc -> ()
+        with :? System.DllNotFoundException | :? System.EntryPointNotFoundException -> ()
 
 /// Return the heap's free pages to the operating system (glibc malloc_trim), also those between blocks in use: at the
 /// end of a training stage, so a long run's peak memory does not carry over into the next stage.
 let releaseFreedMemory () =
     if linux then
         try malloc_trim 0un |> ignore with _ -> ()
+
+let private stageGate = obj ()
+let mutable private openStages = 0
+
+/// Run one training or fitting stage (Stage.runWith, a GP fit or prediction): while any stage runs, the heap keeps
+/// its freed top, so the next step's buffers reuse it without faulting pages in; when the last one ends, a freed
+/// top beyond 128 MB goes back as before, and the stage's free pages are returned (`releaseFreedMemory`).
+let duringStage (f: unit -> 'T) : 'T =
+    let heap = linux && allocator.Force() = Heap
+    if heap then
+        lock stageGate (fun () ->
+            openStages <- openStages + 1
+            if openStages = 1 then mallopt(M_TRIM_THRESHOLD, System.Int32.MaxValue) |> ignore)
+    try f ()
+    finally
+        if heap then
+            lock stageGate (fun () ->
+                openStages <- openStages - 1
+                if openStages = 0 then mallopt(M_TRIM_THRESHOLD, trimOutsideStages) |> ignore)
+        releaseFreedMemory ()
 
 /// Set a native environment variable that libtorch or MKL reads at its first use, unless the user has set it.
 /// Both copies are set: .NET keeps its own environment, which libc's setenv does not change.
@@ -55,14 +108,13 @@ let private defaultNativeVariable (name: string) (value: string) =
 /// removes that; it must be in the native environment before MKL's first call. A user's own MKL_CBWR wins.
 let private configureReproducibility () = defaultNativeVariable "MKL_CBWR" "AUTO,STRICT"
 
-/// Back libtorch's large buffers with transparent huge pages (libtorch's THP_MEM_ALLOC_ENABLE: buffers of 2 MB and
-/// more are page-aligned and madvise'd MADV_HUGEPAGE). Buffers above glibc's largest mmap threshold (32 MB) get
-/// a fresh mapping each time, and every 4 kB page of it faults on first touch: an exact GP at K5's N_H = 1,024 has
-/// [4, 1026, 1026] covariances of 34 MB, and spent about 40 % of its CPU time in the kernel. Huge pages fault once per
-/// 2 MB. Results do not move: MKL runs in strict reproducibility mode (above), independent of alignment.
+/// In the Mapped setting (EMULATORS_ALLOCATOR=mapped), back libtorch's large buffers with transparent huge pages
+/// (libtorch's THP_MEM_ALLOC_ENABLE: buffers of 2 MB and more are page-aligned and madvise'd MADV_HUGEPAGE): there,
+/// buffers above 32 MB get a fresh mapping each time and huge pages fault once per 2 MB instead of once per 4 kB.
+/// Results do not move either way: MKL runs in strict reproducibility mode (above), independent of alignment.
 /// libtorch reads the setting once, at its first allocation, so this must run before any tensor exists; a user's
-/// own THP_MEM_ALLOC_ENABLE wins (0 turns it off, to measure what it buys).
-let private configureHugePages () = defaultNativeVariable "THP_MEM_ALLOC_ENABLE" "1"
+/// own THP_MEM_ALLOC_ENABLE wins.
+let private configureHugePages () = if allocator.Force() = Mapped then defaultNativeVariable "THP_MEM_ALLOC_ENABLE" "1"
 
 let private once = lazy (configureReproducibility (); configureHugePages (); configureAllocator ())
 

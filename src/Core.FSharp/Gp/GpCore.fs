@@ -53,8 +53,7 @@ module GpCore =
 
     /// Fit G groups (each its own targets and mask over the shared feature rows u) with `starts[g]` restarts each,
     /// all as one batch; per group, the restart of lowest negative log likelihood: (θ, nll, jitter).
-    let fitGroups (st: FitSettings) (l: Layout) (u: float[][]) (targets: float[][]) (masks: float[][]) (starts: float[][][]) =
-        Native.ensure ()
+    let private fitGroupsNow (st: FitSettings) (l: Layout) (u: float[][]) (targets: float[][]) (masks: float[][]) (starts: float[][][]) =
         use _ = torch.NewDisposeScope()
         let g = targets.Length
         let r = starts[0].Length
@@ -76,6 +75,12 @@ module GpCore =
                 Errors.fail "GP fit: no restart gave a finite likelihood (the covariance could not be factorized even with jitter %g)" (Array.last Marginal.jitterSteps)
             x[e], nll[e], jitter[e])
 
+    /// Fit G groups (fitGroupsNow) as one stage of the allocator (Native.duringStage: at N_H = 1,024 every
+    /// likelihood evaluation allocates and frees covariances of 34 MB).
+    let fitGroups (st: FitSettings) (l: Layout) (u: float[][]) (targets: float[][]) (masks: float[][]) (starts: float[][][]) =
+        Native.ensure ()
+        Native.duringStage (fun () -> fitGroupsNow st l u targets masks starts)
+
     /// Fit one GP on all its points.
     let fit (st: FitSettings) (l: Layout) (u: float[][]) (targets: float[]) (starts: float[][]) : GpCore =
         let theta, nll, jitter = (fitGroups st l u [| targets |] [| Array.create targets.Length 1.0 |] [| starts |])[0]
@@ -86,6 +91,7 @@ module GpCore =
     /// Posterior mean and latent variance of member θ (trained on the rows of u with mask) at the rows ut,
     /// in chunks of test points; standardized units.
     let posteriorMasked (l: Layout) (theta: float[]) (jitter: float) (u: float[][]) (y: float[]) (mask: float[]) (ut: float[][]) =
+      Native.duringStage (fun () ->
         use _ = torch.NewDisposeScope()
         use _ = torch.no_grad ()
         let th = Tensors.ofRows Float64 [| theta |]
@@ -102,7 +108,7 @@ module GpCore =
                 use _ = torch.NewDisposeScope()
                 let m, v = Marginal.posteriorAt l th uT mT c (Tensors.ofRows Float64 rows)
                 Tensors.toArray m, Tensors.toArray v)
-        Array.collect fst parts, Array.collect snd parts
+        Array.collect fst parts, Array.collect snd parts)
 
     /// Posterior mean and latent variance at feature rows ut (standardized units).
     let predict (c: GpCore) (ut: float[][]) =
@@ -111,6 +117,7 @@ module GpCore =
     /// The gradient of the posterior mean at each row of ut with respect to that row (each row's mean depends on
     /// that row alone): [M][p]. Used to carry LF uncertainty through NARGP's nonlinear map to first order.
     let meanGradient (c: GpCore) (ut: float[][]) : float[][] =
+      Native.duringStage (fun () ->
         use _ = torch.NewDisposeScope()
         let th = Tensors.ofRows Float64 [| c.Theta |]
         let uT = Tensors.ofRows Float64 c.Inputs
@@ -124,7 +131,7 @@ module GpCore =
             let x = (Tensors.ofRows Float64 rows).requires_grad_(true)
             let m, _ = Marginal.posteriorAt c.Layout th uT mT conditioned x
             m.sum().backward()
-            Tensors.toRows x.grad)
+            Tensors.toRows x.grad))
 
     /// Farthest-point thinning: indices of `m` rows of xs spread over their range, starting at the row nearest
     /// the centre of the box [-1, 1]^d (deterministic, no seed).

@@ -19,8 +19,8 @@ let private record (stage: string) (step: int) (terms: (string * Tensor) list) :
 /// its members (fresh parameters holding their rows, their loss), which lets L-BFGS drop the members that have
 /// stopped (Lbfgs.minimizeMembersWith; RunHooks.CompactLbfgs), in batches of a multiple of `rowMultiple` members: the
 /// same numbers, at the cost of the members left.
-let runWith (hooks: RunHooks) (stage: string) (schedule: Schedule) (learningRates: float[]) (trainable: Tensor list) (loss: Loss)
-            (subset: (int[] -> Tensor list * Loss * (unit -> unit)) option) (rowMultiple: int) =
+let private runStage (hooks: RunHooks) (stage: string) (schedule: Schedule) (learningRates: float[]) (trainable: Tensor list) (loss: Loss)
+                     (subset: (int[] -> Tensor list * Loss * (unit -> unit)) option) (rowMultiple: int) =
     let clock = Stopwatch.StartNew()
     let history = ResizeArray<HistoryEntry>()
     let steps = max 0 schedule.AdamEpochs + max 0 schedule.LbfgsIterations
@@ -85,7 +85,6 @@ let runWith (hooks: RunHooks) (stage: string) (schedule: Schedule) (learningRate
         let total, terms = Loss.evaluate loss
         history.Add(record (stage + "/final") (schedule.AdamEpochs + outcome.Iterations) terms)
         toFloat total
-    Native.releaseFreedMemory ()
     report "done" steps final
     List.ofSeq history,
     { Stage = stage
@@ -94,6 +93,12 @@ let runWith (hooks: RunHooks) (stage: string) (schedule: Schedule) (learningRate
       LbfgsStop = outcome.Reason
       FinalLoss = final
       Seconds = clock.Elapsed.TotalSeconds }
+
+/// One training stage (see runStage), with the heap's freed top kept while it runs and its free pages returned at
+/// its end (Native.duringStage).
+let runWith (hooks: RunHooks) (stage: string) (schedule: Schedule) (learningRates: float[]) (trainable: Tensor list) (loss: Loss)
+            (subset: (int[] -> Tensor list * Loss * (unit -> unit)) option) (rowMultiple: int) =
+    Native.duringStage (fun () -> runStage hooks stage schedule learningRates trainable loss subset rowMultiple)
 
 /// `runWith` with the schedule's learning rate for every one of `members` members.
 let run (hooks: RunHooks) (stage: string) (schedule: Schedule) (members: int) (trainable: Tensor list) (loss: Loss) =
