@@ -56,21 +56,19 @@ let private trimOutsideStages = 128 <<< 20
 let private configureAllocator () =
     if linux then
         try
+            let own (param: int, value: int) =
+                mallopt(M_ARENA_MAX, 2) |> ignore
+                mallopt(param, value) |> ignore
+                mallopt(M_TRIM_THRESHOLD, trimOutsideStages) |> ignore
             match allocator.Force() with
-            | Heap ->
-                mallopt(M_ARENA_MAX, 2) |> ignore
-                mallopt(M_MMAP_MAX, 0) |> ignore
-                mallopt(M_TRIM_THRESHOLD, trimOutsideStages) |> ignore
-            | Mapped ->
-                mallopt(M_ARENA_MAX, 2) |> ignore
-                mallopt(M_MMAP_THRESHOLD, 32 <<< 20) |> ignore
-                mallopt(M_TRIM_THRESHOLD, trimOutsideStages) |> ignore
+            | Heap -> own (M_MMAP_MAX, 0)
+            | Mapped -> own (M_MMAP_THRESHOLD, 32 <<< 20)
             | Glibc -> ()
         with :? System.DllNotFoundException | :? System.EntryPointNotFoundException -> ()
 
 /// Return the heap's free pages to the operating system (glibc malloc_trim), also those between blocks in use: at the
-/// end of a training stage, so a long run's peak memory does not carry over into the next stage.
-let releaseFreedMemory () =
+/// end of a training stage (`duringStage`), so a long run's peak memory does not carry over into the next stage.
+let private releaseFreedMemory () =
     if linux then
         try malloc_trim 0un |> ignore with _ -> ()
 
